@@ -1,0 +1,209 @@
+package model
+
+import (
+	"strings"
+	"time"
+)
+
+// SortKey selects the order of the pools view.
+type SortKey uint8
+
+// Sort orders, cycled by the `s` key. SortHealth is the default: pools with
+// no healthy backend first, then by healthy ratio.
+const (
+	SortHealth SortKey = iota
+	SortErrRate
+	SortReqRate
+	SortActive
+	SortName
+	numSortKeys
+)
+
+var sortNames = [...]string{
+	SortHealth:  "health",
+	SortErrRate: "5xx/s",
+	SortReqRate: "req/s",
+	SortActive:  "active",
+	SortName:    "name",
+}
+
+// String names the sort column.
+func (k SortKey) String() string {
+	if int(k) < len(sortNames) {
+		return sortNames[k]
+	}
+	return "sort?"
+}
+
+// Next returns the following sort key, wrapping around.
+func (k SortKey) Next() SortKey { return (k + 1) % numSortKeys }
+
+// SourceStatus is one source's health as a data provider.
+type SourceStatus struct {
+	Name     string
+	Kind     Kind
+	OK       bool      // the last poll succeeded
+	Err      string    // the last poll's error, when it failed
+	LastOK   time.Time // when a poll last succeeded; zero if never
+	LastPoll time.Time // when the last poll (good or bad) finished
+	Took     time.Duration
+	Polled   bool // at least one poll has finished
+	Pools    int
+	Backends int
+}
+
+// Stale reports whether the data shown for this source is not current.
+func (s SourceStatus) Stale() bool { return !s.OK }
+
+// BackendRow is a backend as shown on screen: the source's data plus which
+// instance reported it and the pool name on that instance.
+type BackendRow struct {
+	Backend
+	Source string // instance (source name) that reported it
+	Pool   string // pool name on that instance
+	Stale  bool   // the source's last poll failed; this is old data
+}
+
+// Ref returns the action target for this row.
+func (b BackendRow) Ref() BackendRef {
+	return BackendRef{Source: b.Source, Pool: b.Pool, Backend: b.Name}
+}
+
+// PoolRow is one line of the pools view. Pools with the same kind and name
+// on several instances are merged into one row.
+type PoolRow struct {
+	Key      string // kind + "/" + name; stable across polls
+	Name     string
+	Kind     Kind
+	Sources  []string // instances that report this pool, in source order
+	Healthy  int      // backends that are serving (healthy or degraded)
+	Total    int
+	Weight   int // sum of known weights of serving backends
+	Active   int64
+	ReqRate  float64
+	ErrRate  float64
+	HasRates bool
+	Stale    bool // at least one instance's data is stale
+	Notes    []string
+	Backends []BackendRow // worst first
+
+	hay string // lower-cased pool and backend names and addresses, for filtering
+}
+
+// NoHealthy reports the "no healthy upstream" condition for this pool.
+func (p *PoolRow) NoHealthy() bool { return p.Healthy == 0 }
+
+// Problem reports whether the pool needs attention: a backend not serving,
+// no backends at all, 5xx responses, or stale data.
+func (p *PoolRow) Problem() bool {
+	return p.Healthy < p.Total || p.Total == 0 || p.ErrRate > 0 || p.Stale
+}
+
+// Matches reports whether a lower-cased filter matches the pool name or any
+// of its backends' names or addresses.
+func (p *PoolRow) Matches(lowerFilter string) bool {
+	return lowerFilter == "" || strings.Contains(p.hay, lowerFilter)
+}
+
+// SelectBackends returns the indexes of backends to show for a filter:
+// all of them when the filter is empty or matches the pool name, otherwise
+// those whose name or address matches. problemsOnly keeps backends that are
+// not healthy.
+func (p *PoolRow) SelectBackends(filter string, problemsOnly bool) []int32 {
+	f := strings.ToLower(filter)
+	all := f == "" || strings.Contains(strings.ToLower(p.Name), f)
+	out := make([]int32, 0, len(p.Backends))
+	for i := range p.Backends {
+		b := &p.Backends[i]
+		if problemsOnly && b.Health == Healthy && b.ErrRate == 0 && !b.Stale {
+			continue
+		}
+		if !all && !strings.Contains(strings.ToLower(b.Name), f) && !strings.Contains(strings.ToLower(b.Address), f) {
+			continue
+		}
+		out = append(out, int32(i))
+	}
+	return out
+}
+
+// Query is what the user asked to see.
+type Query struct {
+	Filter       string // case-insensitive substring over pool and backend names
+	ProblemsOnly bool
+	Sort         SortKey
+}
+
+// Fleet is the immutable, merged view of every source at one moment. The
+// UI keeps a pointer to the latest one and renders only visible rows.
+type Fleet struct {
+	Gen     uint64
+	At      time.Time
+	Pools   []PoolRow
+	Sources []SourceStatus
+
+	order [numSortKeys][]int32 // pool indexes in each sort order, built off the UI goroutine
+}
+
+// Select returns pool indexes in the query's order that pass its filter.
+// It does no sorting (orders are precomputed) and allocates one slice, so
+// it is cheap enough to run on every keystroke.
+func (f *Fleet) Select(q Query) []int32 {
+	if f == nil {
+		return nil
+	}
+	order := f.order[q.Sort%numSortKeys]
+	lf := strings.ToLower(q.Filter)
+	if lf == "" && !q.ProblemsOnly {
+		return order
+	}
+	out := make([]int32, 0, len(order)/4)
+	for _, i := range order {
+		p := &f.Pools[i]
+		if q.ProblemsOnly && !p.Problem() {
+			continue
+		}
+		if !p.Matches(lf) {
+			continue
+		}
+		out = append(out, i)
+	}
+	return out
+}
+
+// Pool returns the pool with the given key, or nil.
+func (f *Fleet) Pool(key string) *PoolRow {
+	if f == nil {
+		return nil
+	}
+	for i := range f.Pools {
+		if f.Pools[i].Key == key {
+			return &f.Pools[i]
+		}
+	}
+	return nil
+}
+
+// Source returns the status of the named source, or false.
+func (f *Fleet) Source(name string) (SourceStatus, bool) {
+	if f != nil {
+		for _, s := range f.Sources {
+			if s.Name == name {
+				return s, true
+			}
+		}
+	}
+	return SourceStatus{}, false
+}
+
+// Unhealthy counts pools with no serving backend.
+func (f *Fleet) Unhealthy() int {
+	n := 0
+	if f != nil {
+		for i := range f.Pools {
+			if f.Pools[i].NoHealthy() {
+				n++
+			}
+		}
+	}
+	return n
+}

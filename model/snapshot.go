@@ -1,0 +1,73 @@
+package model
+
+import "time"
+
+// Kind names the system a source speaks to.
+type Kind string
+
+// The kinds of source lbtop knows.
+const (
+	KindHAProxy    Kind = "haproxy"
+	KindEnvoy      Kind = "envoy"
+	KindNGINX      Kind = "nginx"
+	KindPrometheus Kind = "prometheus"
+	KindKubernetes Kind = "kubernetes"
+)
+
+// Backend is one upstream server as one source reports it.
+type Backend struct {
+	Name    string // the system's name for it (HAProxy svname, Envoy hostname or address)
+	Address string // host:port when known
+	Zone    string // locality zone when known
+	Health  Health
+	Reason  string // why, in the system's own words: "L7STS 503", "/failed_outlier_check", "MAINT"
+	Weight  int    // current weight; -1 when the system does not report one
+	Active  int64  // active connections or sessions
+	Backup  bool   // only used when the primaries are gone
+
+	// Requests and Errors are cumulative counters (total requests, 5xx
+	// responses). The Store turns their deltas between polls into rates.
+	Requests uint64
+	Errors   uint64
+	Counters bool // Requests and Errors are meaningful
+
+	// ReqRate and ErrRate are per-second rates. Sources that read rates
+	// directly (Prometheus) set them with HasRates; otherwise the Store
+	// computes them from Counters.
+	ReqRate  float64
+	ErrRate  float64
+	HasRates bool
+
+	// Since is when the backend entered its current state, when the
+	// system says (HAProxy lastchg); zero otherwise.
+	Since time.Time
+}
+
+// Pool is a group of backends that share traffic: an HAProxy backend, an
+// Envoy cluster, an NGINX upstream, a Kubernetes Service.
+type Pool struct {
+	Name     string
+	Backends []Backend
+	Note     string // a system-level remark shown with the pool ("selector app=x matches no pods")
+}
+
+// Snapshot is everything one source reported in one poll. Snapshots are
+// values: once sent, nobody modifies them.
+type Snapshot struct {
+	Source string // the source's unique name (instance)
+	Kind   Kind
+	Pools  []Pool
+	At     time.Time     // when the poll finished
+	Took   time.Duration // how long the poll took
+	Err    error         // non-nil when the poll failed; Pools is then empty
+}
+
+// BackendRef identifies one backend on one source, the target of an action.
+type BackendRef struct {
+	Source  string
+	Pool    string
+	Backend string
+}
+
+// String renders the reference as source:pool/backend.
+func (r BackendRef) String() string { return r.Source + ":" + r.Pool + "/" + r.Backend }

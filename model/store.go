@@ -1,0 +1,221 @@
+package model
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Store merges snapshots from every source into a Fleet. It is owned by one
+// goroutine (the engine); it is not safe for concurrent use. Fleets it
+// returns are immutable and may be shared freely.
+type Store struct {
+	names   []string // source order, as registered
+	sources map[string]*sourceState
+	gen     uint64
+	now     func() time.Time
+}
+
+type sourceState struct {
+	status SourceStatus
+	pools  []Pool // last good data, with rates filled in
+	prev   map[string]counterSample
+}
+
+type counterSample struct {
+	req, err uint64
+	at       time.Time
+}
+
+// NewStore returns an empty store. now is the clock (time.Now when nil).
+func NewStore(now func() time.Time) *Store {
+	if now == nil {
+		now = time.Now
+	}
+	return &Store{sources: map[string]*sourceState{}, now: now}
+}
+
+// Register announces a source before its first poll so the status bar can
+// show it as connecting. Registering twice is harmless.
+func (s *Store) Register(name string, kind Kind) {
+	if _, ok := s.sources[name]; ok {
+		return
+	}
+	s.names = append(s.names, name)
+	s.sources[name] = &sourceState{status: SourceStatus{Name: name, Kind: kind}}
+}
+
+// Ingest records one snapshot and returns the new fleet. A failed poll
+// (snap.Err != nil) keeps the source's last good data and marks it stale.
+func (s *Store) Ingest(snap Snapshot) *Fleet {
+	s.Register(snap.Source, snap.Kind)
+	st := s.sources[snap.Source]
+	st.status.Polled = true
+	st.status.LastPoll = snap.At
+	st.status.Took = snap.Took
+	if snap.Err != nil {
+		st.status.OK = false
+		st.status.Err = snap.Err.Error()
+		return s.Fleet()
+	}
+	st.status.OK = true
+	st.status.Err = ""
+	st.status.LastOK = snap.At
+	st.pools, st.prev = withRates(snap.Pools, st.prev, snap.At)
+	st.status.Pools = len(st.pools)
+	n := 0
+	for _, p := range st.pools {
+		n += len(p.Backends)
+	}
+	st.status.Backends = n
+	return s.Fleet()
+}
+
+// withRates copies pools, filling per-second rates from counter deltas
+// against prev, and returns the samples to compare the next poll with.
+// A counter that went backwards (a reload) yields no rate for this poll.
+func withRates(pools []Pool, prev map[string]counterSample, at time.Time) ([]Pool, map[string]counterSample) {
+	out := make([]Pool, len(pools))
+	next := make(map[string]counterSample, len(prev))
+	for i, p := range pools {
+		bs := slices.Clone(p.Backends)
+		for j := range bs {
+			b := &bs[j]
+			if !b.Counters || b.HasRates {
+				continue
+			}
+			key := p.Name + "\x00" + b.Name + "\x00" + b.Address
+			next[key] = counterSample{req: b.Requests, err: b.Errors, at: at}
+			old, ok := prev[key]
+			if !ok || !at.After(old.at) || b.Requests < old.req || b.Errors < old.err {
+				continue
+			}
+			dt := at.Sub(old.at).Seconds()
+			b.ReqRate = float64(b.Requests-old.req) / dt
+			b.ErrRate = float64(b.Errors-old.err) / dt
+			b.HasRates = true
+		}
+		p.Backends = bs
+		out[i] = p
+	}
+	return out, next
+}
+
+// Fleet builds the merged view of the current data.
+func (s *Store) Fleet() *Fleet {
+	s.gen++
+	f := &Fleet{Gen: s.gen, At: s.now()}
+	index := map[string]int{}
+	for _, name := range s.names {
+		st := s.sources[name]
+		f.Sources = append(f.Sources, st.status)
+		stale := !st.status.OK
+		for _, p := range st.pools {
+			key := string(st.status.Kind) + "/" + p.Name
+			i, ok := index[key]
+			if !ok {
+				i = len(f.Pools)
+				index[key] = i
+				f.Pools = append(f.Pools, PoolRow{Key: key, Name: p.Name, Kind: st.status.Kind})
+			}
+			row := &f.Pools[i]
+			row.Sources = append(row.Sources, name)
+			row.Stale = row.Stale || stale
+			if p.Note != "" {
+				row.Notes = append(row.Notes, p.Note)
+			}
+			for _, b := range p.Backends {
+				row.Backends = append(row.Backends, BackendRow{Backend: b, Source: name, Pool: p.Name, Stale: stale})
+			}
+		}
+	}
+	for i := range f.Pools {
+		summarize(&f.Pools[i])
+	}
+	f.sort()
+	return f
+}
+
+// summarize fills a pool row's totals, sorts its backends worst first and
+// builds its filter haystack.
+func summarize(p *PoolRow) {
+	var hay strings.Builder
+	hay.WriteString(strings.ToLower(p.Name))
+	for i := range p.Backends {
+		b := &p.Backends[i]
+		p.Total++
+		if b.Health.Serving() {
+			p.Healthy++
+			if b.Weight > 0 {
+				p.Weight += b.Weight
+			}
+		}
+		p.Active += b.Active
+		if b.HasRates {
+			p.HasRates = true
+			p.ReqRate += b.ReqRate
+			p.ErrRate += b.ErrRate
+		}
+		hay.WriteByte(0)
+		hay.WriteString(strings.ToLower(b.Name))
+		hay.WriteByte(0)
+		hay.WriteString(strings.ToLower(b.Address))
+	}
+	p.hay = hay.String()
+	slices.SortStableFunc(p.Backends, func(a, b BackendRow) int {
+		return cmp.Or(
+			cmp.Compare(a.Health.severity(), b.Health.severity()),
+			cmp.Compare(a.Name, b.Name),
+			cmp.Compare(a.Source, b.Source),
+		)
+	})
+}
+
+func (f *Fleet) sort() {
+	base := make([]int32, len(f.Pools))
+	for i := range base {
+		base[i] = int32(i)
+	}
+	ps := f.Pools
+	byName := func(a, b int32) int { return cmp.Compare(ps[a].Key, ps[b].Key) }
+	desc := func(get func(*PoolRow) float64) func(a, b int32) int {
+		return func(a, b int32) int {
+			return cmp.Or(cmp.Compare(get(&ps[b]), get(&ps[a])), byName(a, b))
+		}
+	}
+	cmps := [numSortKeys]func(a, b int32) int{
+		SortHealth: func(a, b int32) int {
+			pa, pb := &ps[a], &ps[b]
+			return cmp.Or(
+				-cmp.Compare(boolInt(pa.NoHealthy()), boolInt(pb.NoHealthy())),
+				cmp.Compare(ratio(pa), ratio(pb)),
+				cmp.Compare(pb.ErrRate, pa.ErrRate),
+				byName(a, b),
+			)
+		},
+		SortErrRate: desc(func(p *PoolRow) float64 { return p.ErrRate }),
+		SortReqRate: desc(func(p *PoolRow) float64 { return p.ReqRate }),
+		SortActive:  desc(func(p *PoolRow) float64 { return float64(p.Active) }),
+		SortName:    byName,
+	}
+	for k, c := range cmps {
+		o := slices.Clone(base)
+		slices.SortFunc(o, c)
+		f.order[k] = o
+	}
+}
+
+func ratio(p *PoolRow) float64 {
+	if p.Total == 0 {
+		return 0
+	}
+	return float64(p.Healthy) / float64(p.Total)
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,209 @@
+package sources
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/lbtop/lbtop/model"
+)
+
+// Entry is one source with its polling settings.
+type Entry struct {
+	Source   Source
+	Interval time.Duration // time between polls; 2s when zero
+	Timeout  time.Duration // deadline of one poll; the interval (at most 10s) when zero
+	ReadOnly bool          // refuse every action on this source
+}
+
+func (e Entry) interval() time.Duration {
+	if e.Interval <= 0 {
+		return 2 * time.Second
+	}
+	return e.Interval
+}
+
+func (e Entry) timeout() time.Duration {
+	if e.Timeout > 0 {
+		return e.Timeout
+	}
+	return min(e.interval(), 10*time.Second)
+}
+
+// maxBackoff caps the wait between polls of a failing source.
+const maxBackoff = 30 * time.Second
+
+// Hub polls every source on its own goroutine and performs actions.
+// Snapshots arrive on one channel in the order polls finish. It is safe
+// for concurrent use.
+type Hub struct {
+	entries []Entry
+	byName  map[string]int
+	kick    []chan struct{} // one-slot "poll now" signals
+	out     chan model.Snapshot
+	start   sync.Once
+}
+
+// NewHub returns a hub over entries; names must be unique.
+func NewHub(entries []Entry) (*Hub, error) {
+	h := &Hub{entries: entries, byName: map[string]int{}, out: make(chan model.Snapshot, len(entries)+1)}
+	for i, e := range entries {
+		name := e.Source.Name()
+		if _, dup := h.byName[name]; dup {
+			return nil, fmt.Errorf("two sources are named %q: give each a unique name", name)
+		}
+		h.byName[name] = i
+		h.kick = append(h.kick, make(chan struct{}, 1))
+	}
+	return h, nil
+}
+
+// Entries returns the hub's sources in order.
+func (h *Hub) Entries() []Entry { return h.entries }
+
+// Run starts one polling goroutine per source and returns the channel
+// snapshots arrive on. The first poll of every source starts at once.
+// Goroutines stop when ctx is done; the channel is then closed.
+func (h *Hub) Run(ctx context.Context) <-chan model.Snapshot {
+	h.start.Do(func() {
+		var wg sync.WaitGroup
+		for i := range h.entries {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				h.loop(ctx, i)
+			}()
+		}
+		go func() {
+			wg.Wait()
+			close(h.out)
+		}()
+	})
+	return h.out
+}
+
+// loop polls one source: at once, then every interval with ±10% jitter,
+// backing off exponentially after failures, and early when kicked. Only
+// this goroutine polls the source, so one poll at most is in flight.
+func (h *Hub) loop(ctx context.Context, i int) {
+	e := h.entries[i]
+	failures := 0
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		case <-h.kick[i]:
+			if !timer.Stop() {
+				select {
+				case <-timer.C:
+				default:
+				}
+			}
+		}
+		snap := PollOnce(ctx, e)
+		if ctx.Err() != nil {
+			return
+		}
+		if snap.Err != nil {
+			failures++
+		} else {
+			failures = 0
+		}
+		select {
+		case h.out <- snap:
+		case <-ctx.Done():
+			return
+		}
+		timer.Reset(nextDelay(e.interval(), failures))
+	}
+}
+
+// nextDelay is the interval with ±10% jitter, doubled per consecutive
+// failure up to maxBackoff.
+func nextDelay(interval time.Duration, failures int) time.Duration {
+	d := interval
+	for i := 0; i < failures && d < maxBackoff; i++ {
+		d *= 2
+	}
+	d = min(d, max(maxBackoff, interval))
+	jitter := time.Duration(rand.Int64N(int64(d)/5+1)) - d/10
+	return d + jitter
+}
+
+// PollOnce polls one source under its timeout and returns a snapshot that
+// carries any error, with Source, Kind, At and Took filled in.
+func PollOnce(ctx context.Context, e Entry) model.Snapshot {
+	start := time.Now()
+	pctx, cancel := context.WithTimeout(ctx, e.timeout())
+	defer cancel()
+	snap, err := e.Source.Poll(pctx)
+	if err != nil {
+		snap = model.Snapshot{Err: err}
+	}
+	snap.Source = e.Source.Name()
+	snap.Kind = e.Source.Kind()
+	snap.At = time.Now()
+	snap.Took = snap.At.Sub(start)
+	return snap
+}
+
+// PollAll polls every source once, concurrently, and returns the snapshots
+// in source order.
+func (h *Hub) PollAll(ctx context.Context) []model.Snapshot {
+	out := make([]model.Snapshot, len(h.entries))
+	var wg sync.WaitGroup
+	for i, e := range h.entries {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i] = PollOnce(ctx, e)
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// Refresh asks the named source to poll now. It never blocks; a poll
+// already pending absorbs the request.
+func (h *Hub) Refresh(name string) {
+	if i, ok := h.byName[name]; ok {
+		select {
+		case h.kick[i] <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// Supports reports whether the named source can perform an action kind,
+// and if not, why. Read-only sources support nothing.
+func (h *Hub) Supports(source string, k model.ActionKind) (bool, string) {
+	i, ok := h.byName[source]
+	if !ok {
+		return false, fmt.Sprintf("no source named %q", source)
+	}
+	if h.entries[i].ReadOnly {
+		return false, fmt.Sprintf("source %q is read-only", source)
+	}
+	return Supports(h.entries[i].Source, k)
+}
+
+// Do performs an action through the source named in a.Ref.Source, under
+// ctx, and on success asks that source to re-poll at once so the screen
+// shows the system's own view of the change.
+func (h *Hub) Do(ctx context.Context, a model.Action) error {
+	i, ok := h.byName[a.Ref.Source]
+	if !ok {
+		return fmt.Errorf("no source named %q", a.Ref.Source)
+	}
+	if h.entries[i].ReadOnly {
+		return fmt.Errorf("source %q is read-only: %s refused", a.Ref.Source, a.Kind)
+	}
+	err := Do(ctx, h.entries[i].Source, a)
+	h.Refresh(a.Ref.Source) // re-poll even after an error: the state may have changed
+	return err
+}
