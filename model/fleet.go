@@ -50,6 +50,8 @@ type SourceStatus struct {
 	Polled   bool // at least one poll has finished
 	Pools    int
 	Backends int
+	Metrics  []Metric // proxy-level figures with rates filled in
+	Note     string
 }
 
 // Stale reports whether the data shown for this source is not current.
@@ -62,6 +64,15 @@ type BackendRow struct {
 	Source string // instance (source name) that reported it
 	Pool   string // pool name on that instance
 	Stale  bool   // the source's last poll failed; this is old data
+}
+
+// InstanceName is the proxy that reported the row: its Instance label when
+// the source aggregates several proxies, otherwise the source itself.
+func (b BackendRow) InstanceName() string {
+	if b.Instance != "" {
+		return b.Instance
+	}
+	return b.Source
 }
 
 // Ref returns the action target for this row.
@@ -86,6 +97,10 @@ type PoolRow struct {
 	Stale    bool // at least one instance's data is stale
 	Notes    []string
 	Backends []BackendRow // worst first
+
+	// Aggregates are pool-level counts from systems without per-backend
+	// detail; they are already included in Healthy, Total and the sums.
+	Aggregates []Aggregate
 
 	hay string // lower-cased pool and backend names and addresses, for filtering
 }

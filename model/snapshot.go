@@ -25,6 +25,11 @@ type Backend struct {
 	Active  int64  // active connections or sessions
 	Backup  bool   // only used when the primaries are gone
 
+	// Instance names the proxy that reported this backend when one source
+	// speaks for several (Prometheus's instance label). Empty otherwise:
+	// the source itself is the instance.
+	Instance string
+
 	// Requests and Errors are cumulative counters (total requests, 5xx
 	// responses). The Store turns their deltas between polls into rates.
 	Requests uint64
@@ -49,6 +54,33 @@ type Pool struct {
 	Name     string
 	Backends []Backend
 	Note     string // a system-level remark shown with the pool ("selector app=x matches no pods")
+
+	// Aggregate holds pool-level figures for systems that report no
+	// per-backend rows (Envoy cluster membership read through Prometheus).
+	// It is added to whatever Backends contribute.
+	Aggregate *Aggregate
+}
+
+// Aggregate is a pool-level count of members without per-member detail.
+type Aggregate struct {
+	Instance string // proxy instance that reported it, when known
+	Healthy  int    // serving members (healthy plus degraded)
+	Total    int
+	Active   int64
+	ReqRate  float64
+	ErrRate  float64
+	HasRates bool
+}
+
+// Metric is one proxy-level figure that belongs to no pool, such as
+// open-source NGINX's stub_status connection counts.
+type Metric struct {
+	Name    string
+	Value   float64
+	Counter bool // cumulative: the Store derives Rate from deltas
+
+	Rate    float64 // per second, for counters, from the last two polls
+	HasRate bool
 }
 
 // Snapshot is everything one source reported in one poll. Snapshots are
@@ -60,6 +92,11 @@ type Snapshot struct {
 	At     time.Time     // when the poll finished
 	Took   time.Duration // how long the poll took
 	Err    error         // non-nil when the poll failed; Pools is then empty
+
+	// Metrics are proxy-level figures (stub_status); Note is a remark about
+	// the whole source ("open-source NGINX exposes no per-upstream state").
+	Metrics []Metric
+	Note    string
 }
 
 // BackendRef identifies one backend on one source, the target of an action.

@@ -21,6 +21,8 @@ type sourceState struct {
 	status SourceStatus
 	pools  []Pool // last good data, with rates filled in
 	prev   map[string]counterSample
+	prevAt time.Time
+	prevM  map[string]float64 // previous counter metrics
 }
 
 type counterSample struct {
@@ -63,6 +65,9 @@ func (s *Store) Ingest(snap Snapshot) *Fleet {
 	st.status.Err = ""
 	st.status.LastOK = snap.At
 	st.pools, st.prev = withRates(snap.Pools, st.prev, snap.At)
+	st.status.Metrics, st.prevM = metricRates(snap.Metrics, st.prevM, snap.At.Sub(st.prevAt).Seconds())
+	st.prevAt = snap.At
+	st.status.Note = snap.Note
 	st.status.Pools = len(st.pools)
 	n := 0
 	for _, p := range st.pools {
@@ -102,6 +107,25 @@ func withRates(pools []Pool, prev map[string]counterSample, at time.Time) ([]Poo
 	return out, next
 }
 
+// metricRates copies metrics, filling rates of counters from the previous
+// values seen dt seconds ago.
+func metricRates(ms []Metric, prev map[string]float64, dt float64) ([]Metric, map[string]float64) {
+	out := slices.Clone(ms)
+	next := make(map[string]float64, len(ms))
+	for i := range out {
+		m := &out[i]
+		if !m.Counter {
+			continue
+		}
+		next[m.Name] = m.Value
+		if old, ok := prev[m.Name]; ok && dt > 0 && m.Value >= old {
+			m.Rate = (m.Value - old) / dt
+			m.HasRate = true
+		}
+	}
+	return out, next
+}
+
 // Fleet builds the merged view of the current data.
 func (s *Store) Fleet() *Fleet {
 	s.gen++
@@ -124,6 +148,9 @@ func (s *Store) Fleet() *Fleet {
 			row.Stale = row.Stale || stale
 			if p.Note != "" {
 				row.Notes = append(row.Notes, p.Note)
+			}
+			if p.Aggregate != nil {
+				row.Aggregates = append(row.Aggregates, *p.Aggregate)
 			}
 			for _, b := range p.Backends {
 				row.Backends = append(row.Backends, BackendRow{Backend: b, Source: name, Pool: p.Name, Stale: stale})
@@ -161,6 +188,16 @@ func summarize(p *PoolRow) {
 		hay.WriteString(strings.ToLower(b.Name))
 		hay.WriteByte(0)
 		hay.WriteString(strings.ToLower(b.Address))
+	}
+	for _, a := range p.Aggregates {
+		p.Healthy += a.Healthy
+		p.Total += a.Total
+		p.Active += a.Active
+		if a.HasRates {
+			p.HasRates = true
+			p.ReqRate += a.ReqRate
+			p.ErrRate += a.ErrRate
+		}
 	}
 	p.hay = hay.String()
 	slices.SortStableFunc(p.Backends, func(a, b BackendRow) int {
