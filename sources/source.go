@@ -53,6 +53,16 @@ type Explainer interface {
 	Unsupported(action model.ActionKind) string
 }
 
+// Capable is implemented by sources whose capabilities are known only at
+// run time: one NGINX source type serves both NGINX Plus (which can drain
+// and reweight) and open-source NGINX (which cannot), and which one it
+// talks to is detected on the first poll. Supports consults Can after the
+// type assertion, so a source that has an action's method but reports
+// Can(k) == false does not support k (its Explainer then says why).
+type Capable interface {
+	Can(action model.ActionKind) bool
+}
+
 // ErrUnsupported is returned when a source cannot perform an action.
 var ErrUnsupported = errors.New("action not supported by this source")
 
@@ -67,6 +77,9 @@ func Supports(src Source, k model.ActionKind) (bool, string) {
 		_, ok = src.(Weighter)
 	case model.ActionProxyFail, model.ActionProxyOK:
 		_, ok = src.(ProxyHealthSetter)
+	}
+	if c, isC := src.(Capable); ok && isC {
+		ok = c.Can(k)
 	}
 	if ok {
 		return true, ""
