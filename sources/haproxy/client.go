@@ -1,0 +1,205 @@
+// Package haproxy reads and acts on HAProxy through its runtime API (the
+// "stats socket", unix or TCP): `show stat` for every backend and server,
+// and `set server <backend>/<server> state|weight` for actions, which need
+// a socket at "level admin".
+//
+// client.go is the transport, parse.go the pure CSV reader and map.go the
+// translation to model.
+package haproxy
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/lbtop/lbtop/model"
+)
+
+// Source is one HAProxy instance reached through its runtime API. It is
+// safe for concurrent use: every command uses its own connection.
+type Source struct {
+	name    string
+	addr    string
+	network string // "unix" or "tcp"
+}
+
+// New returns a source named name for the runtime API at addr: a unix
+// socket path (starting with '/' or '.', or ending in ".sock") or a TCP
+// host:port.
+func New(name, addr string) *Source {
+	network := "tcp"
+	if strings.HasPrefix(addr, "/") || strings.HasPrefix(addr, ".") || strings.HasSuffix(addr, ".sock") {
+		network = "unix"
+	}
+	return &Source{name: name, addr: addr, network: network}
+}
+
+// Name returns the source's name.
+func (s *Source) Name() string { return s.name }
+
+// Kind returns model.KindHAProxy.
+func (s *Source) Kind() model.Kind { return model.KindHAProxy }
+
+// Addr returns the runtime API address the source talks to.
+func (s *Source) Addr() string { return s.addr }
+
+// Network returns "unix" or "tcp", as inferred from the address.
+func (s *Source) Network() string { return s.network }
+
+// Poll reads `show stat` and returns every HAProxy backend as a pool.
+func (s *Source) Poll(ctx context.Context) (model.Snapshot, error) {
+	const cmd = "show stat"
+	var stats []Stat
+	err := s.exchange(ctx, cmd, func(r io.Reader) error {
+		tail := &tailReader{r: r}
+		var perr error
+		stats, perr = Parse(bufio.NewReaderSize(tail, 64<<10))
+		if perr != nil {
+			return perr
+		}
+		// HAProxy ends a complete dump with an empty line; without it the
+		// connection was cut and rows may be missing.
+		if !tail.endsWithBlankLine() {
+			return errors.New("reply truncated: no terminating empty line")
+		}
+		return nil
+	})
+	if err != nil {
+		return model.Snapshot{}, err
+	}
+	return model.Snapshot{Pools: Pools(stats, time.Now())}, nil
+}
+
+// SetState drains, readies or puts a server in maintenance with
+// `set server <backend>/<server> state drain|ready|maint`.
+func (s *Source) SetState(ctx context.Context, ref model.BackendRef, action model.ActionKind) error {
+	var word string
+	switch action {
+	case model.ActionDrain:
+		word = "drain"
+	case model.ActionReady:
+		word = "ready"
+	case model.ActionMaint:
+		word = "maint"
+	default:
+		return fmt.Errorf("haproxy %s: cannot set state %q on %s/%s: only drain, ready and maint are states", s.addr, action, ref.Pool, ref.Backend)
+	}
+	target, err := serverRef(ref)
+	if err != nil {
+		return fmt.Errorf("haproxy %s: %w", s.addr, err)
+	}
+	return s.set(ctx, "set server "+target+" state "+word)
+}
+
+// SetWeight sets a server's weight with `set server <backend>/<server>
+// weight N`. The value is passed through unchecked so HAProxy's own
+// message explains a refusal; sources.Do checks WeightRange first.
+func (s *Source) SetWeight(ctx context.Context, ref model.BackendRef, weight int) error {
+	target, err := serverRef(ref)
+	if err != nil {
+		return fmt.Errorf("haproxy %s: %w", s.addr, err)
+	}
+	return s.set(ctx, "set server "+target+" weight "+strconv.Itoa(weight))
+}
+
+// WeightRange is HAProxy's range of absolute weights, 0 to 256.
+func (s *Source) WeightRange() (lo, hi int) { return 0, 256 }
+
+// set sends a command that prints nothing on success. Any text in the
+// reply is HAProxy refusing it ("No such server.", "Absolute weight can
+// only be between 0 and 256 inclusive.", "Permission denied").
+func (s *Source) set(ctx context.Context, cmd string) error {
+	var reply []byte
+	err := s.exchange(ctx, cmd, func(r io.Reader) error {
+		var rerr error
+		reply, rerr = io.ReadAll(io.LimitReader(r, 64<<10))
+		return rerr
+	})
+	if err != nil {
+		return err
+	}
+	if msg := strings.TrimSpace(string(reply)); msg != "" {
+		return fmt.Errorf("haproxy %s: %s: %s", s.addr, cmd, msg)
+	}
+	return nil
+}
+
+// exchange sends one command on a new connection (HAProxy's
+// non-interactive mode: it answers, then closes) and hands the reply to
+// read. ctx's deadline applies to the whole exchange and cancelling ctx
+// aborts it. Errors name the address and the command.
+func (s *Source) exchange(ctx context.Context, cmd string, read func(io.Reader) error) (err error) {
+	defer func() {
+		if err == nil {
+			return
+		}
+		if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+			err = fmt.Errorf("%w (%v)", cerr, err)
+		}
+		err = fmt.Errorf("haproxy %s: %s: %w", s.addr, cmd, err)
+	}()
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, s.network, s.addr)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = conn.Close() }()
+	if dl, ok := ctx.Deadline(); ok {
+		if err := conn.SetDeadline(dl); err != nil {
+			return err
+		}
+	}
+	// Cancellation without a deadline: expire the connection at once.
+	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+	if _, err := io.WriteString(conn, cmd+"\n"); err != nil {
+		return err
+	}
+	return read(conn)
+}
+
+// serverRef validates and renders "backend/server". Names reach a text
+// protocol where whitespace, ';' and newlines separate commands, so a
+// name carrying them could run a second command: refuse before sending.
+func serverRef(ref model.BackendRef) (string, error) {
+	for _, f := range [...]struct{ what, v string }{{"backend", ref.Pool}, {"server", ref.Backend}} {
+		if f.v == "" {
+			return "", fmt.Errorf("empty %s name", f.what)
+		}
+		if i := strings.IndexFunc(f.v, func(r rune) bool {
+			return unicode.IsSpace(r) || unicode.IsControl(r) || r == ';' || r == '/'
+		}); i >= 0 {
+			return "", fmt.Errorf("refusing %s name %q: it contains %q, which the runtime API would treat as a separator", f.what, f.v, []rune(f.v[i:])[0])
+		}
+	}
+	return ref.Pool + "/" + ref.Backend, nil
+}
+
+// tailReader remembers the last two bytes read, to tell a complete
+// `show stat` dump (ending in an empty line) from a cut one.
+type tailReader struct {
+	r    io.Reader
+	last [2]byte
+	n    int
+}
+
+func (t *tailReader) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	switch {
+	case n >= 2:
+		t.last = [2]byte{p[n-2], p[n-1]}
+	case n == 1:
+		t.last = [2]byte{t.last[1], p[0]}
+	}
+	t.n += n
+	return n, err
+}
+
+func (t *tailReader) endsWithBlankLine() bool { return t.n >= 2 && t.last == [2]byte{'\n', '\n'} }

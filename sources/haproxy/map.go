@@ -1,0 +1,222 @@
+package haproxy
+
+import (
+	"strings"
+	"time"
+
+	"github.com/lbtop/lbtop/model"
+)
+
+// StatusHealth maps a server `status` exactly as HAProxy prints it to a
+// Health and the reason to show, in HAProxy's words. It is the one table
+// of every status HAProxy's stats code can print for a server (src/stats.c
+// srv_hlt_st plus the MAINT variants); anything else is Unknown with the
+// raw status as the reason, never Healthy.
+//
+// The "N/M" forms are transitions counted by health checks: "UP 1/3" is up
+// but failing checks (going down), "DOWN 1/2" is down but passing them
+// (going up).
+func StatusHealth(status string) (model.Health, string) {
+	switch statusForm(status) {
+	case "UP":
+		return model.Healthy, "UP"
+	case "UP N/M":
+		return model.Degraded, status + " going down"
+	case "DOWN":
+		return model.Unhealthy, "DOWN"
+	case "DOWN N/M":
+		return model.Unhealthy, status + " going up"
+	case "DOWN (agent)":
+		return model.Unhealthy, "DOWN (agent)"
+	case "NOLB": // soft-stopping: a 404 with disable-on-404, or "health stopping"
+		return model.Draining, "NOLB"
+	case "NOLB N/M":
+		return model.Draining, status + " going down"
+	case "DRAIN":
+		return model.Draining, "DRAIN"
+	case "DRAIN N/M":
+		return model.Draining, status + " going down"
+	case "DRAIN (agent)":
+		return model.Draining, "DRAIN (agent)"
+	case "MAINT":
+		return model.Down, "MAINT"
+	case "MAINT (via)": // tracks a server that is in maintenance
+		return model.Down, strings.Clone(status)
+	case "MAINT (resolution)", "MAINT(resolution)": // DNS resolution failed
+		return model.Down, "MAINT (resolution)"
+	case "no check":
+		return model.Healthy, "no check"
+	}
+	if status == "" {
+		return model.Unknown, "no status"
+	}
+	return model.Unknown, strings.Clone(status)
+}
+
+// statusForm reduces a status to its table key: "UP 1/3" becomes
+// "UP N/M" and "MAINT (via be/srv)" becomes "MAINT (via)".
+func statusForm(status string) string {
+	if strings.HasPrefix(status, "MAINT (via ") || strings.HasPrefix(status, "MAINT(via") {
+		return "MAINT (via)"
+	}
+	head, tail, ok := cutLast(status, ' ')
+	if ok && isProgress(tail) {
+		switch head {
+		case "UP":
+			return "UP N/M"
+		case "DOWN":
+			return "DOWN N/M"
+		case "NOLB":
+			return "NOLB N/M"
+		case "DRAIN":
+			return "DRAIN N/M"
+		}
+	}
+	return status
+}
+
+func cutLast(s string, sep byte) (before, after string, found bool) {
+	if i := strings.LastIndexByte(s, sep); i >= 0 {
+		return s[:i], s[i+1:], true
+	}
+	return s, "", false
+}
+
+// isProgress reports whether s looks like "1/3".
+func isProgress(s string) bool {
+	n, d, ok := strings.Cut(s, "/")
+	return ok && allDigits(n) && allDigits(d)
+}
+
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// checkPassed reports whether a check_status is a success (or absent), in
+// which case the reason need not repeat it.
+func checkPassed(cs string) bool {
+	switch cs {
+	case "", "L4OK", "L6OK", "L7OK", "L7OKC":
+		return true
+	}
+	return false
+}
+
+// Backend maps one server row to a model.Backend. now anchors Since.
+// Strings are copied so the result does not pin the CSV line in memory.
+func Backend(s *Stat, now time.Time) model.Backend {
+	h, reason := StatusHealth(s.Status)
+	if !checkPassed(s.CheckStatus) && h != model.Down {
+		reason = reason + ": " + checkDetail(s)
+	}
+	if h.Serving() && s.Weight == 0 {
+		// HAProxy sends a weight-0 server no new traffic, whatever its
+		// check says: that is a drain.
+		h = model.Draining
+		if reason == "UP" || reason == "no check" {
+			reason = "weight 0"
+		} else {
+			reason = "weight 0; " + reason
+		}
+	}
+	b := model.Backend{
+		Name:     strings.Clone(s.Name),
+		Address:  strings.Clone(s.Addr),
+		Health:   h,
+		Reason:   reason,
+		Weight:   s.Weight,
+		Active:   s.Scur,
+		Backup:   s.Backup,
+		Requests: s.Stot,
+		Errors:   s.Hrsp5xx,
+		Counters: true,
+	}
+	if s.LastChg >= 0 {
+		b.Since = now.Add(-time.Duration(s.LastChg) * time.Second)
+	}
+	return b
+}
+
+// checkDetail renders a failing check the way HAProxy words it:
+// "L7STS 503 (Service Unavailable)", "L4CON (Connection refused)",
+// "L4TOUT (Layer4 timeout)".
+func checkDetail(s *Stat) string {
+	var b strings.Builder
+	b.Grow(len(s.CheckStatus) + len(s.CheckCode) + len(s.LastChk) + len(s.CheckDesc) + 4)
+	b.WriteString(s.CheckStatus)
+	if s.CheckCode != "" {
+		b.WriteByte(' ')
+		b.WriteString(s.CheckCode)
+	}
+	detail := s.LastChk
+	if detail == "" {
+		detail = s.CheckDesc
+	}
+	if detail != "" {
+		b.WriteString(" (")
+		b.WriteString(detail)
+		b.WriteByte(')')
+	}
+	return b.String()
+}
+
+// Pools groups server rows into pools, one per HAProxy backend, in the
+// order HAProxy lists them. Backend rows add a note when the backend
+// itself is not UP; frontend and listener rows are skipped. A proxy with
+// no servers that is also a frontend (a `listen` section serving the
+// stats page or a service) is not a pool; a plain backend with no servers
+// is, with a note, since traffic sent to it fails.
+func Pools(stats []Stat, now time.Time) []model.Pool {
+	var pools []model.Pool
+	index := map[string]int{}
+	frontends := map[string]bool{}
+	pool := func(name string) *model.Pool {
+		i, ok := index[name]
+		if !ok {
+			name = strings.Clone(name)
+			i = len(pools)
+			index[name] = i
+			pools = append(pools, model.Pool{Name: name})
+		}
+		return &pools[i]
+	}
+	for i := range stats {
+		s := &stats[i]
+		switch s.Type {
+		case TypeServer:
+			p := pool(s.Proxy)
+			p.Backends = append(p.Backends, Backend(s, now))
+		case TypeBackend:
+			p := pool(s.Proxy)
+			if s.Status != "UP" && s.Status != "" {
+				p.Note = "backend " + s.Status
+			}
+		case TypeFrontend:
+			frontends[s.Proxy] = true
+		case TypeListener:
+		}
+	}
+	out := pools[:0]
+	for _, p := range pools {
+		if len(p.Backends) == 0 {
+			if frontends[p.Name] {
+				continue
+			}
+			if p.Note == "" {
+				p.Note = "no servers"
+			} else {
+				p.Note += ": no servers"
+			}
+		}
+		out = append(out, p)
+	}
+	return out
+}
