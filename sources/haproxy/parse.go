@@ -62,9 +62,9 @@ type Stat struct {
 // columns holds the index of every column lbtop reads, taken from the
 // header line; -1 for a column this HAProxy does not print.
 type columns struct {
-	pxname, svname, typ, status, addr                    int
-	weight, bck, scur, stot, hrsp5xx, lastchg            int
-	checkStatus, checkCode, lastChk, checkDesc           int
+	pxname, svname, typ, status, addr          int
+	weight, bck, scur, stot, hrsp5xx, lastchg  int
+	checkStatus, checkCode, lastChk, checkDesc int
 }
 
 // newColumns reads the header record ("# pxname,svname,…"). The column
