@@ -23,6 +23,7 @@ type sourceState struct {
 	prev   map[string]counterSample
 	prevAt time.Time
 	prevM  map[string]float64 // previous counter metrics
+	hay    []string           // per pool, see haystack
 }
 
 type counterSample struct {
@@ -68,6 +69,10 @@ func (s *Store) Ingest(snap Snapshot) *Fleet {
 	st.status.Metrics, st.prevM = metricRates(snap.Metrics, st.prevM, snap.At.Sub(st.prevAt).Seconds())
 	st.prevAt = snap.At
 	st.status.Note = snap.Note
+	st.hay = make([]string, len(st.pools))
+	for i, p := range st.pools {
+		st.hay[i] = haystack(p)
+	}
 	st.status.Pools = len(st.pools)
 	n := 0
 	for _, p := range st.pools {
@@ -126,15 +131,17 @@ func metricRates(ms []Metric, prev map[string]float64, dt float64) ([]Metric, ma
 	return out, next
 }
 
-// Fleet builds the merged view of the current data.
+// Fleet builds the merged view of the current data. It sizes every slice
+// up front: at 100k backends, growing them row by row dominated the cost.
 func (s *Store) Fleet() *Fleet {
 	s.gen++
 	f := &Fleet{Gen: s.gen, At: s.now()}
 	index := map[string]int{}
+	var counts []int
+	total := 0
 	for _, name := range s.names {
 		st := s.sources[name]
 		f.Sources = append(f.Sources, st.status)
-		stale := !st.status.OK
 		for _, p := range st.pools {
 			key := string(st.status.Kind) + "/" + p.Name
 			i, ok := index[key]
@@ -142,8 +149,23 @@ func (s *Store) Fleet() *Fleet {
 				i = len(f.Pools)
 				index[key] = i
 				f.Pools = append(f.Pools, PoolRow{Key: key, Name: p.Name, Kind: st.status.Kind})
+				counts = append(counts, 0)
 			}
-			row := &f.Pools[i]
+			counts[i] += len(p.Backends)
+			total += len(p.Backends)
+		}
+	}
+	rows := make([]BackendRow, 0, total)
+	for i := range f.Pools {
+		f.Pools[i].Backends = rows[len(rows) : len(rows) : len(rows)+counts[i]]
+		rows = rows[:len(rows)+counts[i]]
+	}
+	hays := make([][]string, len(f.Pools))
+	for _, name := range s.names {
+		st := s.sources[name]
+		stale := !st.status.OK
+		for pi, p := range st.pools {
+			row := &f.Pools[index[string(st.status.Kind)+"/"+p.Name]]
 			row.Sources = append(row.Sources, name)
 			row.Stale = row.Stale || stale
 			if p.Note != "" {
@@ -155,20 +177,34 @@ func (s *Store) Fleet() *Fleet {
 			for _, b := range p.Backends {
 				row.Backends = append(row.Backends, BackendRow{Backend: b, Source: name, Pool: p.Name, Stale: stale})
 			}
+			hays[index[row.Key]] = append(hays[index[row.Key]], st.hay[pi])
 		}
 	}
 	for i := range f.Pools {
-		summarize(&f.Pools[i])
+		summarize(&f.Pools[i], hays[i])
 	}
 	f.sort()
 	return f
 }
 
+// haystack is the lower-cased text a filter searches for one pool: its
+// name and its backends' names and addresses. It is built once per poll
+// of the source, not per fleet, since lower-casing 100k names costs ~10 ms.
+func haystack(p Pool) string {
+	var b strings.Builder
+	b.WriteString(strings.ToLower(p.Name))
+	for _, be := range p.Backends {
+		b.WriteByte(0)
+		b.WriteString(strings.ToLower(be.Name))
+		b.WriteByte(0)
+		b.WriteString(strings.ToLower(be.Address))
+	}
+	return b.String()
+}
+
 // summarize fills a pool row's totals, sorts its backends worst first and
-// builds its filter haystack.
-func summarize(p *PoolRow) {
-	var hay strings.Builder
-	hay.WriteString(strings.ToLower(p.Name))
+// joins its filter haystacks.
+func summarize(p *PoolRow, hays []string) {
 	for i := range p.Backends {
 		b := &p.Backends[i]
 		p.Total++
@@ -184,10 +220,6 @@ func summarize(p *PoolRow) {
 			p.ReqRate += b.ReqRate
 			p.ErrRate += b.ErrRate
 		}
-		hay.WriteByte(0)
-		hay.WriteString(strings.ToLower(b.Name))
-		hay.WriteByte(0)
-		hay.WriteString(strings.ToLower(b.Address))
 	}
 	for _, a := range p.Aggregates {
 		p.Healthy += a.Healthy
@@ -199,7 +231,11 @@ func summarize(p *PoolRow) {
 			p.ErrRate += a.ErrRate
 		}
 	}
-	p.hay = hay.String()
+	if len(hays) == 1 {
+		p.hay = hays[0]
+	} else {
+		p.hay = strings.Join(hays, "\x00")
+	}
 	slices.SortStableFunc(p.Backends, func(a, b BackendRow) int {
 		return cmp.Or(
 			cmp.Compare(a.Health.severity(), b.Health.severity()),
