@@ -1,0 +1,217 @@
+package ui
+
+import (
+	"strconv"
+
+	"charm.land/lipgloss/v2"
+
+	"github.com/lbtop/lbtop/model"
+)
+
+var backendColumns = []column{
+	{id: colMark, w: 1},
+	{id: colName, title: "BACKEND", w: 12, flex: 2},
+	{id: colInstance, title: "INSTANCE", w: 12, drop: 5},
+	{id: colAddress, title: "ADDRESS", w: 17, drop: 3},
+	{id: colHealth, title: "HEALTH", w: 9},
+	{id: colReason, title: "REASON", w: 12, flex: 2},
+	{id: colWeight, title: "WEIGHT", w: 6, right: true, drop: 2},
+	{id: colActive, title: "ACTIVE", w: 7, right: true, drop: 6},
+	{id: colReq, title: "REQ/S", w: 7, right: true, drop: 4},
+	{id: colErr, title: "5XX/S", w: 7, right: true},
+}
+
+// maxNoteLines bounds the pool notes and aggregates shown above the list.
+const maxNoteLines = 3
+
+// reopenPool finds the open pool (by key) in a new fleet and keeps the
+// cursor on the same backend.
+func (m *Model) reopenPool() {
+	m.pool = m.fleet.Pool(m.openKey)
+	if m.pool == nil {
+		m.goneSeen = true
+		m.bsel, m.bcur, m.boff = nil, 0, 0
+		return
+	}
+	m.goneSeen = false
+	m.selectBackends(true)
+}
+
+// selectBackends applies the query to the open pool's backends. With keep
+// the cursor follows the remembered backend; if it is gone the cursor
+// stays at the same position.
+func (m *Model) selectBackends(keep bool) {
+	if m.pool == nil {
+		m.bsel = nil
+		return
+	}
+	m.bsel = m.pool.SelectBackends(m.query.Filter, m.query.ProblemsOnly)
+	_, n := instances(m.pool)
+	m.multiInst = n > 1
+	if !keep {
+		m.bcur = 0
+	}
+	if keep && m.hasRef {
+		for i, bi := range m.bsel {
+			if m.pool.Backends[bi].Ref() == m.curRef {
+				m.bcur = i
+				break
+			}
+		}
+	}
+	m.bcur = clampInt(m.bcur, 0, max(0, len(m.bsel)-1))
+	if b := m.cursorBackend(); b != nil {
+		m.curRef, m.hasRef = b.Ref(), true
+	}
+	m.boff = scroll(m.bcur, m.boff, m.bodyRowsFor(screenBackends), len(m.bsel))
+}
+
+// cursorBackend is the backend under the cursor, or nil.
+func (m *Model) cursorBackend() *model.BackendRow {
+	if m.pool == nil || m.bcur >= len(m.bsel) {
+		return nil
+	}
+	return &m.pool.Backends[m.bsel[m.bcur]]
+}
+
+// noteLines counts the lines of pool notes and aggregates shown.
+func (m *Model) noteLines() int {
+	if m.pool == nil {
+		return 0
+	}
+	return min(maxNoteLines, len(m.pool.Notes)+len(m.pool.Aggregates))
+}
+
+// notes renders the open pool's notes and aggregates.
+func (m *Model) notes(out []string, w int) []string {
+	p := m.pool
+	if p == nil {
+		return out
+	}
+	var lines []string
+	for _, n := range p.Notes {
+		lines = append(lines, m.st.MsgWarn.Render(clip("note: "+n, w)))
+	}
+	for _, a := range p.Aggregates {
+		s := "aggregate"
+		if a.Instance != "" {
+			s += " (" + a.Instance + ")"
+		}
+		s += ": " + strconv.Itoa(a.Healthy) + "/" + strconv.Itoa(a.Total) + " serving · active " +
+			fmtCount(a.Active) + " · " + fmtRate(a.ReqRate, a.HasRates) + " req/s · " +
+			fmtRate(a.ErrRate, a.HasRates) + " 5xx/s (no per-backend detail)"
+		lines = append(lines, clip(s, w))
+	}
+	if len(lines) > maxNoteLines {
+		extra := len(lines) - maxNoteLines + 1
+		lines = append(lines[:maxNoteLines-1], m.st.Dim.Render("… "+strconv.Itoa(extra)+" more notes"))
+	}
+	return append(out, lines...)
+}
+
+// healthStyle picks the mark and style of a backend's health.
+func (st *Styles) healthStyle(h model.Health) (string, *lipgloss.Style) {
+	switch h {
+	case model.Healthy:
+		return "", &st.CellOK
+	case model.Unhealthy, model.Down:
+		return "✘", &st.CellBad
+	default:
+		return "!", &st.CellWarn
+	}
+}
+
+// backendsLines renders the backends view body: the column header and the
+// visible rows only, padded to rows lines.
+func (m *Model) backendsLines(out []string, w, rows int) []string {
+	cols := backendColumns
+	if !m.multiInst {
+		cols = withoutColumn(cols, colInstance)
+	}
+	cols = fitColumns(cols, w)
+	out = append(out, headerRow(cols, &m.st, w))
+	switch {
+	case m.pool == nil:
+		out = append(out, m.st.MsgError.Render(clip("pool "+m.openKey+" is no longer reported by any source — esc goes back to the pools", w)))
+		return padLines(out, len(out)+rows-1)
+	case len(m.bsel) == 0:
+		msg := "no backends"
+		if m.query.Filter != "" || m.query.ProblemsOnly {
+			msg = "no backends match" + m.queryDesc() + " — esc goes back, p toggles problems only"
+		}
+		out = append(out, m.st.Dim.Render(clip(msg, w)))
+		return padLines(out, len(out)+rows-1)
+	}
+	off := scroll(m.bcur, m.boff, rows, len(m.bsel))
+	end := min(len(m.bsel), off+rows)
+	cells := make([]cell, len(cols))
+	for i := off; i < end; i++ {
+		b := &m.pool.Backends[m.bsel[i]]
+		pend := m.pendingFor(b.Ref())
+		for j, c := range cols {
+			cells[j] = m.backendCell(b, c.id, pend)
+		}
+		base := lipgloss.Style{}
+		if b.Stale {
+			base = m.st.RowStale
+		}
+		out = append(out, clip(renderRow(cols, cells, base, i == m.bcur, &m.st), w))
+	}
+	return padLines(out, len(out)+rows-(end-off))
+}
+
+func withoutColumn(cols []column, id colID) []column {
+	out := make([]column, 0, len(cols))
+	for _, c := range cols {
+		if c.id != id {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (m *Model) backendCell(b *model.BackendRow, id colID, pend *pending) cell {
+	mark, hs := m.st.healthStyle(b.Health)
+	switch id {
+	case colMark:
+		switch {
+		case pend != nil:
+			return cell{text: "*", style: &m.st.Pending}
+		case mark != "":
+			return cell{text: mark, style: hs}
+		case b.Stale:
+			return cell{text: "~"}
+		}
+		return cell{}
+	case colName:
+		name := b.Name
+		if b.Backup {
+			name += " (backup)"
+		}
+		return cell{text: name}
+	case colInstance:
+		return cell{text: b.InstanceName()}
+	case colAddress:
+		return cell{text: b.Address}
+	case colHealth:
+		return cell{text: b.Health.String(), style: hs}
+	case colReason:
+		if pend != nil {
+			return cell{text: "pending " + pend.describe(), style: &m.st.Pending}
+		}
+		return cell{text: b.Reason}
+	case colWeight:
+		return cell{text: fmtWeight(b.Weight)}
+	case colActive:
+		return cell{text: fmtCount(b.Active)}
+	case colReq:
+		return cell{text: fmtRate(b.ReqRate, b.HasRates)}
+	case colErr:
+		c := cell{text: fmtRate(b.ErrRate, b.HasRates)}
+		if b.ErrRate > 0 {
+			c.style = &m.st.CellBad
+		}
+		return c
+	}
+	return cell{}
+}

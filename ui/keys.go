@@ -1,0 +1,109 @@
+package ui
+
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+)
+
+// KeyMap is every key the UI answers to. It is a value in the Model (never
+// a package global) so tests and embedders can hold their own copy.
+type KeyMap struct {
+	Up, Down, Top, Bottom, PgUp, PgDown key.Binding
+	Open, Back, Filter                  key.Binding
+	Problems, Sort                      key.Binding
+	Drain, Ready, Maint, Weight         key.Binding
+	ProxyFail                           key.Binding
+	Yes, No                             key.Binding
+	Help, Quit                          key.Binding
+}
+
+// DefaultKeyMap returns lbtop's keys. They are the product's interface:
+// change them only together with the README.
+func DefaultKeyMap() KeyMap {
+	b := func(help, desc string, keys ...string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
+	}
+	return KeyMap{
+		Up:        b("k/↑", "move up", "k", "up"),
+		Down:      b("j/↓", "move down", "j", "down"),
+		Top:       b("g", "go to the top", "g", "home"),
+		Bottom:    b("G", "go to the bottom", "G", "end"),
+		PgUp:      b("pgup", "page up", "pgup"),
+		PgDown:    b("pgdown", "page down", "pgdown"),
+		Open:      b("enter", "open the pool under the cursor", "enter"),
+		Back:      b("esc", "back to pools; in the pools view clear the filter", "esc"),
+		Filter:    b("/", "filter pools and backends by name as you type (enter keeps, esc clears)", "/"),
+		Problems:  b("p", "toggle problems only", "p"),
+		Sort:      b("s", "cycle the sort column", "s"),
+		Drain:     b("d", "drain the backend (finish existing work, no new traffic)", "d"),
+		Ready:     b("r", "ready: put the backend back in rotation (undo drain/maint)", "r"),
+		Maint:     b("m", "maint: take the backend out entirely", "m"),
+		Weight:    b("w", "set the backend's weight", "w"),
+		ProxyFail: b("F", "fail or restore the WHOLE proxy's health check (Envoy)", "F"),
+		Yes:       b("y", "confirm the action in a dialog", "y"),
+		No:        b("n", "cancel the dialog (esc too)", "n", "esc"),
+		Help:      b("?", "toggle this help", "?"),
+		Quit:      b("q", "quit (ctrl+c too)", "q", "ctrl+c"),
+	}
+}
+
+// KeyDoc documents one key for the help overlay and the README table.
+type KeyDoc struct {
+	Key       string // as typed: "j/↓", "enter"
+	Action    string // what it does
+	Dangerous bool   // changes a live system (asks for confirmation first)
+}
+
+// keyEntry ties a binding to its documentation flags.
+type keyEntry struct {
+	b         key.Binding
+	action    bool // an action key: hidden in read-only mode
+	dangerous bool
+}
+
+func (km KeyMap) entries() []keyEntry {
+	return []keyEntry{
+		{b: km.Up}, {b: km.Down}, {b: km.Top}, {b: km.Bottom}, {b: km.PgUp}, {b: km.PgDown},
+		{b: km.Open}, {b: km.Back}, {b: km.Filter}, {b: km.Problems}, {b: km.Sort},
+		{b: km.Drain, action: true, dangerous: true},
+		{b: km.Ready, action: true, dangerous: true},
+		{b: km.Maint, action: true, dangerous: true},
+		{b: km.Weight, action: true, dangerous: true},
+		{b: km.ProxyFail, action: true, dangerous: true},
+		{b: km.Yes, action: true}, {b: km.No, action: true},
+		{b: km.Help}, {b: km.Quit},
+	}
+}
+
+// docs lists the keys of this map; action keys are left out when readOnly.
+func (km KeyMap) docs(readOnly bool) []KeyDoc {
+	var out []KeyDoc
+	for _, e := range km.entries() {
+		if readOnly && e.action {
+			continue
+		}
+		h := e.b.Help()
+		out = append(out, KeyDoc{Key: h.Key, Action: h.Desc, Dangerous: e.dangerous})
+	}
+	return out
+}
+
+// KeyHelp lists the default keys in help order, leaving out action keys
+// in read-only mode. The README's keybindings table is generated from it.
+func KeyHelp(readOnly bool) []KeyDoc { return DefaultKeyMap().docs(readOnly) }
+
+// KeyMarkdown renders docs as the README's Markdown keybindings table,
+// dangerous keys marked ⚠.
+func KeyMarkdown(docs []KeyDoc) string {
+	var sb strings.Builder
+	sb.WriteString("| key | action |\n|---|---|\n")
+	for _, d := range docs {
+		a := d.Action
+		if d.Dangerous {
+			a = "⚠ " + a + " (asks for confirmation)"
+		}
+		sb.WriteString("| `" + d.Key + "` | " + a + " |\n")
+	}
+	return sb.String()
+}

@@ -1,0 +1,58 @@
+package ui
+
+import (
+	"time"
+
+	"github.com/lbtop/lbtop/model"
+)
+
+// FleetMsg carries a new immutable fleet from the engine. main sends one
+// whenever a source's poll has been merged; the UI keeps the latest and
+// drops older generations.
+type FleetMsg struct {
+	Fleet *model.Fleet
+}
+
+// ActionDoneMsg reports the outcome of one action performed through the
+// Actor. Err is the system's own error, shown verbatim.
+type ActionDoneMsg struct {
+	Action model.Action
+	Err    error
+}
+
+// StatusLevel is the severity of a status message.
+type StatusLevel uint8
+
+// Status levels, from least to most severe.
+const (
+	StatusInfo StatusLevel = iota
+	StatusOK
+	StatusWarn
+	StatusError
+)
+
+var statusLevelNames = [...]string{StatusInfo: "info", StatusOK: "ok", StatusWarn: "warn", StatusError: "error"}
+
+// String names the level.
+func (l StatusLevel) String() string {
+	if int(l) < len(statusLevelNames) {
+		return statusLevelNames[l]
+	}
+	return "level?"
+}
+
+// StatusMsg shows a transient message in the message line for TTL (a
+// default when zero). Anyone may send it, e.g. main to report a problem
+// noticed after start-up.
+type StatusMsg struct {
+	Level StatusLevel
+	Text  string
+	TTL   time.Duration
+}
+
+// clearStatusMsg clears the message line if it still shows message id.
+type clearStatusMsg struct{ id int }
+
+// pendingTimeoutMsg ends the wait for a sent action to show up in the
+// data, in case no further fleet arrives to decide it.
+type pendingTimeoutMsg struct{ id int }

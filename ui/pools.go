@@ -1,0 +1,209 @@
+package ui
+
+import (
+	"strconv"
+
+	"charm.land/lipgloss/v2"
+
+	"github.com/lbtop/lbtop/model"
+)
+
+var poolColumns = []column{
+	{id: colMark, w: 1},
+	{id: colName, title: "POOL", w: 14, flex: 1},
+	{id: colSource, title: "SOURCE", w: 14, drop: 3},
+	{id: colHealth, title: "HEALTHY", w: 9, right: true},
+	{id: colWeight, title: "WEIGHT", w: 6, right: true, drop: 4},
+	{id: colActive, title: "ACTIVE", w: 7, right: true, drop: 2},
+	{id: colReq, title: "REQ/S", w: 7, right: true, drop: 1},
+	{id: colErr, title: "5XX/S", w: 7, right: true},
+}
+
+// selectPools re-runs the query over the fleet. With keep the cursor
+// stays on the same pool when it is still listed; otherwise it goes to
+// the top.
+func (m *Model) selectPools(keep bool) {
+	m.sel = m.fleet.Select(m.query)
+	m.cur = 0
+	if keep && m.curKey != "" {
+		for i, pi := range m.sel {
+			if m.fleet.Pools[pi].Key == m.curKey {
+				m.cur = i
+				break
+			}
+		}
+	}
+	if m.cur < len(m.sel) {
+		m.curKey = m.fleet.Pools[m.sel[m.cur]].Key
+	}
+	m.off = scroll(m.cur, m.off, m.bodyRowsFor(screenPools), len(m.sel))
+}
+
+// bodyRowsFor is bodyRows for a given screen.
+func (m *Model) bodyRowsFor(s screen) int {
+	saved := m.screen
+	m.screen = s
+	n := m.bodyRows()
+	m.screen = saved
+	return n
+}
+
+// cursorPool is the pool under the cursor in the pools view, or nil.
+func (m *Model) cursorPool() *model.PoolRow {
+	if m.fleet == nil || m.cur >= len(m.sel) {
+		return nil
+	}
+	return &m.fleet.Pools[m.sel[m.cur]]
+}
+
+// openPool switches to the backends view of the pool under the cursor.
+func (m *Model) openPool() {
+	p := m.cursorPool()
+	if p == nil {
+		return
+	}
+	m.screen = screenBackends
+	m.openKey = p.Key
+	m.pool = p
+	m.goneSeen = false
+	m.bcur, m.boff, m.hasRef = 0, 0, false
+	m.selectBackends(false)
+}
+
+// instances names the proxy instance(s) behind a pool: the single name,
+// or the number of distinct ones.
+func instances(p *model.PoolRow) (string, int) {
+	if len(p.Sources) > 1 {
+		return "", len(p.Sources)
+	}
+	first, n := "", 0
+	var seen map[string]bool
+	add := func(name string) {
+		switch {
+		case n == 0:
+			first, n = name, 1
+		case name == first || seen[name]:
+		default:
+			if seen == nil {
+				seen = map[string]bool{first: true}
+			}
+			seen[name] = true
+			n++
+		}
+	}
+	for i := range p.Backends {
+		add(p.Backends[i].InstanceName())
+	}
+	for _, a := range p.Aggregates {
+		if a.Instance != "" {
+			add(a.Instance)
+		} else if len(p.Sources) == 1 {
+			add(p.Sources[0])
+		}
+	}
+	if n == 0 && len(p.Sources) == 1 {
+		return p.Sources[0], 1
+	}
+	return first, n
+}
+
+// instanceLabel is the SOURCE cell of a pool.
+func instanceLabel(p *model.PoolRow) string {
+	name, n := instances(p)
+	if n > 1 {
+		return strconv.Itoa(n) + " instances"
+	}
+	return name
+}
+
+// healthCell renders healthy/total with its mark and style.
+func (st *Styles) healthCell(p *model.PoolRow) cell {
+	ratio := strconv.Itoa(p.Healthy) + "/" + strconv.Itoa(p.Total)
+	switch {
+	case p.NoHealthy():
+		return cell{text: "✘ " + ratio, style: &st.CellBad}
+	case p.Healthy < p.Total:
+		return cell{text: "! " + ratio, style: &st.CellWarn}
+	}
+	return cell{text: ratio}
+}
+
+// poolRowStyle picks the style of a pool row.
+func (st *Styles) poolRowStyle(p *model.PoolRow) lipgloss.Style {
+	switch {
+	case p.Stale:
+		return st.RowStale
+	case p.NoHealthy():
+		return st.RowBad
+	case p.Healthy < p.Total:
+		return st.RowWarn
+	}
+	return lipgloss.Style{}
+}
+
+// poolsLines renders the pools view body: column header and the visible
+// rows only, padded to rows lines.
+func (m *Model) poolsLines(out []string, w, rows int) []string {
+	cols := fitColumns(poolColumns, w)
+	out = append(out, headerRow(cols, &m.st, w))
+	if m.fleet == nil {
+		out = append(out, m.st.Dim.Render(clip("waiting for the first poll…", w)))
+		return padLines(out, len(out)+rows-1)
+	}
+	if len(m.sel) == 0 {
+		msg := "no pools"
+		if m.query.Filter != "" || m.query.ProblemsOnly {
+			msg = "no pools match" + m.queryDesc() + " — esc clears the filter, p toggles problems only"
+		}
+		out = append(out, m.st.Dim.Render(clip(msg, w)))
+		return padLines(out, len(out)+rows-1)
+	}
+	off := scroll(m.cur, m.off, rows, len(m.sel))
+	end := min(len(m.sel), off+rows)
+	cells := make([]cell, len(cols))
+	for i := off; i < end; i++ {
+		p := &m.fleet.Pools[m.sel[i]]
+		for j, c := range cols {
+			cells[j] = m.poolCell(p, c.id)
+		}
+		out = append(out, clip(renderRow(cols, cells, m.st.poolRowStyle(p), i == m.cur, &m.st), w))
+	}
+	return padLines(out, len(out)+rows-(end-off))
+}
+
+func (m *Model) poolCell(p *model.PoolRow, id colID) cell {
+	switch id {
+	case colMark:
+		if p.Stale {
+			return cell{text: "~"}
+		}
+		return cell{}
+	case colName:
+		return cell{text: p.Name}
+	case colSource:
+		return cell{text: instanceLabel(p)}
+	case colHealth:
+		return m.st.healthCell(p)
+	case colWeight:
+		return cell{text: strconv.Itoa(p.Weight)}
+	case colActive:
+		return cell{text: fmtCount(p.Active)}
+	case colReq:
+		return cell{text: fmtRate(p.ReqRate, p.HasRates)}
+	case colErr:
+		c := cell{text: fmtRate(p.ErrRate, p.HasRates)}
+		if p.ErrRate > 0 {
+			c.style = &m.st.CellBad
+		}
+		return c
+	}
+	return cell{}
+}
+
+// padLines appends empty lines until out has n lines.
+func padLines(out []string, n int) []string {
+	for len(out) < n {
+		out = append(out, "")
+	}
+	return out
+}

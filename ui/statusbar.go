@@ -1,0 +1,215 @@
+package ui
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/lbtop/lbtop/model"
+)
+
+// maxCardLines bounds the proxy-level metric lines under the header.
+const maxCardLines = 2
+
+// counts are fleet-wide totals for the header, computed once per fleet.
+type counts struct {
+	pools, backends, noHealthy, failing int
+}
+
+func countFleet(f *model.Fleet) counts {
+	var c counts
+	if f == nil {
+		return c
+	}
+	c.pools = len(f.Pools)
+	for i := range f.Pools {
+		c.backends += f.Pools[i].Total
+		if f.Pools[i].NoHealthy() {
+			c.noHealthy++
+		}
+	}
+	for _, s := range f.Sources {
+		if s.Polled && !s.OK {
+			c.failing++
+		}
+	}
+	return c
+}
+
+// queryDesc describes the filter and problems-only flag, or "".
+func (m *Model) queryDesc() string {
+	s := ""
+	if m.query.Filter != "" {
+		s += " filter " + strconv.Quote(m.query.Filter)
+	}
+	if m.query.ProblemsOnly {
+		s += " [problems only]"
+	}
+	return s
+}
+
+// header renders the first line: title, counts, sort, filter.
+func (m *Model) header(w int) string {
+	var sb strings.Builder
+	c := &m.counts
+	if m.screen == screenBackends {
+		sb.WriteString(m.st.Title.Render("lbtop › " + m.openKey))
+		if p := m.pool; p != nil {
+			sb.WriteString("  " + instanceLabel(p) + " · " + strconv.Itoa(p.Healthy) + "/" + strconv.Itoa(p.Total) +
+				" serving · weight " + strconv.Itoa(p.Weight) + " · active " + fmtCount(p.Active) + " · " +
+				fmtRate(p.ReqRate, p.HasRates) + " req/s · " + fmtRate(p.ErrRate, p.HasRates) + " 5xx/s")
+			if n := len(m.bsel); n != len(p.Backends) {
+				sb.WriteString(" · showing " + strconv.Itoa(n) + " of " + strconv.Itoa(len(p.Backends)))
+			}
+		}
+	} else {
+		sb.WriteString(m.st.Title.Render("lbtop"))
+		sb.WriteString("  " + strconv.Itoa(c.pools) + " pools · " + strconv.Itoa(c.backends) + " backends · ")
+		bad := strconv.Itoa(c.noHealthy) + " with no healthy upstream"
+		if c.noHealthy > 0 {
+			bad = m.st.CellBad.Render("✘ " + bad)
+		}
+		sb.WriteString(bad)
+		if c.failing > 0 {
+			sb.WriteString(" · " + m.st.SourceBad.Render(strconv.Itoa(c.failing)+" source(s) failing"))
+		}
+		if len(m.sel) != c.pools {
+			sb.WriteString(" · showing " + strconv.Itoa(len(m.sel)))
+		}
+		sb.WriteString(" · sort " + m.query.Sort.String())
+	}
+	sb.WriteString(m.queryDesc())
+	if m.opts.ReadOnly {
+		sb.WriteString(" · read-only")
+	}
+	return clip(sb.String(), w)
+}
+
+// cardSources are the sources with proxy-level metrics or a note.
+func (m *Model) cardSources() []model.SourceStatus {
+	if m.fleet == nil {
+		return nil
+	}
+	var out []model.SourceStatus
+	for _, s := range m.fleet.Sources {
+		if len(s.Metrics) > 0 || s.Note != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// cardLines counts the proxy-level metric lines shown in the pools view.
+func (m *Model) cardLines() int {
+	n := 0
+	if m.fleet != nil {
+		for _, s := range m.fleet.Sources {
+			if len(s.Metrics) > 0 || s.Note != "" {
+				n++
+			}
+		}
+	}
+	return min(n, maxCardLines)
+}
+
+// cards renders one line per source with proxy-level figures (NGINX
+// stub_status) and its note, which is all such a source can tell.
+func (m *Model) cards(out []string, w int) []string {
+	srcs := m.cardSources()
+	for i, s := range srcs {
+		if i == maxCardLines-1 && len(srcs) > maxCardLines {
+			out = append(out, m.st.Dim.Render(clip("… "+strconv.Itoa(len(srcs)-i)+" more sources with proxy-level figures", w)))
+			break
+		}
+		var sb strings.Builder
+		sb.WriteString(m.st.Header.Render(s.Name) + " ")
+		for j, mt := range s.Metrics {
+			if j > 0 {
+				sb.WriteString(" · ")
+			}
+			sb.WriteString(mt.Name + " " + metricValue(mt))
+		}
+		if s.Note != "" {
+			if len(s.Metrics) > 0 {
+				sb.WriteString(" — ")
+			}
+			sb.WriteString(m.st.Dim.Render(s.Note))
+		}
+		line := sb.String()
+		if !s.OK && s.Polled {
+			line = m.st.RowStale.Render("~ ") + line
+		}
+		out = append(out, clip(line, w))
+	}
+	return out
+}
+
+// metricValue renders a proxy-level figure: a rate for counters once
+// known, the plain value otherwise.
+func metricValue(mt model.Metric) string {
+	switch {
+	case mt.Counter && mt.HasRate:
+		return fmtRate(mt.Rate, true) + "/s"
+	case mt.Value == float64(int64(mt.Value)):
+		return fmtCount(int64(mt.Value))
+	}
+	return strconv.FormatFloat(mt.Value, 'f', 1, 64)
+}
+
+// messageLine is the prompt while typing, else the transient message,
+// else a short key hint.
+func (m *Model) messageLine(w int) string {
+	switch m.input {
+	case inputFilter:
+		return clip("/"+m.text+"▏"+m.st.Dim.Render("  enter keeps the filter · esc clears it"), w)
+	case inputWeight:
+		r := &m.weightTarget.row
+		return clip("new weight for "+r.Ref().String()+" (now "+fmtWeight(r.Weight)+"): "+m.text+"▏"+
+			m.st.Dim.Render("  enter · esc cancels"), w)
+	}
+	if m.msg.text != "" {
+		st := m.st.MsgInfo
+		switch m.msg.level {
+		case StatusOK:
+			st = m.st.MsgOK
+		case StatusWarn:
+			st = m.st.MsgWarn
+		case StatusError:
+			st = m.st.MsgError
+		}
+		return st.Render(clip(m.msg.text, w))
+	}
+	hint := "? help · / filter · enter open · esc back · s sort · p problems · q quit"
+	if m.screen == screenBackends && !m.opts.ReadOnly {
+		hint = "? help · d drain · r ready · m maint · w weight · F proxy · esc back · q quit"
+	}
+	return m.st.Dim.Render(clip(hint, w))
+}
+
+// statusBar shows each source's state, failing sources first so they
+// survive truncation on narrow terminals.
+func (m *Model) statusBar(w int) string {
+	if m.fleet == nil || len(m.fleet.Sources) == 0 {
+		return m.st.Dim.Render(clip("no data yet", w))
+	}
+	var bad, good []string
+	multi := len(m.fleet.Sources) > 1
+	for _, s := range m.fleet.Sources {
+		switch {
+		case !s.Polled:
+			good = append(good, m.st.Dim.Render("○ "+s.Name+" connecting…"))
+		case s.OK:
+			good = append(good, m.st.SourceOK.Render("●")+" "+s.Name+" ok "+fmtAge(m.now.Sub(s.LastOK)))
+		default:
+			e := s.Err
+			if multi && width(e) > 60 {
+				e = clip(e, 60)
+			}
+			age := "never ok"
+			if !s.LastOK.IsZero() {
+				age = "stale " + fmtAge(m.now.Sub(s.LastOK))
+			}
+			bad = append(bad, m.st.SourceBad.Render("✘ "+s.Name+":")+" "+e+" ("+age+")")
+		}
+	}
+	return clip(strings.Join(append(bad, good...), "  "), w)
+}

@@ -1,0 +1,127 @@
+package ui
+
+import (
+	"strings"
+
+	"charm.land/lipgloss/v2"
+)
+
+// colID names a table column.
+type colID uint8
+
+const (
+	colMark colID = iota
+	colName
+	colSource
+	colInstance
+	colAddress
+	colHealth
+	colReason
+	colWeight
+	colActive
+	colReq
+	colErr
+)
+
+// column is one table column. Narrow terminals drop the columns with the
+// highest drop rank first; flexible columns share what is left.
+type column struct {
+	id    colID
+	title string
+	w     int // fixed width, or the minimum of a flexible column
+	flex  int // share of the spare width (0 = fixed)
+	right bool
+	drop  int // 0 = never dropped; higher drops earlier
+}
+
+// fitColumns returns the columns that fit in total cells, with widths set.
+// Columns are separated by one space.
+func fitColumns(cols []column, total int) []column {
+	out := append([]column(nil), cols...)
+	need := func(cs []column) int {
+		n := len(cs) - 1
+		for _, c := range cs {
+			n += c.w
+		}
+		return n
+	}
+	for need(out) > total {
+		worst := -1
+		for i, c := range out {
+			if c.drop > 0 && (worst < 0 || c.drop > out[worst].drop) {
+				worst = i
+			}
+		}
+		if worst < 0 {
+			break
+		}
+		out = append(out[:worst], out[worst+1:]...)
+	}
+	spare := total - need(out)
+	shares := 0
+	for _, c := range out {
+		shares += c.flex
+	}
+	if spare > 0 && shares > 0 {
+		given := 0
+		last := -1
+		for i := range out {
+			if out[i].flex > 0 {
+				add := spare * out[i].flex / shares
+				out[i].w += add
+				given += add
+				last = i
+			}
+		}
+		out[last].w += spare - given
+	}
+	return out
+}
+
+// cell is one rendered cell's text and, when set, its own style.
+type cell struct {
+	text  string
+	style *lipgloss.Style
+}
+
+// headerRow renders the column titles.
+func headerRow(cols []column, st *Styles, w int) string {
+	var sb strings.Builder
+	for i, c := range cols {
+		if i > 0 {
+			sb.WriteByte(' ')
+		}
+		sb.WriteString(fit(c.title, c.w, c.right))
+	}
+	return clip(st.Header.Render(sb.String()), w)
+}
+
+// renderRow lays out cells (one per column) and styles them: the row
+// style for plain cells, a cell's own style where set, or the selection
+// style over the whole row. Runs of plain cells are styled in one call.
+func renderRow(cols []column, cells []cell, base lipgloss.Style, selected bool, st *Styles) string {
+	var out, run strings.Builder
+	flush := func() {
+		if run.Len() > 0 {
+			out.WriteString(base.Render(run.String()))
+			run.Reset()
+		}
+	}
+	for i, c := range cols {
+		txt := fit(cells[i].text, c.w, c.right)
+		if i < len(cols)-1 {
+			txt += " "
+		}
+		if selected || cells[i].style == nil {
+			run.WriteString(txt)
+			continue
+		}
+		flush()
+		out.WriteString(cells[i].style.Render(txt))
+	}
+	if selected {
+		return st.Selected.Render(run.String())
+	}
+	flush()
+	return out.String()
+}
