@@ -115,7 +115,7 @@ func (s *Source) Poll(ctx context.Context) (model.Snapshot, error) {
 	req.Header.Set("Accept", "application/json")
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return model.Snapshot{}, fmt.Errorf("GET %s: %w", shown, err) // *url.Error from net/http has the password stripped
+		return model.Snapshot{}, fmt.Errorf("GET %s: %w", shown, unwrapURLError(err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -187,7 +187,7 @@ func (s *Source) SetProxyHealth(ctx context.Context, ok bool) error {
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return fmt.Errorf("POST %s: %w", shown, err)
+		return fmt.Errorf("POST %s: %w", shown, unwrapURLError(err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
@@ -195,6 +195,16 @@ func (s *Source) SetProxyHealth(ctx context.Context, ok bool) error {
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, actionBodyLimit)) // let the connection be reused
 	return nil
+}
+
+// unwrapURLError drops net/http's *url.Error wrapper, which repeats the
+// method and URL the caller's message already gives.
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
 }
 
 // statusError describes an unexpected HTTP status with the start of the
