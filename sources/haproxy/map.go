@@ -100,21 +100,25 @@ func allDigits(s string) bool {
 	return true
 }
 
-// checkPassed reports whether a check_status is a success (or absent), in
-// which case the reason need not repeat it.
-func checkPassed(cs string) bool {
+// checkFailed reports whether check_status names a check that did not
+// pass (L7STS, L4CON, L4TOUT, SOCKERR, INI, …): a code that starts with a
+// letter and is not one of the OK codes. Anything else (absent, or junk
+// in a hand-made dump) adds nothing to the reason.
+func checkFailed(cs string) bool {
 	switch cs {
-	case "", "L4OK", "L6OK", "L7OK", "L7OKC":
-		return true
+	case "", "L4OK", "L6OK", "L7OK", "L7OKC", "PROCOK":
+		return false
 	}
-	return false
+	return cs[0] >= 'A' && cs[0] <= 'Z'
 }
 
 // Backend maps one server row to a model.Backend. now anchors Since.
 // Strings are copied so the result does not pin the CSV line in memory.
 func Backend(s *Stat, now time.Time) model.Backend {
 	h, reason := StatusHealth(s.Status)
-	if !checkPassed(s.CheckStatus) && h != model.Down {
+	// A failing check explains a state in between or a failure; a healthy
+	// or administratively down server needs no more words.
+	if h != model.Healthy && h != model.Down && checkFailed(s.CheckStatus) {
 		reason = reason + ": " + checkDetail(s)
 	}
 	if h.Serving() && s.Weight == 0 {
@@ -147,7 +151,9 @@ func Backend(s *Stat, now time.Time) model.Backend {
 
 // checkDetail renders a failing check the way HAProxy words it:
 // "L7STS 503 (Service Unavailable)", "L4CON (Connection refused)",
-// "L4TOUT (Layer4 timeout)".
+// "L4TOUT (Layer4 timeout)". last_chk is the most specific text, but
+// HAProxy blanks it while the next check runs; check_desc, its generic
+// gloss of the code, stands in then.
 func checkDetail(s *Stat) string {
 	var b strings.Builder
 	b.Grow(len(s.CheckStatus) + len(s.CheckCode) + len(s.LastChk) + len(s.CheckDesc) + 4)

@@ -31,6 +31,7 @@ const (
 	Unhealthy               // an HTTP server answering 503: DOWN (L7STS 503)
 	Refused                 // a closed port: DOWN (L4CON)
 	Unchecked               // an HTTP server answering 200, no check configured: "no check"
+	Erroring                // an HTTP server answering 503, no check: in rotation, counting 5xx responses
 )
 
 // String names the behaviour.
@@ -44,6 +45,8 @@ func (h Health) String() string {
 		return "refused"
 	case Unchecked:
 		return "unchecked"
+	case Erroring:
+		return "erroring"
 	}
 	return "health(" + strconv.Itoa(int(h)) + ")"
 }
@@ -164,7 +167,7 @@ func Start(t testing.TB, cfg Config) *Instance {
 		for _, s := range b.Servers {
 			key := b.Name + "/" + s.Name
 			switch s.Health {
-			case Unhealthy:
+			case Unhealthy, Erroring:
 				hb := StartHTTP(t, http.StatusServiceUnavailable)
 				inst.Backends[key], targets[key] = hb, hb.Addr
 			case Refused:
@@ -314,7 +317,7 @@ defaults
 		fmt.Fprintf(&b, "\nbackend %s\n    balance %s\n    option httpchk GET /health\n", be.Name, balance)
 		for _, s := range be.Servers {
 			fmt.Fprintf(&b, "    server %s %s", s.Name, targets[be.Name+"/"+s.Name])
-			if s.Health != Unchecked {
+			if s.Health != Unchecked && s.Health != Erroring {
 				b.WriteString(" check")
 			}
 			if s.Weight != 0 {
@@ -333,10 +336,10 @@ defaults
 		}
 	}
 	if cfg.Metrics {
-		fmt.Fprintf(&b, "\nfrontend metrics\n    bind %s\n    http-request use-service prometheus-exporter if { path /metrics }\n    http-request return status 404\n", p.metrics)
+		fmt.Fprintf(&b, "\nfrontend lbtop_metrics\n    bind %s\n    http-request use-service prometheus-exporter if { path /metrics }\n    http-request return status 404\n", p.metrics)
 	}
 	if cfg.Frontend != "" {
-		fmt.Fprintf(&b, "\nfrontend web\n    bind %s\n    default_backend %s\n", p.frontend, cfg.Frontend)
+		fmt.Fprintf(&b, "\nfrontend lbtop_web\n    bind %s\n    default_backend %s\n", p.frontend, cfg.Frontend)
 	}
 	return b.String()
 }
