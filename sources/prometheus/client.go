@@ -169,7 +169,9 @@ func (s *Source) query(ctx context.Context, expr string) (pmodel.Vector, []strin
 	sc := &statusClient{Client: s.client}
 	var opts []v1.Option
 	if dl, ok := ctx.Deadline(); ok {
-		if left := time.Until(dl); left > 0 {
+		// Let the server give up when we will: whole seconds, since
+		// Prometheus cannot parse fractions in a duration like "4.99s".
+		if left := time.Until(dl).Truncate(time.Second); left > 0 {
 			opts = append(opts, v1.WithTimeout(left))
 		}
 	}

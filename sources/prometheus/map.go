@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 
 	pmodel "github.com/prometheus/common/model"
 
@@ -205,10 +206,16 @@ func haproxyHealth(r *row) (model.Health, string) {
 		return model.Unknown, "no haproxy_server_status series"
 	}
 	h := haproxyState(r.state)
-	if r.check != "" && r.state != "UP" {
+	if r.check != "" && !checkPassed(r.check) {
 		return h, r.state + " " + r.check
 	}
 	return h, r.state
+}
+
+// checkPassed reports whether a PROMEX check status label is a passing
+// one (L4OK, L6OK, L7OK, L7OKC, PROCOK), which adds nothing to the state.
+func checkPassed(check string) bool {
+	return strings.HasSuffix(check, "OK") || check == "L7OKC"
 }
 
 // nginxPlusHealth reads nginx-prometheus-exporter's numeric

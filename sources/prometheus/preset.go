@@ -82,6 +82,8 @@ func presetSpec(name, window string) (spec, bool) {
 				{figCheck, fmt.Sprintf("max by (%s, state) (haproxy_server_check_status) == 1", by)},
 				{figWeight, gauge("haproxy_server_weight", by)},
 				{figActive, gauge("haproxy_server_current_sessions", by)},
+				// Not exported per server by HAProxy 2.6 (only the
+				// backend's count); later versions may.
 				{figBackup, fmt.Sprintf("max by (%s) (haproxy_server_backup) == 1", by)},
 				// A server's sessions_total counts every stream sent to
 				// it, so it is its request count in HTTP mode and its
