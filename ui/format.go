@@ -117,3 +117,14 @@ func clip(s string, w int) string {
 	}
 	return ansi.Truncate(s, w, "…")
 }
+
+// clipMiddle shortens plain text to w cells by cutting its middle, so an
+// error keeps both its endpoint and its final cause.
+func clipMiddle(s string, w int) string {
+	sw := width(s)
+	if sw <= w || w < 5 {
+		return s
+	}
+	head := (w - 1) / 2
+	return ansi.Truncate(s, head, "") + "…" + ansi.TruncateLeft(s, sw-(w-1-head), "")
+}

@@ -37,9 +37,9 @@ func (m *Model) helpBox(w, h int) []string {
 		half := (len(docs) + 1) / 2
 		cw := (inner - 2) / 2
 		for i := 0; i < half; i++ {
-			l := fit(entry(docs[i], 6), cw, false)
+			l := fit(entry(docs[i], 8), cw, false)
 			if i+half < len(docs) {
-				l += "  " + fit(entry(docs[i+half], 6), cw, false)
+				l += "  " + fit(entry(docs[i+half], 8), cw, false)
 			}
 			lines = append(lines, l)
 		}

@@ -12,7 +12,7 @@ const maxCardLines = 2
 
 // counts are fleet-wide totals for the header, computed once per fleet.
 type counts struct {
-	pools, backends, noHealthy, failing int
+	pools, backends, noHealthy int
 }
 
 func countFleet(f *model.Fleet) counts {
@@ -27,11 +27,6 @@ func countFleet(f *model.Fleet) counts {
 			c.noHealthy++
 		}
 	}
-	for _, s := range f.Sources {
-		if s.Polled && !s.OK {
-			c.failing++
-		}
-	}
 	return c
 }
 
@@ -39,7 +34,7 @@ func countFleet(f *model.Fleet) counts {
 func (m *Model) queryDesc() string {
 	s := ""
 	if m.query.Filter != "" {
-		s += " filter " + strconv.Quote(m.query.Filter)
+		s += " filter:" + strconv.Quote(m.query.Filter)
 	}
 	if m.query.ProblemsOnly {
 		s += " [problems only]"
@@ -52,34 +47,37 @@ func (m *Model) header(w int) string {
 	var sb strings.Builder
 	c := &m.counts
 	if m.screen == screenBackends {
-		sb.WriteString(m.st.Title.Render("lbtop › " + m.openKey))
+		sb.WriteString(m.st.Title.Render("lbtop › "+m.openKey) + m.queryDesc())
+		if m.opts.ReadOnly {
+			sb.WriteString(" read-only")
+		}
 		if p := m.pool; p != nil {
-			sb.WriteString("  " + instanceLabel(p) + " · " + strconv.Itoa(p.Healthy) + "/" + strconv.Itoa(p.Total) +
+			sb.WriteString(" · " + instanceLabel(p) + " · " + strconv.Itoa(p.Healthy) + "/" + strconv.Itoa(p.Total) +
 				" serving · weight " + strconv.Itoa(p.Weight) + " · active " + fmtCount(p.Active) + " · " +
 				fmtRate(p.ReqRate, p.HasRates) + " req/s · " + fmtRate(p.ErrRate, p.HasRates) + " 5xx/s")
 			if n := len(m.bsel); n != len(p.Backends) {
 				sb.WriteString(" · showing " + strconv.Itoa(n) + " of " + strconv.Itoa(len(p.Backends)))
 			}
 		}
-	} else {
-		sb.WriteString(m.st.Title.Render("lbtop"))
-		sb.WriteString("  " + strconv.Itoa(c.pools) + " pools · " + strconv.Itoa(c.backends) + " backends · ")
-		bad := strconv.Itoa(c.noHealthy) + " with no healthy upstream"
-		if c.noHealthy > 0 {
-			bad = m.st.CellBad.Render("✘ " + bad)
-		}
-		sb.WriteString(bad)
-		if c.failing > 0 {
-			sb.WriteString(" · " + m.st.SourceBad.Render(strconv.Itoa(c.failing)+" source(s) failing"))
-		}
-		if len(m.sel) != c.pools {
-			sb.WriteString(" · showing " + strconv.Itoa(len(m.sel)))
-		}
-		sb.WriteString(" · sort " + m.query.Sort.String())
+		return clip(sb.String(), w)
 	}
-	sb.WriteString(m.queryDesc())
+	sb.WriteString(m.st.Title.Render("lbtop") + " ")
+	pools := strconv.Itoa(c.pools) + " pools"
+	if len(m.sel) != c.pools {
+		pools = strconv.Itoa(len(m.sel)) + "/" + pools
+	}
+	bad := strconv.Itoa(c.noHealthy) + " no healthy upstream"
+	if c.noHealthy > 0 {
+		bad = m.st.CellBad.Render("✘ " + bad)
+	}
+	flags := " sort:" + m.query.Sort.String() + m.queryDesc()
+	backends := " · " + strconv.Itoa(c.backends) + " backends"
+	if 6+width(pools)+len(backends)+3+width(bad)+width(flags) > w {
+		backends = "" // narrow: the flags matter more than this total
+	}
+	sb.WriteString(pools + backends + " · " + bad + flags)
 	if m.opts.ReadOnly {
-		sb.WriteString(" · read-only")
+		sb.WriteString(" read-only")
 	}
 	return clip(sb.String(), w)
 }
@@ -200,15 +198,15 @@ func (m *Model) statusBar(w int) string {
 		case s.OK:
 			good = append(good, m.st.SourceOK.Render("●")+" "+s.Name+" ok "+fmtAge(m.now.Sub(s.LastOK)))
 		default:
-			e := s.Err
-			if multi && width(e) > 60 {
-				e = clip(e, 60)
-			}
 			age := "never ok"
 			if !s.LastOK.IsZero() {
 				age = "stale " + fmtAge(m.now.Sub(s.LastOK))
 			}
-			bad = append(bad, m.st.SourceBad.Render("✘ "+s.Name+":")+" "+e+" ("+age+")")
+			e := s.Err
+			if multi {
+				e = clipMiddle(e, max(30, w-40))
+			}
+			bad = append(bad, m.st.SourceBad.Render("✘ "+s.Name)+" ("+age+"): "+e)
 		}
 	}
 	return clip(strings.Join(append(bad, good...), "  "), w)
