@@ -59,17 +59,25 @@ func (s *Source) Poll(ctx context.Context) (model.Snapshot, error) {
 	var stats []Stat
 	err := s.exchange(ctx, cmd, func(r io.Reader) error {
 		tail := &tailReader{r: r}
+		br := bufio.NewReaderSize(tail, 64<<10)
 		var perr error
-		stats, perr = Parse(bufio.NewReaderSize(tail, 64<<10))
-		if perr != nil {
-			return perr
+		stats, perr = Parse(br)
+		if perr != nil && !errors.Is(perr, ErrNotStat) {
+			// A cut connection shows up as a malformed last row: read
+			// what is left (bounded by ctx) to tell which it was.
+			_, _ = io.Copy(io.Discard, br)
 		}
 		// HAProxy ends a complete dump with an empty line; without it the
 		// connection was cut and rows may be missing.
-		if !tail.endsWithBlankLine() {
+		switch {
+		case errors.Is(perr, ErrNotStat):
+			return perr
+		case !tail.endsWithBlankLine() && perr != nil:
+			return fmt.Errorf("reply truncated: %w", perr)
+		case !tail.endsWithBlankLine():
 			return errors.New("reply truncated: no terminating empty line")
 		}
-		return nil
+		return perr
 	})
 	if err != nil {
 		return model.Snapshot{}, err
@@ -140,7 +148,7 @@ func (s *Source) exchange(ctx context.Context, cmd string, read func(io.Reader) 
 		if err == nil {
 			return
 		}
-		if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+		if cerr := ctxErr(ctx, err); cerr != nil && !errors.Is(err, cerr) {
 			err = fmt.Errorf("%w (%v)", cerr, err)
 		}
 		err = fmt.Errorf("haproxy %s: %s: %w", s.addr, cmd, err)
@@ -165,13 +173,27 @@ func (s *Source) exchange(ctx context.Context, cmd string, read func(io.Reader) 
 	return read(conn)
 }
 
+// ctxErr returns the context's error when it caused err: ctx is done, or
+// its deadline has passed and err is the connection's matching timeout
+// (which can fire a moment before ctx's own timer).
+func ctxErr(ctx context.Context, err error) error {
+	if cerr := ctx.Err(); cerr != nil {
+		return cerr
+	}
+	var ne net.Error
+	if dl, ok := ctx.Deadline(); ok && !time.Now().Before(dl) && errors.As(err, &ne) && ne.Timeout() {
+		return context.DeadlineExceeded
+	}
+	return nil
+}
+
 // serverRef validates and renders "backend/server". Names reach a text
 // protocol where whitespace, ';' and newlines separate commands, so a
 // name carrying them could run a second command: refuse before sending.
 func serverRef(ref model.BackendRef) (string, error) {
 	for _, f := range [...]struct{ what, v string }{{"backend", ref.Pool}, {"server", ref.Backend}} {
 		if f.v == "" {
-			return "", fmt.Errorf("empty %s name", f.what)
+			return "", fmt.Errorf("%s name is empty", f.what)
 		}
 		if i := strings.IndexFunc(f.v, func(r rune) bool {
 			return unicode.IsSpace(r) || unicode.IsControl(r) || r == ';' || r == '/'

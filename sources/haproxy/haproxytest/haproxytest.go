@@ -243,14 +243,23 @@ func (inst *Instance) run(t testing.TB, dir string) error {
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 
+	// Ready when both sockets answer with this process's pid: a TCP port
+	// could be answered by another test's HAProxy.
+	pid := strconv.Itoa(cmd.Process.Pid)
 	addr := adminAddr(readFile(inst.ConfigFile))
 	deadline := time.NewTimer(startTimeout)
 	defer deadline.Stop()
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		if _, err := command("tcp", addr, "show info", time.Second); err == nil {
-			break
+		if infoPid("unix", inst.Socket) == pid {
+			if other := infoPid("tcp", addr); other == pid {
+				break
+			} else if other != "" {
+				_ = cmd.Process.Kill()
+				<-exited
+				return fmt.Errorf("%w: %s answered by pid %s", errBind, addr, other)
+			}
 		}
 		select {
 		case werr := <-exited:
@@ -278,6 +287,20 @@ func (inst *Instance) run(t testing.TB, dir string) error {
 	return nil
 }
 
+// infoPid returns the Pid line of `show info` on a socket, or "".
+func infoPid(network, addr string) string {
+	out, err := command(network, addr, "show info", time.Second)
+	if err != nil {
+		return ""
+	}
+	for line := range strings.Lines(out) {
+		if v, ok := strings.CutPrefix(line, "Pid: "); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
 // adminAddr finds the TCP stats socket address in a generated config.
 func adminAddr(cfg string) string {
 	for line := range strings.Lines(cfg) {
@@ -296,6 +319,9 @@ func configText(cfg Config, targets map[string]string, socket string, p ports) s
 	var b strings.Builder
 	fmt.Fprintf(&b, `global
     nbthread 1
+    # without SO_REUSEPORT a port another test's HAProxy holds fails to bind
+    # instead of silently sharing its connections
+    noreuseport
     stats socket ipv4@%s level admin
     stats socket %s level admin mode 600
     stats timeout 10s
