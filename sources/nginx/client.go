@@ -222,18 +222,23 @@ func (e *requestError) Error() string {
 
 func (e *requestError) Unwrap() error { return e.err }
 
-// get fetches path on the instance and returns the body of a 200.
+// get fetches path on the instance and returns the body of a 2xx. The
+// buffer is sized from Content-Length when NGINX sends one, so a large
+// upstreams map is read without repeated growing and copying.
 func (s *Source) get(ctx context.Context, path string, limit int64) ([]byte, error) {
 	var out []byte
-	err := s.do(ctx, http.MethodGet, path, nil, func(r io.Reader) error {
-		b, err := io.ReadAll(io.LimitReader(r, limit+1))
-		if err != nil {
+	err := s.do(ctx, http.MethodGet, path, nil, func(r io.Reader, size int64) error {
+		var buf bytes.Buffer
+		if size > 0 && size <= limit {
+			buf.Grow(int(size) + bytes.MinRead)
+		}
+		if _, err := buf.ReadFrom(io.LimitReader(r, limit+1)); err != nil {
 			return err
 		}
-		if int64(len(b)) > limit {
+		if int64(buf.Len()) > limit {
 			return fmt.Errorf("body larger than %d bytes", limit)
 		}
-		out = b
+		out = buf.Bytes()
 		return nil
 	})
 	return out, err
@@ -241,7 +246,7 @@ func (s *Source) get(ctx context.Context, path string, limit int64) ([]byte, err
 
 // do sends one request and hands a 2xx body to read. Errors name the
 // endpoint, method and path; NGINX's error JSON is surfaced verbatim.
-func (s *Source) do(ctx context.Context, method, path string, body []byte, read func(io.Reader) error) error {
+func (s *Source) do(ctx context.Context, method, path string, body []byte, read func(r io.Reader, size int64) error) error {
 	u := *s.base
 	wrap := func(err error) error {
 		return &requestError{endpoint: s.endpoint, method: method, path: path, err: err}
@@ -286,7 +291,7 @@ func (s *Source) do(ctx context.Context, method, path string, body []byte, read 
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxSmallBody))
 		return nil
 	}
-	if err := read(resp.Body); err != nil {
+	if err := read(resp.Body, resp.ContentLength); err != nil {
 		return wrap(err)
 	}
 	return nil

@@ -1,7 +1,6 @@
 package nginx
 
 import (
-	"bytes"
 	"testing"
 	"time"
 
@@ -12,7 +11,7 @@ import (
 // Plus does not document, through ruleFor.
 func TestStateTable(t *testing.T) {
 	t.Parallel()
-	ups, err := parseUpstreams(bytes.NewReader(readPayload(t, "plus-api9-GET-http-upstreams-all-states-constructed.json")))
+	ups, err := parseUpstreams(readPayload(t, "plus-api9-GET-http-upstreams-all-states-constructed.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +90,7 @@ func TestPeerHealthEdges(t *testing.T) {
 
 func TestStreamPools(t *testing.T) {
 	t.Parallel()
-	ups, err := parseUpstreams(bytes.NewReader(readPayload(t, "plus-api9-GET-stream-upstreams-constructed.json")))
+	ups, err := parseUpstreams(readPayload(t, "plus-api9-GET-stream-upstreams-constructed.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

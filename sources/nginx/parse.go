@@ -3,7 +3,6 @@ package nginx
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -101,13 +100,15 @@ type namedUpstream struct {
 
 // parseUpstreams decodes a map of upstream name to status and returns the
 // upstreams sorted by name, so snapshots do not depend on map order. An
-// empty body or "{}" is no upstreams.
-func parseUpstreams(r io.Reader) ([]namedUpstream, error) {
+// empty body or "{}" is no upstreams. It takes the whole body rather than
+// a reader: goccy's Unmarshal on a byte slice is about twice as fast as
+// its stream decoder on this payload (bench_test.go).
+func parseUpstreams(body []byte) ([]namedUpstream, error) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, nil
+	}
 	var m map[string]upstream
-	if err := json.NewDecoder(r).Decode(&m); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, nil
-		}
+	if err := json.Unmarshal(body, &m); err != nil {
 		return nil, fmt.Errorf("upstreams: %w", err)
 	}
 	out := make([]namedUpstream, 0, len(m))
@@ -165,9 +166,9 @@ type confServer struct {
 }
 
 // parseServers decodes a servers list.
-func parseServers(r io.Reader) ([]confServer, error) {
+func parseServers(body []byte) ([]confServer, error) {
 	var out []confServer
-	if err := json.NewDecoder(r).Decode(&out); err != nil {
+	if err := json.Unmarshal(body, &out); err != nil {
 		return nil, fmt.Errorf("servers list: %w", err)
 	}
 	return out, nil

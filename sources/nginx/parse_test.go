@@ -107,7 +107,7 @@ func TestParseStubStatus(t *testing.T) {
 
 func TestParseUpstreamsRecorded(t *testing.T) {
 	t.Parallel()
-	ups, err := parseUpstreams(bytes.NewReader(readPayload(t, "plus-api9-GET-http-upstreams.json")))
+	ups, err := parseUpstreams(readPayload(t, "plus-api9-GET-http-upstreams.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +141,7 @@ func TestParseUpstreamsBroken(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			ups, err := parseUpstreams(strings.NewReader(tc.body))
+			ups, err := parseUpstreams([]byte(tc.body))
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("error = %v, want one containing %q", err, tc.wantErr)
@@ -157,7 +157,7 @@ func TestParseUpstreamsBroken(t *testing.T) {
 
 func TestParseServersRecorded(t *testing.T) {
 	t.Parallel()
-	got, err := parseServers(bytes.NewReader(readPayload(t, "plus-api9-GET-http-upstreams-NAME-servers.json")))
+	got, err := parseServers(readPayload(t, "plus-api9-GET-http-upstreams-NAME-servers.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package nginx
 import (
 	"context"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 
@@ -40,16 +39,18 @@ func (s *Source) pollPlus(ctx context.Context, version int) (model.Snapshot, err
 	return model.Snapshot{Pools: pools}, nil
 }
 
-// upstreams fetches and parses one module's upstream map, decoding as the
-// body streams in.
+// upstreams fetches and parses one module's upstream map.
 func (s *Source) upstreams(ctx context.Context, version int, module string) ([]namedUpstream, error) {
-	var ups []namedUpstream
-	err := s.do(ctx, "GET", s.apiPath(version, module, "upstreams"), nil, func(r io.Reader) error {
-		var err error
-		ups, err = parseUpstreams(io.LimitReader(r, maxBody))
-		return err
-	})
-	return ups, err
+	path := s.apiPath(version, module, "upstreams")
+	body, err := s.get(ctx, path, maxBody)
+	if err != nil {
+		return nil, err
+	}
+	ups, err := parseUpstreams(body)
+	if err != nil {
+		return nil, &requestError{endpoint: s.endpoint, method: "GET", path: path, err: err}
+	}
+	return ups, nil
 }
 
 // plusVersion returns the API version for an action, detecting it first
@@ -121,26 +122,26 @@ func (s *Source) SetWeight(ctx context.Context, ref model.BackendRef, weight int
 // upstream's servers, then PATCHes it. Ids are looked up at action time,
 // never cached from a poll: a server removed and re-added through the API
 // (or by DNS re-resolution) keeps its address but gets a new id.
-func (s *Source) patchServer(ctx context.Context, ref model.BackendRef, what, body string) error {
+func (s *Source) patchServer(ctx context.Context, ref model.BackendRef, what, patch string) error {
 	v, err := s.plusVersion(ctx, what)
 	if err != nil {
 		return err
 	}
 	module, up := splitPool(ref.Pool)
-	var servers []confServer
-	err = s.do(ctx, "GET", s.apiPath(v, module, "upstreams", up, "servers"), nil, func(r io.Reader) error {
-		var err error
-		servers, err = parseServers(io.LimitReader(r, maxBody))
-		return err
-	})
+	path := s.apiPath(v, module, "upstreams", up, "servers")
+	body, err := s.get(ctx, path, maxBody)
 	if err != nil {
 		return err
+	}
+	servers, err := parseServers(body)
+	if err != nil {
+		return &requestError{endpoint: s.endpoint, method: "GET", path: path, err: err}
 	}
 	id, err := resolveServer(servers, ref.Backend)
 	if err != nil {
 		return fmt.Errorf("nginx %s: %s upstream %q: %w", s.endpoint, module, up, err)
 	}
-	return s.do(ctx, "PATCH", s.apiPath(v, module, "upstreams", up, "servers", strconv.Itoa(id)), []byte(body), nil)
+	return s.do(ctx, "PATCH", s.apiPath(v, module, "upstreams", up, "servers", strconv.Itoa(id)), []byte(patch), nil)
 }
 
 // resolveServer finds the one server whose address is name.
