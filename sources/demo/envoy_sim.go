@@ -33,7 +33,7 @@ func envSpecs() []envSpec {
 		{"catalog", 18, 850, 30, true, 1, true, true, 0.03, common(fault503)},
 		{"reviews", 8, 200, 60, true, 2, false, true, 0.005, common(faultSlow, fault500)},
 		{"shipping", 6, 90, 150, true, 5, false, true, 0.02, common(faultTimeout)},
-		{"fraud-detection", 10, 300, 70, false, 1, false, true, 0.005, common(faultRefused, fault503)},
+		{"fraud-detection", 10, 300, 70, false, 1, false, true, 0.005, common(faultRefused, fault503, faultSlow)},
 		{"ads-serving", 14, 1100, 20, false, 1, true, true, 0.01, common(fault500, faultTimeout)},
 		{"email-sender", 4, 30, 300, true, 3, false, false, 0, common(faultRefused)},
 		{"grpc-gateway", 12, 700, 35, true, 1, true, false, 0, common(faultTimeout, faultBlackhole)},

@@ -54,8 +54,8 @@ func (r *statRow) write(b *bytes.Buffer) {
 }
 
 // writeStat renders `show stat`: the header, then per proxy in id order
-// its FRONTEND, its servers and its BACKEND, then the empty line HAProxy
-// ends with.
+// its FRONTEND, its servers and its BACKEND. The empty line that ends the
+// output is the CLI's end-of-answer line, added by exec.
 func (st *haState) writeStat(b *bytes.Buffer, now float64, f statFilter) {
 	b.WriteString(statHeader)
 	b.WriteByte('\n')
@@ -93,7 +93,6 @@ func (st *haState) writeStat(b *bytes.Buffer, now float64, f statFilter) {
 			be.backendRow(now).write(b)
 		}
 	}
-	b.WriteByte('\n')
 }
 
 func (c *counters) add(o *counters) {
