@@ -1,0 +1,196 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+const haproxyBin = "/usr/sbin/haproxy"
+
+// freePort reserves a loopback port and releases it for a child process.
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("reserve a port: %v", err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// startRealHAProxy runs /usr/sbin/haproxy with backends named like the
+// demo's, so the same commands can be sent to both. It returns the runtime
+// API address.
+func startRealHAProxy(t *testing.T) string {
+	t.Helper()
+	if _, err := os.Stat(haproxyBin); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is required in CI: %v", haproxyBin, err)
+		}
+		t.Skipf("%s not installed: %v", haproxyBin, err)
+	}
+	cliPort, fePort, dead := freePort(t), freePort(t), freePort(t)
+	cfg := fmt.Sprintf(`global
+    stats socket ipv4@127.0.0.1:%d level admin
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 5s
+    timeout server 5s
+frontend https-in
+    bind 127.0.0.1:%d
+    default_backend cart
+backend cart
+    balance roundrobin
+    option httpchk GET /
+    server cart-01 127.0.0.1:%[3]d weight 100
+    server cart-02 127.0.0.1:%[3]d weight 100 check inter 100 rise 2 fall 3
+backend legacy-soap
+    balance static-rr
+    server legacy-soap-01 127.0.0.1:%[3]d weight 100
+`, cliPort, fePort, dead)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "haproxy.cfg")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatalf("write %s: %v", path, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, haproxyBin, "-f", path, "-db")
+	cmd.Dir = dir
+	if err := cmd.Start(); err != nil {
+		cancel()
+		t.Fatalf("start %s: %v", haproxyBin, err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		_ = cmd.Wait()
+	})
+	addr := fmt.Sprintf("127.0.0.1:%d", cliPort)
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			_ = c.Close()
+			return addr
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("haproxy runtime API %s never came up: %v", addr, err)
+		}
+		time.Sleep(20 * time.Millisecond) // polling a child process's startup
+	}
+}
+
+// TestConformsToRealHAProxy sends the same commands to HAProxy and to the
+// emulation and compares the answers byte for byte.
+func TestConformsToRealHAProxy(t *testing.T) {
+	t.Parallel()
+	real := startRealHAProxy(t)
+	f := startFleet(t, 1)
+	for _, line := range []string{
+		"set server cart/cart-01 weight 300",
+		"set server cart/cart-01 weight -1",
+		"set server cart/cart-01 weight abc",
+		"set server cart/cart-01 weight 5x",
+		"set server cart/cart-01 weight 10%x",
+		"set server cart/cart-01 weight -5%",
+		"set server cart/cart-01 weight",
+		"set server cart/cart-01 weight 0",
+		"get weight cart/cart-01",
+		"set server cart/cart-01 weight 50%",
+		"get weight cart/cart-01",
+		"set server legacy-soap/legacy-soap-01 weight 5",
+		"set server legacy-soap/legacy-soap-01 weight 0%",
+		"set server legacy-soap/legacy-soap-01 weight 100%",
+		"set server cart/nosuch state drain",
+		"set server nosuch/cart-01 state drain",
+		"set server cart state drain",
+		"set server cart/cart-01 state foo",
+		"set server cart/cart-01 frob",
+		"set server cart/cart-01 state drain",
+		"set server cart/cart-01 state maint",
+		"set server cart/cart-01 state ready",
+		"set server cart/cart-01 weight 3; set server cart/zz weight 1; set server cart/cart-01 weight 100",
+	} {
+		want, got := cli(t, real, line), cli(t, f.HAProxyAddr(), line)
+		if got != want {
+			t.Errorf("%q:\n  demo %q\nhaproxy %q", line, got, want)
+		}
+	}
+
+	// The header: the emulation prints the fixed fields up to "-"; HAProxy
+	// then adds per-module counters.
+	realOut, demoOut := cli(t, real, "show stat"), cli(t, f.HAProxyAddr(), "show stat")
+	realHead, _, _ := strings.Cut(realOut, "\n")
+	demoHead, _, _ := strings.Cut(demoOut, "\n")
+	if !strings.HasPrefix(realHead, demoHead) {
+		t.Errorf("header is not a prefix of HAProxy's:\n  demo %s\nhaproxy %s", demoHead, realHead)
+	}
+	if !strings.HasSuffix(realOut, ",\n\n") {
+		t.Errorf("HAProxy's show stat framing changed: ends %q", realOut[len(realOut)-8:])
+	}
+}
+
+// TestFilledColumnsMatchRealHAProxy compares which columns HAProxy fills
+// for each kind of row (frontend, backend, server without check, server
+// DOWN on a failed check) with what the emulation fills.
+func TestFilledColumnsMatchRealHAProxy(t *testing.T) {
+	t.Parallel()
+	real := startRealHAProxy(t)
+	f := startFleet(t, 1)
+	f.sim.mu.Lock()
+	sv := f.sim.ha.backend("cart").server("cart-02")
+	sv.fault, sv.steady = fault{kind: faultRefused, left: 1000}, false
+	f.sim.mu.Unlock()
+	for range 5 {
+		f.Step()
+	}
+	var realRows []stat
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		realRows = showStat(t, real)
+		if find(t, realRows, "cart", "cart-02")["status"] == "DOWN" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("real cart-02 never went DOWN")
+		}
+		time.Sleep(20 * time.Millisecond) // polling HAProxy's own check timer
+	}
+	demoRows := showStat(t, f.HAProxyAddr())
+	filled := func(r stat) []string {
+		var out []string
+		for k, v := range r {
+			if v != "" && k != "" {
+				out = append(out, k)
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	head := strings.Split(strings.TrimSuffix(strings.TrimPrefix(statHeader, "# "), ","), ",")
+	fixed := func(cols []string) []string {
+		return slices.DeleteFunc(cols, func(c string) bool { return !slices.Contains(head, c) })
+	}
+	for _, tc := range []struct{ px, sv, demoPx, demoSv string }{
+		{"https-in", "FRONTEND", "https-in", "FRONTEND"},
+		{"cart", "BACKEND", "cart", "BACKEND"},
+		{"cart", "cart-01", "cdn-origin", "cdn-origin-01"}, // no check
+		{"cart", "cart-02", "cart", "cart-02"},             // DOWN, L4CON
+	} {
+		want := fixed(filled(find(t, realRows, tc.px, tc.sv)))
+		got := filled(find(t, demoRows, tc.demoPx, tc.demoSv))
+		if !slices.Equal(got, want) {
+			t.Errorf("%s/%s filled columns differ:\n  demo only %v\nhaproxy only %v", tc.px, tc.sv, minus(got, want), minus(want, got))
+		}
+	}
+}
+
+func minus(a, b []string) []string {
+	return slices.DeleteFunc(slices.Clone(a), func(s string) bool { return slices.Contains(b, s) })
+}
