@@ -201,3 +201,48 @@ func waitGoroutines(t *testing.T, want int) {
 		runtime.Gosched()
 	}
 }
+
+func TestTickerAdvances(t *testing.T) {
+	t.Parallel()
+	f, err := Start(t.Context(), Options{Seed: 1, Tick: time.Millisecond})
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	defer f.Close()
+	steps := func() int64 {
+		f.sim.mu.Lock()
+		defer f.sim.mu.Unlock()
+		return f.sim.n
+	}
+	for deadline := time.Now().Add(5 * time.Second); steps() < warmupSteps+3; {
+		if time.Now().After(deadline) {
+			t.Fatalf("ticker did not advance the simulation: %d steps", steps())
+		}
+		time.Sleep(time.Millisecond) // polling the ticker's progress
+	}
+}
+
+func TestSizes(t *testing.T) {
+	t.Parallel()
+	f, err := Start(t.Context(), Options{Seed: 1, Tick: -1, Pools: 20, Scale: 2})
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	defer f.Close()
+	backends := map[string]bool{}
+	servers := 0
+	for _, r := range showStat(t, f.HAProxyAddr()) {
+		if r["type"] == "1" {
+			backends[r["pxname"]] = true
+		}
+		if r["pxname"] == "cart" && r["type"] == "2" {
+			servers++
+		}
+	}
+	if len(backends) != 20 || !backends["svc-20"] || servers != 20 {
+		t.Errorf("Pools 20, Scale 2: %d backends (svc-20 %t), cart has %d servers; want 20, true, 20", len(backends), backends["svc-20"], servers)
+	}
+	if n := len(getClusters(t, f).ClusterStatuses); n != 20 {
+		t.Errorf("Envoy clusters: %d, want 20", n)
+	}
+}
