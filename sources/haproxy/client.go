@@ -56,12 +56,12 @@ func (s *Source) Network() string { return s.network }
 // Poll reads `show stat` and returns every HAProxy backend as a pool.
 func (s *Source) Poll(ctx context.Context) (model.Snapshot, error) {
 	const cmd = "show stat"
-	var stats []Stat
+	var pools []model.Pool
 	err := s.exchange(ctx, cmd, func(r io.Reader) error {
 		tail := &tailReader{r: r}
 		br := bufio.NewReaderSize(tail, 64<<10)
 		var perr error
-		stats, perr = Parse(br)
+		pools, perr = ParsePools(br, time.Now())
 		if perr != nil && !errors.Is(perr, ErrNotStat) {
 			// A cut connection shows up as a malformed last row: read
 			// what is left (bounded by ctx) to tell which it was.
@@ -82,7 +82,7 @@ func (s *Source) Poll(ctx context.Context) (model.Snapshot, error) {
 	if err != nil {
 		return model.Snapshot{}, err
 	}
-	return model.Snapshot{Pools: Pools(stats, time.Now())}, nil
+	return model.Snapshot{Pools: pools}, nil
 }
 
 // SetState drains, readies or puts a server in maintenance with

@@ -1,6 +1,7 @@
 package haproxy
 
 import (
+	"io"
 	"strings"
 	"time"
 
@@ -131,9 +132,12 @@ func Backend(s *Stat, now time.Time) model.Backend {
 			reason = "weight 0; " + reason
 		}
 	}
+	// One allocation holds both strings; they must not share the CSV
+	// line's memory, which would keep every row's text alive.
+	both := strings.Clone(s.Name + s.Addr)
 	b := model.Backend{
-		Name:     strings.Clone(s.Name),
-		Address:  strings.Clone(s.Addr),
+		Name:     both[:len(s.Name)],
+		Address:  both[len(s.Name):],
 		Health:   h,
 		Reason:   reason,
 		Weight:   s.Weight,
@@ -181,39 +185,69 @@ func checkDetail(s *Stat) string {
 // stats page or a service) is not a pool; a plain backend with no servers
 // is, with a note, since traffic sent to it fails.
 func Pools(stats []Stat, now time.Time) []model.Pool {
-	var pools []model.Pool
-	index := map[string]int{}
-	frontends := map[string]bool{}
-	pool := func(name string) *model.Pool {
-		i, ok := index[name]
-		if !ok {
-			name = strings.Clone(name)
-			i = len(pools)
-			index[name] = i
-			pools = append(pools, model.Pool{Name: name})
-		}
-		return &pools[i]
-	}
+	pb := newPoolBuilder(now)
 	for i := range stats {
-		s := &stats[i]
-		switch s.Type {
-		case TypeServer:
-			p := pool(s.Proxy)
-			p.Backends = append(p.Backends, Backend(s, now))
-		case TypeBackend:
-			p := pool(s.Proxy)
-			if s.Status != "UP" && s.Status != "" {
-				p.Note = "backend " + s.Status
-			}
-		case TypeFrontend:
-			frontends[s.Proxy] = true
-		case TypeListener:
-		}
+		pb.add(&stats[i])
 	}
-	out := pools[:0]
-	for _, p := range pools {
+	return pb.pools()
+}
+
+// ParsePools reads `show stat` from r and maps it as Pools does, row by
+// row, without keeping the parsed rows.
+func ParsePools(r io.Reader, now time.Time) ([]model.Pool, error) {
+	pb := newPoolBuilder(now)
+	if err := Scan(r, func(s *Stat) error { pb.add(s); return nil }); err != nil {
+		return nil, err
+	}
+	return pb.pools(), nil
+}
+
+// poolBuilder accumulates rows into pools.
+type poolBuilder struct {
+	now       time.Time
+	list      []model.Pool
+	index     map[string]int
+	frontends map[string]bool
+}
+
+func newPoolBuilder(now time.Time) *poolBuilder {
+	return &poolBuilder{now: now, index: map[string]int{}, frontends: map[string]bool{}}
+}
+
+func (pb *poolBuilder) pool(name string) *model.Pool {
+	i, ok := pb.index[name]
+	if !ok {
+		name = strings.Clone(name)
+		i = len(pb.list)
+		pb.index[name] = i
+		pb.list = append(pb.list, model.Pool{Name: name})
+	}
+	return &pb.list[i]
+}
+
+func (pb *poolBuilder) add(s *Stat) {
+	switch s.Type {
+	case TypeServer:
+		p := pb.pool(s.Proxy)
+		p.Backends = append(p.Backends, Backend(s, pb.now))
+	case TypeBackend:
+		p := pb.pool(s.Proxy)
+		if s.Status != "UP" && s.Status != "" {
+			p.Note = "backend " + s.Status
+		}
+	case TypeFrontend:
+		if !pb.frontends[s.Proxy] {
+			pb.frontends[strings.Clone(s.Proxy)] = true
+		}
+	case TypeListener:
+	}
+}
+
+func (pb *poolBuilder) pools() []model.Pool {
+	out := pb.list[:0]
+	for _, p := range pb.list {
 		if len(p.Backends) == 0 {
-			if frontends[p.Name] {
+			if pb.frontends[p.Name] {
 				continue
 			}
 			if p.Note == "" {

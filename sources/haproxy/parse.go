@@ -1,6 +1,7 @@
 package haproxy
 
 import (
+	"bufio"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -65,6 +66,7 @@ type columns struct {
 	pxname, svname, typ, status, addr          int
 	weight, bck, scur, stot, hrsp5xx, lastchg  int
 	checkStatus, checkCode, lastChk, checkDesc int
+	last                                       int // highest index of those present
 }
 
 // newColumns reads the header record ("# pxname,svname,…"). The column
@@ -82,6 +84,7 @@ func newColumns(header []string) (columns, error) {
 	}
 	get := func(name string) int {
 		if i, ok := idx[name]; ok {
+			c.last = max(c.last, i)
 			return i
 		}
 		return -1
@@ -111,85 +114,125 @@ var ErrNotStat = errors.New("reply is not show stat CSV")
 // frontend, listener, server and backend. Every row is returned, however
 // many there are.
 func Parse(r io.Reader) ([]Stat, error) {
+	var out []Stat
+	err := Scan(r, func(st *Stat) error {
+		out = append(out, *st)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Scan reads `show stat` CSV like Parse but hands each row to fn as it is
+// read, without collecting them. The *Stat is reused: fn must copy what it
+// keeps. Strings in it are substrings of the row's line. An error from fn
+// stops the scan and is returned.
+func Scan(r io.Reader, fn func(*Stat) error) error {
+	br, ok := r.(*bufio.Reader)
+	if !ok || br.Size() < 64<<10 {
+		br = bufio.NewReaderSize(r, 64<<10)
+	}
+	headerLine, err := br.ReadString('\n')
+	if headerLine == "" && errors.Is(err, io.EOF) {
+		return fmt.Errorf("%w: empty reply", ErrNotStat)
+	}
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("show stat header: %w", err)
+	}
+	if !strings.HasPrefix(headerLine, "# ") {
+		return fmt.Errorf("%w: %q", ErrNotStat, strings.TrimRight(headerLine, "\r\n"))
+	}
+	header, err := newCSV(strings.NewReader(headerLine)).Read()
+	if err != nil {
+		return fmt.Errorf("show stat header: %w", err)
+	}
+	cols, err := newColumns(header)
+	if err != nil {
+		return err
+	}
+	cr := newCSV(cutAfter(br, cols.last+1))
+	var st Stat
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("show stat: %w", err)
+		}
+		if err := cols.fill(&st, rec); err != nil {
+			line, _ := cr.FieldPos(0)
+			return fmt.Errorf("show stat line %d: %w", line+1, err) // +1: the header was read apart
+		}
+		if err := fn(&st); err != nil {
+			return err
+		}
+	}
+}
+
+func newCSV(r io.Reader) *csv.Reader {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1 // rows end with a trailing comma; be lenient on width
 	cr.ReuseRecord = true
 	cr.LazyQuotes = true
-	header, err := cr.Read()
-	if errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%w: empty reply", ErrNotStat)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("show stat header: %w", err)
-	}
-	if len(header) == 0 || !strings.HasPrefix(header[0], "# ") {
-		return nil, fmt.Errorf("%w: %q", ErrNotStat, strings.Join(header, ","))
-	}
-	cols, err := newColumns(header)
-	if err != nil {
-		return nil, err
-	}
-	var out []Stat
-	for {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("show stat: %w", err)
-		}
-		line, _ := cr.FieldPos(0)
-		st, err := cols.stat(rec)
-		if err != nil {
-			return nil, fmt.Errorf("show stat line %d: %w", line, err)
-		}
-		out = append(out, st)
-	}
+	return cr
 }
 
-// stat converts one record. Strings are substrings of the record's line.
-func (c *columns) stat(rec []string) (Stat, error) {
-	field := func(i int) string {
-		if i >= 0 && i < len(rec) {
-			return rec[i]
-		}
-		return ""
+// record is one CSV row being converted; it remembers the first error.
+type record struct {
+	rec []string
+	err error
+}
+
+func (r *record) str(i int) string {
+	if i >= 0 && i < len(r.rec) {
+		return r.rec[i]
 	}
-	var err error
-	num := func(name string, i int, def int64) int64 {
-		s := field(i)
-		if s == "" || err != nil {
-			return def
-		}
-		v, perr := strconv.ParseInt(s, 10, 64)
-		if perr != nil {
-			err = fmt.Errorf("column %s: invalid number %q", name, s)
-		}
-		return v
+	return ""
+}
+
+// num parses column i, returning def when it is empty or absent.
+func (r *record) num(name string, i int, def int64) int64 {
+	s := r.str(i)
+	if s == "" || r.err != nil {
+		return def
 	}
-	st := Stat{
-		Proxy:       field(c.pxname),
-		Name:        field(c.svname),
-		Status:      field(c.status),
-		Addr:        field(c.addr),
-		CheckStatus: strings.TrimPrefix(field(c.checkStatus), "* "),
-		CheckCode:   field(c.checkCode),
-		LastChk:     field(c.lastChk),
-		CheckDesc:   field(c.checkDesc),
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		r.err = fmt.Errorf("column %s: invalid number %q", name, s)
+		return def
 	}
-	typ := num("type", c.typ, -1)
-	if err == nil && (typ < 0 || typ > 255) {
-		err = fmt.Errorf("column type: invalid value %q", field(c.typ))
+	return v
+}
+
+// fill converts one record into st, overwriting every field.
+func (c *columns) fill(st *Stat, rec []string) error {
+	r := record{rec: rec}
+	*st = Stat{
+		Proxy:       r.str(c.pxname),
+		Name:        r.str(c.svname),
+		Status:      r.str(c.status),
+		Addr:        r.str(c.addr),
+		CheckStatus: strings.TrimPrefix(r.str(c.checkStatus), "* "),
+		CheckCode:   r.str(c.checkCode),
+		LastChk:     r.str(c.lastChk),
+		CheckDesc:   r.str(c.checkDesc),
+		Weight:      int(r.num("weight", c.weight, -1)),
+		Backup:      r.num("bck", c.bck, 0) == 1,
+		Scur:        r.num("scur", c.scur, 0),
+		Stot:        uint64(max(0, r.num("stot", c.stot, 0))),
+		Hrsp5xx:     uint64(max(0, r.num("hrsp_5xx", c.hrsp5xx, 0))),
+		LastChg:     r.num("lastchg", c.lastchg, -1),
+	}
+	typ := r.num("type", c.typ, -1)
+	if r.err == nil && (typ < 0 || typ > 255) {
+		r.err = fmt.Errorf("column type: invalid value %q", r.str(c.typ))
 	}
 	st.Type = RowType(typ)
-	st.Weight = int(num("weight", c.weight, -1))
-	st.Backup = num("bck", c.bck, 0) == 1
-	st.Scur = num("scur", c.scur, 0)
-	st.Stot = uint64(max(0, num("stot", c.stot, 0)))
-	st.Hrsp5xx = uint64(max(0, num("hrsp_5xx", c.hrsp5xx, 0)))
-	st.LastChg = num("lastchg", c.lastchg, -1)
-	if err != nil {
-		return Stat{}, fmt.Errorf("%s/%s: %w", st.Proxy, st.Name, err)
+	if r.err != nil {
+		return fmt.Errorf("%s/%s: %w", st.Proxy, st.Name, r.err)
 	}
-	return st, nil
+	return nil
 }

@@ -1,0 +1,84 @@
+package haproxy
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+)
+
+// columnCutter hands encoding/csv only the first k columns of each row.
+// lbtop reads none past addr (column 73 in 2.6), while rows of recent
+// versions carry twice as many (per-module ssl, h1, h2, quic counters), and
+// csv's cost is per field. It cuts only where that is safe: a row whose
+// remainder holds a quote is passed whole, since a quoted field could
+// span lines; so is a row longer than the buffer.
+type columnCutter struct {
+	br      *bufio.Reader
+	k       int
+	pending []byte // bytes ready for Read
+	long    bool   // inside a row longer than the buffer: pass it through
+	quoted  bool   // the previous line ended inside a quoted field
+	err     error  // from br, returned once pending is drained
+}
+
+func (c *columnCutter) Read(p []byte) (int, error) {
+	for len(c.pending) == 0 {
+		if c.err != nil {
+			return 0, c.err
+		}
+		line, err := c.br.ReadSlice('\n')
+		wasLong := c.long
+		c.long = errors.Is(err, bufio.ErrBufferFull)
+		if err != nil && !c.long {
+			c.err = err
+		}
+		if wasLong || c.long || c.quoted {
+			// Not the start of a row: pass through, tracking quotes.
+			c.pending = line
+			c.quoted = c.quoted != (bytes.Count(line, quote)%2 == 1)
+			continue
+		}
+		c.pending, c.quoted = cutRow(line, c.k)
+	}
+	n := copy(p, c.pending)
+	c.pending = c.pending[n:]
+	return n, nil
+}
+
+var quote = []byte{'"'}
+
+// cutRow returns row without the fields after the first k, ending in
+// ",\n" like every HAProxy row, or row unchanged when it has k fields or
+// fewer, lacks a newline, or has a quote after the cut. It may overwrite
+// row's byte after the cut. quoted reports that row ends inside a quoted
+// field (one holding a newline), so the next line continues it.
+func cutRow(row []byte, k int) (out []byte, quoted bool) {
+	cut := k > 0 && len(row) > 0 && row[len(row)-1] == '\n'
+	commas := 0
+	for i, b := range row {
+		switch {
+		case b == '"':
+			quoted = !quoted
+		case b == ',' && !quoted && cut:
+			commas++
+			if commas < k {
+				continue
+			}
+			// row[:i+1] holds k fields and their trailing comma.
+			rest := row[i+1:]
+			if n := bytes.Count(rest, quote); n > 0 || len(rest) < 2 {
+				return row, n%2 == 1
+			}
+			row[i+1] = '\n'
+			return row[:i+2], false
+		}
+	}
+	return row, quoted
+}
+
+// cutAfter wraps br so rows keep only their first k columns; k <= 0 keeps
+// everything.
+func cutAfter(br *bufio.Reader, k int) io.Reader {
+	return &columnCutter{br: br, k: k}
+}
