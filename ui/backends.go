@@ -3,8 +3,6 @@ package ui
 import (
 	"strconv"
 
-	"charm.land/lipgloss/v2"
-
 	"github.com/lbtop/lbtop/model"
 )
 
@@ -110,7 +108,7 @@ func (m *Model) notes(out []string, w int) []string {
 }
 
 // healthStyle picks the mark and style of a backend's health.
-func (st *Styles) healthStyle(h model.Health) (string, *lipgloss.Style) {
+func (st *Styles) healthStyle(h model.Health) (string, *Paint) {
 	switch h {
 	case model.Healthy:
 		return "", &st.CellOK
@@ -145,17 +143,18 @@ func (m *Model) backendsLines(out []string, w, rows int) []string {
 	off := scroll(m.bcur, m.boff, rows, len(m.bsel))
 	end := min(len(m.bsel), off+rows)
 	cells := make([]cell, len(cols))
+	cut := rowClipper(cols, w)
 	for i := off; i < end; i++ {
 		b := &m.pool.Backends[m.bsel[i]]
 		pend := m.pendingFor(b.Ref())
 		for j, c := range cols {
 			cells[j] = m.backendCell(b, c.id, pend)
 		}
-		base := lipgloss.Style{}
+		base := Paint{}
 		if b.Stale {
 			base = m.st.RowStale
 		}
-		out = append(out, clip(renderRow(cols, cells, base, i == m.bcur, &m.st), w))
+		out = append(out, cut(renderRow(cols, cells, base, i == m.bcur, &m.st)))
 	}
 	return padLines(out, len(out)+rows-(end-off))
 }

@@ -167,7 +167,7 @@ func (m Model) beginProxyAction() (tea.Model, tea.Cmd) {
 		return m.setStatus(StatusWarn, why, 0)
 	}
 	st, _ := m.fleet.Source(src)
-	scope := "EVERY pool on this proxy (" + strconv.Itoa(st.Pools) + " pools, " + strconv.Itoa(st.Backends) + " backends)"
+	scope := "EVERY pool on this proxy (" + plural(st.Pools, "pool") + ", " + plural(st.Backends, "backend") + ")"
 	d := dialog{open: true, danger: true, action: model.Action{Kind: kind, Ref: model.BackendRef{Source: src}}}
 	if kind == model.ActionProxyFail {
 		d.title = "!! FAIL THE WHOLE PROXY " + src + " !!"
@@ -240,10 +240,18 @@ func (m *Model) dialogBox(w int) []string {
 	d := &m.dialog
 	lines := append([]string{}, d.lines...)
 	lines = append(lines, "", "y apply   n/esc cancel")
-	border := m.st.Box
+	border, title := m.st.Box, m.st.Title
 	if d.danger {
-		border = m.st.BoxDanger
+		border, title = m.st.BoxDanger, m.st.BoxDanger
 		lines = append([]string{"This affects the WHOLE proxy and every pool on it."}, lines...)
 	}
-	return box(d.title, lines, w, border, d.danger)
+	return box(d.title, lines, w, border, title)
+}
+
+// plural renders "1 pool", "3 pools".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }

@@ -3,7 +3,6 @@ package ui
 import (
 	"strings"
 
-	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 )
 
@@ -51,20 +50,16 @@ func (m *Model) helpBox(w, h int) []string {
 }
 
 // box frames lines under a title, sized to the content but at most w.
-func box(title string, lines []string, w int, border lipgloss.Style, danger bool) []string {
+func box(title string, lines []string, w int, border, titleStyle Paint) []string {
 	need := width(title) + 6
 	for _, l := range lines {
 		need = max(need, width(l)+4)
-	}
-	titleStyle := lipgloss.NewStyle().Bold(true)
-	if danger {
-		titleStyle = border
 	}
 	return boxWidth(title, lines, min(w-2, max(need, 44)), border, titleStyle)
 }
 
 // boxWidth draws a box exactly bw cells wide.
-func boxWidth(title string, lines []string, bw int, border, titleStyle lipgloss.Style) []string {
+func boxWidth(title string, lines []string, bw int, border, titleStyle Paint) []string {
 	bw = max(bw, 10)
 	inner := bw - 4
 	t := clip(title, bw-6)

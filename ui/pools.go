@@ -3,8 +3,6 @@ package ui
 import (
 	"strconv"
 
-	"charm.land/lipgloss/v2"
-
 	"github.com/lbtop/lbtop/model"
 )
 
@@ -24,6 +22,7 @@ var poolColumns = []column{
 // the top.
 func (m *Model) selectPools(keep bool) {
 	m.sel = m.fleet.Select(m.query)
+	m.filterSteps = nil // computed from another fleet or query
 	m.cur = 0
 	if keep && m.curKey != "" {
 		for i, pi := range m.sel {
@@ -129,7 +128,7 @@ func (st *Styles) healthCell(p *model.PoolRow) cell {
 }
 
 // poolRowStyle picks the style of a pool row.
-func (st *Styles) poolRowStyle(p *model.PoolRow) lipgloss.Style {
+func (st *Styles) poolRowStyle(p *model.PoolRow) Paint {
 	switch {
 	case p.Stale:
 		return st.RowStale
@@ -138,7 +137,7 @@ func (st *Styles) poolRowStyle(p *model.PoolRow) lipgloss.Style {
 	case p.Healthy < p.Total:
 		return st.RowWarn
 	}
-	return lipgloss.Style{}
+	return Paint{}
 }
 
 // poolsLines renders the pools view body: column header and the visible
@@ -161,12 +160,13 @@ func (m *Model) poolsLines(out []string, w, rows int) []string {
 	off := scroll(m.cur, m.off, rows, len(m.sel))
 	end := min(len(m.sel), off+rows)
 	cells := make([]cell, len(cols))
+	cut := rowClipper(cols, w)
 	for i := off; i < end; i++ {
 		p := &m.fleet.Pools[m.sel[i]]
 		for j, c := range cols {
 			cells[j] = m.poolCell(p, c.id)
 		}
-		out = append(out, clip(renderRow(cols, cells, m.st.poolRowStyle(p), i == m.cur, &m.st), w))
+		out = append(out, cut(renderRow(cols, cells, m.st.poolRowStyle(p), i == m.cur, &m.st)))
 	}
 	return padLines(out, len(out)+rows-(end-off))
 }

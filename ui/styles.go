@@ -1,41 +1,94 @@
 package ui
 
-import "charm.land/lipgloss/v2"
+import (
+	"strings"
+
+	"charm.land/lipgloss/v2"
+)
+
+// Paint is a Lip Gloss style reduced to the escape sequences around its
+// text. The UI's styles are colours and attributes only (no padding,
+// borders or widths), for which Lip Gloss renders exactly prefix + text +
+// suffix; applying them as two concatenations keeps a 100k-backend frame
+// within budget (Style.Render costs more than the rest of a frame).
+type Paint struct {
+	pre, post string
+}
+
+// paintOf derives the escape sequences of a style from one rendering.
+func paintOf(s lipgloss.Style) Paint {
+	const probe = "\x00"
+	r := s.Render(probe)
+	i := strings.Index(r, probe)
+	if i < 0 {
+		return Paint{}
+	}
+	return Paint{pre: r[:i], post: r[i+len(probe):]}
+}
+
+// Render styles one line of text.
+func (p Paint) Render(s string) string {
+	if p.pre == "" || s == "" {
+		return s
+	}
+	return p.pre + s + p.post
+}
 
 // Styles holds every style the UI uses, built once by newStyles. With
 // NoColor only attributes (bold, faint, reverse) are used, so the marks
 // (✘, !, ~) carry the meaning.
 type Styles struct {
-	Title    lipgloss.Style
-	Header   lipgloss.Style // column headers
-	Dim      lipgloss.Style // secondary text, hints
-	Selected lipgloss.Style // the cursor row
+	Title    Paint
+	Header   Paint // column headers
+	Dim      Paint // secondary text, hints
+	Selected Paint // the cursor row
 
-	RowBad   lipgloss.Style // pool with no healthy backend
-	RowWarn  lipgloss.Style // pool partly unhealthy
-	RowStale lipgloss.Style // data from a source whose last poll failed
+	RowBad   Paint // pool with no healthy backend
+	RowWarn  Paint // pool partly unhealthy
+	RowStale Paint // data from a source whose last poll failed
 
-	CellBad  lipgloss.Style // "✘ 0/3", unhealthy or down backend
-	CellWarn lipgloss.Style // "! 2/3", draining, unknown
-	CellOK   lipgloss.Style // healthy
-	Pending  lipgloss.Style // an action sent, not yet confirmed
+	CellBad  Paint // "✘ 0/3", unhealthy or down backend
+	CellWarn Paint // "! 2/3", draining, unknown
+	CellOK   Paint // healthy
+	Pending  Paint // an action sent, not yet confirmed
 
-	SourceOK  lipgloss.Style
-	SourceBad lipgloss.Style
+	SourceOK  Paint
+	SourceBad Paint
 
-	MsgInfo  lipgloss.Style
-	MsgOK    lipgloss.Style
-	MsgWarn  lipgloss.Style
-	MsgError lipgloss.Style
+	MsgInfo  Paint
+	MsgOK    Paint
+	MsgWarn  Paint
+	MsgError Paint
 
-	Box       lipgloss.Style // dialog border
-	BoxDanger lipgloss.Style // border and warning of a whole-proxy action
+	Box       Paint // dialog border
+	BoxDanger Paint // border and warning of a whole-proxy action
+}
+
+// styleSet is the Lip Gloss form of Styles.
+type styleSet struct {
+	Title, Header, Dim, Selected                         lipgloss.Style
+	RowBad, RowWarn, RowStale                            lipgloss.Style
+	CellBad, CellWarn, CellOK, Pending                   lipgloss.Style
+	SourceOK, SourceBad, MsgInfo, MsgOK, MsgWarn, MsgErr lipgloss.Style
+	Box, BoxDanger                                       lipgloss.Style
 }
 
 func newStyles(noColor bool) Styles {
+	l := lipglossStyles(noColor)
+	return Styles{
+		Title: paintOf(l.Title), Header: paintOf(l.Header), Dim: paintOf(l.Dim), Selected: paintOf(l.Selected),
+		RowBad: paintOf(l.RowBad), RowWarn: paintOf(l.RowWarn), RowStale: paintOf(l.RowStale),
+		CellBad: paintOf(l.CellBad), CellWarn: paintOf(l.CellWarn), CellOK: paintOf(l.CellOK), Pending: paintOf(l.Pending),
+		SourceOK: paintOf(l.SourceOK), SourceBad: paintOf(l.SourceBad),
+		MsgInfo: paintOf(l.MsgInfo), MsgOK: paintOf(l.MsgOK), MsgWarn: paintOf(l.MsgWarn), MsgError: paintOf(l.MsgErr),
+		Box: paintOf(l.Box), BoxDanger: paintOf(l.BoxDanger),
+	}
+}
+
+func lipglossStyles(noColor bool) styleSet {
 	n := lipgloss.NewStyle()
 	if noColor {
-		return Styles{
+		return styleSet{
 			Title:     n.Bold(true),
 			Header:    n.Bold(true),
 			Dim:       n.Faint(true),
@@ -52,7 +105,7 @@ func newStyles(noColor bool) Styles {
 			MsgInfo:   n,
 			MsgOK:     n,
 			MsgWarn:   n.Bold(true),
-			MsgError:  n.Bold(true),
+			MsgErr:    n.Bold(true),
 			Box:       n,
 			BoxDanger: n.Bold(true),
 		}
@@ -62,7 +115,7 @@ func newStyles(noColor bool) Styles {
 	yellow := lipgloss.Color("3")
 	cyan := lipgloss.Color("6")
 	grey := lipgloss.Color("8")
-	return Styles{
+	return styleSet{
 		Title:     n.Bold(true).Foreground(cyan),
 		Header:    n.Bold(true).Foreground(grey),
 		Dim:       n.Foreground(grey),
@@ -79,7 +132,7 @@ func newStyles(noColor bool) Styles {
 		MsgInfo:   n,
 		MsgOK:     n.Foreground(green),
 		MsgWarn:   n.Foreground(yellow),
-		MsgError:  n.Bold(true).Foreground(red),
+		MsgErr:    n.Bold(true).Foreground(red),
 		Box:       n.Foreground(cyan),
 		BoxDanger: n.Bold(true).Foreground(red),
 	}

@@ -2,8 +2,6 @@ package ui
 
 import (
 	"strings"
-
-	"charm.land/lipgloss/v2"
 )
 
 // colID names a table column.
@@ -81,7 +79,7 @@ func fitColumns(cols []column, total int) []column {
 // cell is one rendered cell's text and, when set, its own style.
 type cell struct {
 	text  string
-	style *lipgloss.Style
+	style *Paint
 }
 
 // headerRow renders the column titles.
@@ -99,7 +97,7 @@ func headerRow(cols []column, st *Styles, w int) string {
 // renderRow lays out cells (one per column) and styles them: the row
 // style for plain cells, a cell's own style where set, or the selection
 // style over the whole row. Runs of plain cells are styled in one call.
-func renderRow(cols []column, cells []cell, base lipgloss.Style, selected bool, st *Styles) string {
+func renderRow(cols []column, cells []cell, base Paint, selected bool, st *Styles) string {
 	var out, run strings.Builder
 	flush := func() {
 		if run.Len() > 0 {
@@ -124,4 +122,19 @@ func renderRow(cols []column, cells []cell, base lipgloss.Style, selected bool, 
 	}
 	flush()
 	return out.String()
+}
+
+// rowClipper returns a function that cuts rows to w cells only when the
+// columns do not fit (terminals too narrow for the fixed columns); rows
+// built by renderRow are otherwise exactly the columns' width, so
+// measuring them again would only cost time.
+func rowClipper(cols []column, w int) func(string) string {
+	total := len(cols) - 1
+	for _, c := range cols {
+		total += c.w
+	}
+	if total <= w {
+		return func(s string) string { return s }
+	}
+	return func(s string) string { return clip(s, w) }
 }

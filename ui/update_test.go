@@ -389,3 +389,23 @@ func TestKeyMarkdownMarksDangerous(t *testing.T) {
 		t.Fatalf("markdown table:\n%s", md)
 	}
 }
+
+// TestNarrowingMatchesSelect checks that narrowing the shown list gives
+// exactly what a full Fleet.Select would.
+func TestNarrowingMatchesSelect(t *testing.T) {
+	m, _ := newModel(t, envoyActor(), Options{}, 80, 24)
+	for _, probs := range []bool{false, true} {
+		mm := m
+		if probs {
+			mm = press(t, mm, "p")
+		}
+		mm = press(t, mm, "/")
+		for _, typed := range []string{"w", "e", "b", "-", "2", "backspace", "backspace", "backspace", "backspace", "1", "0", ".", "0"} {
+			mm = press(t, mm, typed)
+			want := mm.fleet.Select(mm.query)
+			if !slices.Equal(mm.sel, want) {
+				t.Fatalf("filter %q problems %v: shown %v, Select gives %v", mm.query.Filter, probs, mm.sel, want)
+			}
+		}
+	}
+}

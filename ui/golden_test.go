@@ -1,0 +1,89 @@
+package ui
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
+)
+
+// TestGolden compares whole frames with ui/testdata/TestGolden/*.golden
+// (regenerate with `go test ./ui -update`). The fixture has a pool with no
+// healthy backend, a partly unhealthy one, a stale Envoy source and an
+// NGINX OSS source with stub_status figures only.
+func TestGolden(t *testing.T) {
+	screens := []struct {
+		name  string
+		setup func(t *testing.T, m Model) Model
+	}{
+		{"pools", func(_ *testing.T, m Model) Model { return m }},
+		{"pools_filtered", func(t *testing.T, m Model) Model {
+			return press(t, typeText(t, press(t, m, "/"), "web"), "enter")
+		}},
+		{"backends", func(t *testing.T, m Model) Model { return openPoolNamed(t, m, "web") }},
+		{"backends_stale", func(t *testing.T, m Model) Model { return openPoolNamed(t, m, "payments") }},
+		{"confirm_drain", func(t *testing.T, m Model) Model {
+			return press(t, cursorTo(t, openPoolNamed(t, m, "web"), "web-2"), "d")
+		}},
+		{"confirm_proxy_fail", func(t *testing.T, m Model) Model {
+			return press(t, openPoolNamed(t, m, "payments"), "F")
+		}},
+		{"pending", func(t *testing.T, m Model) Model {
+			m, cmd := updateCmd(t, press(t, cursorTo(t, openPoolNamed(t, m, "web"), "web-2"), "d"), keyMsg("y"))
+			return update(t, m, cmd())
+		}},
+		{"help", func(t *testing.T, m Model) Model { return press(t, m, "?") }},
+	}
+	for _, size := range [][2]int{{80, 24}, {120, 40}} {
+		w, h := size[0], size[1]
+		for _, s := range screens {
+			t.Run(s.name+"_"+strconv.Itoa(w)+"x"+strconv.Itoa(h), func(t *testing.T) {
+				m, _ := newModel(t, envoyActor(), Options{}, w, h)
+				m = s.setup(t, m)
+				out := view(m)
+				checkFrame(t, out, w, h)
+				if again := view(m); again != out {
+					t.Fatal("View is not deterministic: two calls differ")
+				}
+				golden.RequireEqual(t, out)
+			})
+		}
+	}
+}
+
+// TestGoldenReadOnlyHelp shows the help without action keys.
+func TestGoldenReadOnlyHelp(t *testing.T) {
+	m, _ := newModel(t, &fakeActor{}, Options{ReadOnly: true}, 80, 24)
+	out := view(press(t, m, "?"))
+	checkFrame(t, out, 80, 24)
+	golden.RequireEqual(t, out)
+}
+
+// checkFrame asserts the frame fills the terminal and no line overflows.
+func checkFrame(t *testing.T, out string, w, h int) {
+	t.Helper()
+	lines := strings.Split(out, "\n")
+	if len(lines) != h {
+		t.Fatalf("frame has %d lines, want %d", len(lines), h)
+	}
+	for i, l := range lines {
+		if lw := ansi.StringWidth(l); lw > w {
+			t.Fatalf("line %d is %d cells wide, terminal is %d: %q", i, lw, w, l)
+		}
+	}
+}
+
+// TestNarrowTerminals renders every screen at awkward sizes.
+func TestNarrowTerminals(t *testing.T) {
+	for _, size := range [][2]int{{20, 4}, {40, 10}, {60, 15}, {200, 60}} {
+		m, _ := newModel(t, envoyActor(), Options{}, size[0], size[1])
+		for _, k := range []string{"", "?", "?", "enter", "d", "n", "F", "esc", "esc"} {
+			if k != "" {
+				m = press(t, m, k)
+			}
+			checkFrame(t, view(m), size[0], size[1])
+		}
+	}
+}
