@@ -36,7 +36,7 @@ func (c *columnCutter) Read(p []byte) (int, error) {
 		if wasLong || c.long || c.quoted {
 			// Not the start of a row: pass through, tracking quotes.
 			c.pending = line
-			c.quoted = c.quoted != (bytes.Count(line, quote)%2 == 1)
+			c.quoted = c.quoted != (bytes.Count(line, []byte(`"`))%2 == 1)
 			continue
 		}
 		c.pending, c.quoted = cutRow(line, c.k)
@@ -45,8 +45,6 @@ func (c *columnCutter) Read(p []byte) (int, error) {
 	c.pending = c.pending[n:]
 	return n, nil
 }
-
-var quote = []byte{'"'}
 
 // cutRow returns row without the fields after the first k, ending in
 // ",\n" like every HAProxy row, or row unchanged when it has k fields or
@@ -67,7 +65,7 @@ func cutRow(row []byte, k int) (out []byte, quoted bool) {
 			}
 			// row[:i+1] holds k fields and their trailing comma.
 			rest := row[i+1:]
-			if n := bytes.Count(rest, quote); n > 0 || len(rest) < 2 {
+			if n := bytes.Count(rest, []byte(`"`)); n > 0 || len(rest) < 2 {
 				return row, n%2 == 1
 			}
 			row[i+1] = '\n'

@@ -94,11 +94,13 @@ type Backend struct {
 // Config describes the HAProxy to start.
 type Config struct {
 	Backends []Backend
-	// Metrics adds a frontend serving the built-in Prometheus exporter at
-	// Instance.MetricsURL.
+	// Metrics adds a frontend named lbtop_metrics serving the built-in
+	// Prometheus exporter at Instance.MetricsURL. Without the exporter in
+	// the binary the test is skipped (failed under CI=true).
 	Metrics bool
-	// Frontend, when set, names the backend an HTTP frontend at
-	// Instance.FrontendURL sends every request to, for generating traffic.
+	// Frontend, when set, names the backend an HTTP frontend named
+	// lbtop_web at Instance.FrontendURL sends every request to, for
+	// generating traffic.
 	Frontend string
 }
 
