@@ -134,7 +134,10 @@ func (m *Model) backendsLines(out []string, w, rows int) []string {
 		return padLines(out, len(out)+rows-1)
 	case len(m.bsel) == 0:
 		msg := "no backends"
-		if m.query.Filter != "" || m.query.ProblemsOnly {
+		switch {
+		case len(m.pool.Backends) == 0 && len(m.pool.Aggregates) > 0:
+			msg = "no per-backend detail from this system: the counts above are all it reports"
+		case m.query.Filter != "" || m.query.ProblemsOnly:
 			msg = "no backends match" + m.queryDesc() + " — esc goes back, p toggles problems only"
 		}
 		out = append(out, m.st.Dim.Render(clip(msg, w)))

@@ -24,6 +24,8 @@ func TestGolden(t *testing.T) {
 		}},
 		{"backends", func(t *testing.T, m Model) Model { return openPoolNamed(t, m, "web") }},
 		{"backends_stale", func(t *testing.T, m Model) Model { return openPoolNamed(t, m, "payments") }},
+		{"backends_aggregate", func(t *testing.T, m Model) Model { return openPoolNamed(t, m, "checkout") }},
+		{"backends_instances", func(t *testing.T, m Model) Model { return openPoolNamed(t, m, "cart") }},
 		{"confirm_drain", func(t *testing.T, m Model) Model {
 			return press(t, cursorTo(t, openPoolNamed(t, m, "web"), "web-2"), "d")
 		}},

@@ -114,6 +114,14 @@ func newFixture() *fixture {
 	f.store.Ingest(model.Snapshot{Source: "nginx-oss", Kind: model.KindNGINX, At: t0.Add(-2 * time.Second),
 		Metrics: []model.Metric{{Name: "active", Value: 12}, {Name: "requests", Value: 1069, Counter: true}},
 		Note:    "open-source NGINX exposes no per-upstream state"})
+	f.store.Ingest(model.Snapshot{Source: "prom", Kind: model.KindPrometheus, At: t0.Add(-5 * time.Second), Pools: []model.Pool{
+		{Name: "checkout", Note: "envoy cluster membership only: no per-host detail through Prometheus",
+			Aggregate: &model.Aggregate{Instance: "envoy-3:9901", Healthy: 0, Total: 4, Active: 7, ReqRate: 0, ErrRate: 3.5, HasRates: true}},
+		{Name: "cart", Backends: []model.Backend{
+			{Name: "cart-1", Address: "10.2.0.1:80", Instance: "lb-a:8404", Health: model.Healthy, Reason: "UP", Weight: 1, ReqRate: 12.25, HasRates: true},
+			{Name: "cart-1", Address: "10.2.0.1:80", Instance: "lb-b:8404", Health: model.Degraded, Reason: "backup in use", Weight: 1, ReqRate: 3, HasRates: true},
+		}},
+	}})
 	f.store.Ingest(model.Snapshot{Source: "edge", Kind: model.KindEnvoy, At: t0.Add(-2 * time.Second),
 		Err: errors.New("GET http://127.0.0.1:9901/clusters?format=json: connection refused")})
 	return f

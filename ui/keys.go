@@ -32,7 +32,7 @@ func DefaultKeyMap() KeyMap {
 		PgUp:      b("pgup", "page up", "pgup"),
 		PgDown:    b("pgdown", "page down", "pgdown"),
 		Open:      b("enter", "open the pool: its backends", "enter"),
-		Back:      b("esc", "back; in pools: clear filter", "esc"),
+		Back:      b("esc", "back / clear the filter", "esc"),
 		Filter:    b("/", "filter by name as you type", "/"),
 		Problems:  b("p", "problems only on/off", "p"),
 		Sort:      b("s", "next sort column", "s"),
