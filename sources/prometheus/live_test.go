@@ -209,7 +209,7 @@ func testLiveHAProxy(t *testing.T, prom *promServer) {
 
 // counterServer serves exposition text from render, giving it a number
 // that grows by one per scrape so counters have a rate.
-func counterServer(t *testing.T, render func(n int64) string) string {
+func counterServer(t testing.TB, render func(n int64) string) string {
 	t.Helper()
 	var scrapes atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
