@@ -91,13 +91,26 @@ func BenchmarkFilterKeystroke(b *testing.B) {
 	}
 }
 
-// BenchmarkFleetUpdate is a new fleet arriving while a pool is open.
+// BenchmarkFleetUpdate is a new fleet arriving while a pool is open,
+// without a filter and with the filter "svc-12" (a full Fleet.Select over
+// haystacks that all share the prefix "svc-": the worst case).
 func BenchmarkFleetUpdate(b *testing.B) {
-	m := press(b, benchModel(b, true), "j", "enter")
-	f := FleetMsg{Fleet: benchFleet(b)}
-	b.ReportAllocs()
-	for b.Loop() {
-		f.Fleet.Gen++
-		_, _ = m.Update(f)
+	base := benchModel(b, true)
+	cases := []struct {
+		name string
+		m    Model
+	}{
+		{"nofilter", press(b, base, "j", "enter")},
+		{"filtered", press(b, typeText(b, press(b, base, "/"), "svc-12"), "enter", "enter")},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			f := FleetMsg{Fleet: benchFleet(b)}
+			b.ReportAllocs()
+			for b.Loop() {
+				f.Fleet.Gen++
+				_, _ = c.m.Update(f)
+			}
+		})
 	}
 }
