@@ -14,7 +14,10 @@ import (
 	"github.com/lbtop/lbtop/sources"
 )
 
-var _ Actor = (*sources.Hub)(nil)
+var (
+	_ Actor     = (*sources.Hub)(nil)
+	_ tea.Model = Model{}
+)
 
 // t0 is the fixed clock of every test.
 var t0 = time.Date(2026, 3, 14, 9, 26, 53, 0, time.UTC)
