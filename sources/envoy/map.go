@@ -1,7 +1,6 @@
 package envoy
 
 import (
-	"net"
 	"strconv"
 	"strings"
 
@@ -182,11 +181,24 @@ func hostAddress(a *address) string {
 	if s.Address == "" && s.PortValue == 0 && s.NamedPort == "" {
 		return ""
 	}
-	port := s.NamedPort
-	if port == "" {
-		port = strconv.FormatUint(uint64(s.PortValue), 10)
+	// One allocation per host: this runs 100k times a poll at fleet scale,
+	// where net.JoinHostPort plus strconv cost two.
+	var buf [64]byte
+	out := buf[:0]
+	if strings.IndexByte(s.Address, ':') >= 0 { // IPv6, bracketed as net.JoinHostPort does
+		out = append(out, '[')
+		out = append(out, s.Address...)
+		out = append(out, ']')
+	} else {
+		out = append(out, s.Address...)
 	}
-	return net.JoinHostPort(s.Address, port)
+	out = append(out, ':')
+	if s.NamedPort != "" {
+		out = append(out, s.NamedPort...)
+	} else {
+		out = strconv.AppendUint(out, uint64(s.PortValue), 10)
+	}
+	return string(out)
 }
 
 // toPools maps a decoded document to pools, one per cluster in Envoy's
@@ -231,16 +243,8 @@ func toBackend(h *hostStatus, b *model.Backend) {
 	// only when higher ones lack healthy capacity, which is what Backup
 	// means on screen.
 	b.Backup = h.Priority > 0
-	for k := range h.Stats {
-		switch st := &h.Stats[k]; st.Name {
-		case statCxActive:
-			b.Active = int64(min(uint64(st.Value), 1<<63-1))
-		case statRqTotal:
-			b.Requests = uint64(st.Value)
-		case statRqError:
-			b.Errors = uint64(st.Value)
-		case statOther:
-		}
-	}
+	b.Active = int64(min(h.Stats.CxActive, 1<<63-1))
+	b.Requests = h.Stats.RqTotal
+	b.Errors = h.Stats.RqError
 	b.Counters = true
 }

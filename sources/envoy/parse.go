@@ -2,7 +2,6 @@ package envoy
 
 import (
 	"bytes"
-	"fmt"
 
 	json "github.com/goccy/go-json"
 )
@@ -31,7 +30,7 @@ type clusterStatus struct {
 // hostStatus is one upstream host (HostStatus).
 type hostStatus struct {
 	Address      address      `json:"address"`
-	Stats        []hostStat   `json:"stats"`
+	Stats        hostStats    `json:"stats"`
 	HealthStatus healthStatus `json:"health_status"`
 	Weight       uint32       `json:"weight"`
 	Hostname     string       `json:"hostname"`
@@ -84,86 +83,6 @@ type healthStatus struct {
 	ActiveHCTimeout                bool      `json:"active_hc_timeout"`
 	FailedDegradedOutlierDetection bool      `json:"failed_degraded_outlier_detection"`
 	EDSHealthStatus                edsStatus `json:"eds_health_status"`
-}
-
-// hostStat is admin.v3.SimpleMetric. Its type (COUNTER or GAUGE) is not
-// needed: the names lbtop reads are fixed.
-type hostStat struct {
-	Name  statName  `json:"name"`
-	Value statValue `json:"value"`
-}
-
-// statName identifies the per-host stats lbtop reads. Decoding it into a
-// small enum instead of a string saves one allocation per stat (8 per
-// host); every other name decodes as statOther.
-type statName uint8
-
-// The per-host stats lbtop reads (admin.rst, "Cluster manager" host stats).
-const (
-	statOther    statName = iota
-	statCxActive          // cx_active: open connections
-	statRqTotal           // rq_total: requests
-	statRqError           // rq_error: requests that got a 5xx
-)
-
-// UnmarshalJSON maps a stat name to its statName. The input is the raw
-// JSON token, quotes included; stat names never need escaping.
-func (n *statName) UnmarshalJSON(b []byte) error {
-	switch string(b) { // no allocation: the compiler compares in place
-	case `"cx_active"`:
-		*n = statCxActive
-	case `"rq_total"`:
-		*n = statRqTotal
-	case `"rq_error"`:
-		*n = statRqError
-	default:
-		*n = statOther
-	}
-	return nil
-}
-
-// statValue is a SimpleMetric value (uint64). The buffered /clusters
-// handler writes proto3 JSON, where 64-bit integers are strings ("5");
-// the streaming handler of newer Envoys writes plain numbers (5). Both
-// are accepted, as is null (zero).
-type statValue uint64
-
-// UnmarshalJSON parses a uint64 given as a JSON number or string.
-func (v *statValue) UnmarshalJSON(b []byte) error {
-	if string(b) == "null" {
-		*v = 0
-		return nil
-	}
-	digits := b
-	if len(digits) >= 2 && digits[0] == '"' && digits[len(digits)-1] == '"' {
-		digits = digits[1 : len(digits)-1]
-	}
-	n, ok := parseUint64(digits)
-	if !ok {
-		return fmt.Errorf("stat value %s is not an unsigned 64-bit integer", truncate(b, 40))
-	}
-	*v = statValue(n)
-	return nil
-}
-
-// parseUint64 parses decimal digits without allocating (strconv needs a
-// string, and converting costs an allocation per stat).
-func parseUint64(b []byte) (uint64, bool) {
-	if len(b) == 0 || len(b) > 20 {
-		return 0, false
-	}
-	var n uint64
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		d := uint64(c - '0')
-		if n > (1<<64-1-d)/10 {
-			return 0, false
-		}
-		n = n*10 + d
-	}
-	return n, true
 }
 
 // edsCode is config.core.v3.HealthStatus, the health an EDS control plane
