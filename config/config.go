@@ -18,6 +18,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/lbtop/lbtop/model"
+	"github.com/lbtop/lbtop/sources/prometheus"
 )
 
 // Config is the whole configuration.
@@ -45,6 +46,8 @@ type Source struct {
 
 	// Prometheus only: which built-in presets to run (all when empty).
 	Presets []string `yaml:"presets"`
+	// Prometheus only: user-defined query sets (see sources/prometheus.Mapping).
+	Mappings []prometheus.Mapping `yaml:"mappings"`
 
 	// Kubernetes only.
 	Kubeconfig    string   `yaml:"kubeconfig"`
@@ -210,8 +213,13 @@ func (c *Config) validateSource(i int, s *Source) error {
 			return c.fieldErr(i, "http", "%v", err)
 		}
 	}
-	if len(s.Presets) > 0 && s.Kind != model.KindPrometheus {
-		return c.fieldErr(i, "presets", "only prometheus sources have presets")
+	if (len(s.Presets) > 0 || len(s.Mappings) > 0) && s.Kind != model.KindPrometheus {
+		return c.fieldErr(i, "presets", "only prometheus sources have presets and mappings")
+	}
+	for j, m := range s.Mappings {
+		if err := m.Validate(); err != nil {
+			return c.fieldErr(i, fmt.Sprintf("mappings[%d]", j), "%v", err)
+		}
 	}
 	if s.Kind != model.KindKubernetes && (s.Context != "" || s.Kubeconfig != "" || len(s.Namespaces) > 0 || s.GateCondition != "") {
 		return c.fieldErr(i, "context", "kubeconfig, context, namespaces and gate_condition only apply to kubernetes sources")

@@ -16,8 +16,8 @@ func TestExampleConfigLoads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(c.Sources) != 6 {
-		t.Fatalf("got %d sources, want 6", len(c.Sources))
+	if len(c.Sources) != 7 {
+		t.Fatalf("got %d sources, want 7", len(c.Sources))
 	}
 	want := []struct {
 		kind     model.Kind
@@ -131,5 +131,14 @@ func unwrapAll(err error) error {
 			return err
 		}
 		err = u.Unwrap()
+	}
+}
+
+func TestBadMappingNamesField(t *testing.T) {
+	t.Parallel()
+	y := "sources:\n  - kind: prometheus\n    address: http://p:9090\n    mappings:\n      - name: m\n        pool_label: svc\n        health: up\n"
+	_, err := Parse("bad.yaml", []byte(y))
+	if err == nil || !strings.Contains(err.Error(), "bad.yaml:2") || !strings.Contains(err.Error(), "mappings[0]") || !strings.Contains(err.Error(), "backend_label") {
+		t.Fatalf("got %v", err)
 	}
 }
