@@ -1,7 +1,6 @@
 package envoy
 
 import (
-	"bytes"
 	"fmt"
 )
 
@@ -149,28 +148,24 @@ func (sc *scanner) uint() (uint64, error) {
 // str reads a string and returns its raw contents between the quotes
 // (escapes are not decoded: the names lbtop compares never have any).
 func (sc *scanner) str() ([]byte, bool) {
-	if !sc.consume('"') {
+	b, i := sc.b, sc.i // locals: a plain loop beats IndexByte on short names
+	if i >= len(b) || b[i] != '"' {
 		return nil, false
 	}
-	b, start := sc.b, sc.i
-	for i := start; ; {
-		j := bytes.IndexByte(b[i:], '"')
-		if j < 0 {
-			return nil, false
-		}
-		i += j
-		// The quote ends the string unless an odd number of backslashes
-		// escape it.
-		k := i
-		for k > start && b[k-1] == '\\' {
-			k--
-		}
-		if (i-k)%2 == 0 {
+	i++
+	start := i
+	for i < len(b) {
+		switch b[i] {
+		case '"':
 			sc.i = i + 1
 			return b[start:i], true
+		case '\\':
+			i += 2
+		default:
+			i++
 		}
-		i++
 	}
+	return nil, false
 }
 
 // skip passes over any one value: a string, an object or array (nesting
