@@ -46,6 +46,11 @@ type Backend struct {
 	// Since is when the backend entered its current state, when the
 	// system says (HAProxy lastchg); zero otherwise.
 	Since time.Time
+
+	// Admin is the administrative state (drain, maint, ready) when the
+	// system reports it; AdminUnknown otherwise. Actions are verified
+	// against it, since Health mixes it with check results.
+	Admin AdminState
 }
 
 // Pool is a group of backends that share traffic: an HAProxy backend, an
