@@ -82,7 +82,43 @@ func (s *Source) Poll(ctx context.Context) (model.Snapshot, error) {
 	if err != nil {
 		return model.Snapshot{}, err
 	}
+	s.fillAdmin(ctx, pools)
 	return model.Snapshot{Pools: pools}, nil
+}
+
+// fillAdmin completes Backend.Admin where the status column cannot tell
+// (a DOWN server may be drained or not) from `show servers state`. It
+// costs one more exchange only when such a server exists. A failure
+// leaves Admin unknown rather than failing the poll: health is still
+// right, only the verification of an action falls back to it.
+func (s *Source) fillAdmin(ctx context.Context, pools []model.Pool) {
+	need := false
+	for i := range pools {
+		for j := range pools[i].Backends {
+			if pools[i].Backends[j].Admin == model.AdminUnknown {
+				need = true
+			}
+		}
+	}
+	if !need {
+		return
+	}
+	var states map[string]model.AdminState
+	if err := s.exchange(ctx, "show servers state", func(r io.Reader) error {
+		var perr error
+		states, perr = ParseAdminStates(io.LimitReader(r, 256<<20))
+		return perr
+	}); err != nil {
+		return
+	}
+	for i := range pools {
+		for j := range pools[i].Backends {
+			b := &pools[i].Backends[j]
+			if b.Admin == model.AdminUnknown {
+				b.Admin = states[pools[i].Name+"/"+b.Name]
+			}
+		}
+	}
 }
 
 // SetState drains, readies or puts a server in maintenance with

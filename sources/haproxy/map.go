@@ -1,7 +1,9 @@
 package haproxy
 
 import (
+	"bufio"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -147,6 +149,7 @@ func Backend(s *Stat, now time.Time) model.Backend {
 		Errors:   s.Hrsp5xx,
 		Counters: true,
 	}
+	b.Admin, _ = AdminFromStatus(s.Status)
 	if s.LastChg >= 0 {
 		b.Since = now.Add(-time.Duration(s.LastChg) * time.Second)
 	}
@@ -259,4 +262,99 @@ func (pb *poolBuilder) pools() []model.Pool {
 		out = append(out, p)
 	}
 	return out
+}
+
+// AdminFromStatus returns the administrative state a server's `status`
+// shows, and false when the status cannot tell. HAProxy prints DRAIN or
+// MAINT over any check result, but a drained server that fails its checks
+// is just "DOWN", as is one that was never drained: only `show servers
+// state` (ParseAdminStates) tells those apart.
+func AdminFromStatus(status string) (model.AdminState, bool) {
+	switch statusForm(status) {
+	case "UP", "UP N/M", "NOLB", "NOLB N/M", "no check":
+		return model.AdminReady, true
+	case "DRAIN", "DRAIN N/M", "DRAIN (agent)":
+		return model.AdminDrain, true
+	case "MAINT", "MAINT (via)", "MAINT (resolution)", "MAINT(resolution)":
+		return model.AdminMaint, true
+	}
+	return model.AdminUnknown, false
+}
+
+// srv_admin_state bits (HAProxy src/server.h, enum srv_admin).
+const (
+	admFMaint = 0x01 // forced maintenance (set server state maint)
+	admIMaint = 0x02 // inherited from a tracked server
+	admCMaint = 0x04 // "disabled" in the configuration
+	admFDrain = 0x08 // forced drain (set server state drain)
+	admIDrain = 0x10 // inherited drain
+	admRMaint = 0x20 // DNS resolution failed
+	admHMaint = 0x40 // hostname unresolved at start
+)
+
+// adminFromBits maps srv_admin_state to the state lbtop shows. Maintenance
+// wins over drain, as it does in HAProxy's status column.
+func adminFromBits(bits int) model.AdminState {
+	switch {
+	case bits&(admFMaint|admIMaint|admCMaint|admRMaint|admHMaint) != 0:
+		return model.AdminMaint
+	case bits&(admFDrain|admIDrain) != 0:
+		return model.AdminDrain
+	}
+	return model.AdminReady
+}
+
+// ParseAdminStates reads `show servers state` (format version 1: a version
+// line, a "# be_id be_name …" header, then one space-separated line per
+// server) and returns the administrative state of each server keyed by
+// "backend/server". Columns are found by name from the header.
+func ParseAdminStates(r io.Reader) (map[string]model.AdminState, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 4096), 1<<20)
+	be, srv, adm := -1, -1, -1
+	out := map[string]model.AdminState{}
+	for sc.Scan() {
+		line := sc.Text()
+		if h, ok := strings.CutPrefix(line, "# "); ok {
+			for i, name := range strings.Fields(h) {
+				switch name {
+				case "be_name":
+					be = i
+				case "srv_name":
+					srv = i
+				case "srv_admin_state":
+					adm = i
+				}
+			}
+			continue
+		}
+		if be < 0 || srv < 0 || adm < 0 {
+			continue // the version line before the header
+		}
+		f := strings.Fields(line)
+		if len(f) <= max(be, srv, adm) {
+			continue
+		}
+		bits, err := strconv.Atoi(f[adm])
+		if err != nil {
+			return nil, &ParseError{Field: "srv_admin_state", Value: f[adm]}
+		}
+		out[f[be]+"/"+f[srv]] = adminFromBits(bits)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	if be < 0 || srv < 0 || adm < 0 {
+		return nil, &ParseError{Field: "header", Value: "no be_name, srv_name and srv_admin_state columns"}
+	}
+	return out, nil
+}
+
+// ParseError names a field of `show servers state` that could not be read.
+type ParseError struct {
+	Field, Value string
+}
+
+func (e *ParseError) Error() string {
+	return "show servers state: " + e.Field + ": " + strconv.Quote(e.Value)
 }

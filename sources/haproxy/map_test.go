@@ -110,7 +110,7 @@ func TestBackendFields(t *testing.T) {
 	want := model.Backend{
 		Name: "s1", Address: "10.0.0.1:80", Health: model.Healthy, Reason: "UP", Weight: 7,
 		Active: 3, Backup: true, Requests: 100, Errors: 4, Counters: true,
-		Since: now.Add(-90 * time.Second),
+		Since: now.Add(-90 * time.Second), Admin: model.AdminReady,
 	}
 	if got != want {
 		t.Errorf("Backend =\n%+v\nwant\n%+v", got, want)
