@@ -61,7 +61,6 @@ func runTUI(ctx context.Context, entries []sources.Entry, readOnly, noColor bool
 	}
 	snaps := hub.Run(ctx)
 	go engine(store, snaps, p.Send, log)
-	p.Send(ui.FleetMsg{Fleet: store.Fleet()})
 	if _, err := p.Run(); err != nil && ctx.Err() == nil {
 		fmt.Fprintln(stderr, "lbtop:", err)
 		return exitError
@@ -71,7 +70,10 @@ func runTUI(ctx context.Context, entries []sources.Entry, readOnly, noColor bool
 
 // engine owns the Store: it merges every snapshot off the UI goroutine and
 // hands the UI each new immutable fleet.
+// The first fleet lists the sources as connecting. send blocks until the
+// program runs, so this must not run on main's goroutine before p.Run.
 func engine(store *model.Store, snaps <-chan model.Snapshot, send func(tea.Msg), log *slog.Logger) {
+	send(ui.FleetMsg{Fleet: store.Fleet()})
 	for snap := range snaps {
 		if snap.Err != nil {
 			log.Warn("poll failed", logSource, snap.Source, logErr, snap.Err, logTook, snap.Took)
