@@ -1,0 +1,91 @@
+package actions
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/lbtop/lbtop/model"
+)
+
+// Out is a backend out of rotation on purpose or by neglect: drained,
+// down, in maintenance or at weight 0. These are the "forgotten drains"
+// that turn into an outage when the rest of the pool fails.
+type Out struct {
+	PoolKey  string // the merged pool's key, to open it
+	Row      model.BackendRow
+	Since    time.Time // when it entered this state; zero when unknown
+	Observed bool      // Since is when lbtop first saw it, not the system's word
+	By       *Entry    // the audit entry that put it there, when the log knows
+}
+
+// IsOut reports whether b is out of rotation administratively.
+func IsOut(b model.Backend) bool {
+	return b.Admin == model.AdminDrain || b.Admin == model.AdminMaint ||
+		b.Health == model.Draining || b.Health == model.Down || b.Weight == 0
+}
+
+// OutOfRotation lists every backend of f that IsOut, in pool order. seen
+// holds when lbtop first saw each one out (for systems that do not say);
+// the returned map is the updated copy to keep for the next fleet. by is
+// LastBy of the audit log.
+func OutOfRotation(f *model.Fleet, seen map[model.BackendRef]time.Time, by map[model.BackendRef]Entry, now time.Time) ([]Out, map[model.BackendRef]time.Time) {
+	var out []Out
+	next := map[model.BackendRef]time.Time{}
+	if f == nil {
+		return nil, next
+	}
+	for i := range f.Pools {
+		p := &f.Pools[i]
+		for j := range p.Backends {
+			b := &p.Backends[j]
+			if !IsOut(b.Backend) {
+				continue
+			}
+			o := Out{PoolKey: p.Key, Row: *b, Since: b.Since}
+			ref := b.Ref()
+			if first, ok := seen[ref]; ok {
+				next[ref] = first
+			} else {
+				next[ref] = now
+			}
+			if o.Since.IsZero() {
+				o.Since, o.Observed = next[ref], true
+			}
+			if e, ok := by[ref]; ok {
+				o.By = &e
+			}
+			out = append(out, o)
+		}
+	}
+	return out, next
+}
+
+// Note is the row note: "drained 12 min ago by alice", or "out 3 h (seen
+// by lbtop)" when the log does not know who did it.
+func (o Out) Note(now time.Time) string {
+	if o.By != nil {
+		verb := map[string]string{"drain": "drained", "maint": "put in maint", "weight": "set to weight 0"}[o.By.Action]
+		return fmt.Sprintf("%s %s ago by %s", verb, Ago(now.Sub(o.By.Time)), o.By.User.Login)
+	}
+	if o.Since.IsZero() {
+		return ""
+	}
+	s := "out " + Ago(now.Sub(o.Since))
+	if o.Observed {
+		s += " (seen by lbtop)"
+	}
+	return s
+}
+
+// Ago renders a duration coarsely: "40 s", "12 min", "3 h", "2 d".
+func Ago(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%d s", max(0, int(d/time.Second)))
+	case d < time.Hour:
+		return fmt.Sprintf("%d min", int(d/time.Minute))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%d h", int(d/time.Hour))
+	}
+	return fmt.Sprintf("%d d", int(d/(24*time.Hour)))
+}

@@ -1,0 +1,265 @@
+package actions
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/lbtop/lbtop/model"
+)
+
+// Request is one action to perform on one backend, with what was read
+// before it and the operator's reason.
+type Request struct {
+	Action  model.Action
+	Kind    model.Kind    // the source's system, for the audit line
+	Before  model.Backend // the backend as read when the action was asked for
+	Reason  string        // one line; may be empty
+	Reverts bool          // the action undoes an earlier one
+}
+
+// Result is what became of a Request.
+type Result struct {
+	Request
+	Outcome  Outcome
+	After    model.Backend // as the last verifying poll reported it
+	HasAfter bool
+	Err      error // the write's error (Failed), or why NotApplied
+	AuditErr error // the audit line could not be written
+	SentAt   time.Time
+	At       time.Time // when the outcome was decided
+}
+
+// Done reports whether the action is known to have taken effect.
+func (r Result) Done() bool { return r.Outcome == Confirmed }
+
+// Summary is one line for the UI's message line and the CLI.
+func (r Result) Summary() string {
+	a := r.Action.String()
+	switch r.Outcome {
+	case Confirmed:
+		return "confirmed: " + a + " — now " + StateOf(r.After).String()
+	case NotApplied:
+		if !r.HasAfter {
+			return "not applied: " + a + " — " + r.Err.Error()
+		}
+		return "not applied: " + a + " — " + string(r.Kind) + " reports " + StateOf(r.After).String()
+	case Failed:
+		return "failed: " + a + " — " + r.Err.Error() + " (nothing was changed as far as lbtop knows)"
+	case Refused:
+		return "refused: " + a + " — " + r.Err.Error()
+	}
+	return "pending: " + a
+}
+
+// Undo returns the request that reverts r: it restores the state and
+// weight read before r. It fails when r did not take effect or the
+// earlier value is unknown.
+func (r Result) Undo() (Request, error) {
+	if r.Outcome != Confirmed && r.Outcome != NotApplied {
+		return Request{}, fmt.Errorf("nothing to undo: %s %s", r.Action, r.Outcome)
+	}
+	a := model.Action{Ref: r.Action.Ref}
+	switch r.Action.Kind {
+	case model.ActionWeight:
+		if r.Before.Weight < 0 {
+			return Request{}, fmt.Errorf("cannot undo %s: the weight before it is unknown", r.Action)
+		}
+		a.Kind, a.Weight = model.ActionWeight, r.Before.Weight
+	case model.ActionDrain, model.ActionReady, model.ActionMaint:
+		a.Kind = adminAction(r.Before)
+	default:
+		return Request{}, fmt.Errorf("cannot undo %s", r.Action)
+	}
+	before := r.Before
+	if r.HasAfter {
+		before = r.After
+	}
+	return Request{Action: a, Kind: r.Kind, Before: before, Reason: "undo " + r.Action.String(), Reverts: true}, nil
+}
+
+// adminAction is the state action that puts a backend back into b's
+// administrative state.
+func adminAction(b model.Backend) model.ActionKind {
+	switch b.Admin {
+	case model.AdminDrain:
+		return model.ActionDrain
+	case model.AdminMaint:
+		return model.ActionMaint
+	case model.AdminReady:
+		return model.ActionReady
+	}
+	switch {
+	case b.Health == model.Draining && b.Weight != 0:
+		return model.ActionDrain
+	case b.Health == model.Down:
+		return model.ActionMaint
+	}
+	return model.ActionReady
+}
+
+// Runner performs actions end to end: the write, its verification by
+// polling the source again, and the audit line. It is safe for concurrent
+// use; the UI calls Run inside a tea.Cmd and the CLI from its goroutine.
+type Runner struct {
+	// Do sends the action to its source (sources.Hub.Do).
+	Do func(ctx context.Context, a model.Action) error
+	// Poll reads the named source afresh (sources.PollOnce); errors are in
+	// the snapshot's Err.
+	Poll func(ctx context.Context, source string) model.Snapshot
+	Log  *Log // nil: no audit file (tests, --audit-log -)
+	User Who
+	Host string
+
+	WriteTimeout  time.Duration // the write; 10s when zero
+	VerifyTimeout time.Duration // polls until the state shows; 10s when zero
+	PollEvery     time.Duration // between verifying polls; 200ms when zero
+	Now           func() time.Time
+}
+
+func (r *Runner) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
+}
+
+// Run performs one request and returns its result after writing the
+// audit line. The result is Confirmed only when a poll that started after
+// the write returned shows the new state; the write's own reply is never
+// taken as proof.
+func (r *Runner) Run(ctx context.Context, req Request) Result {
+	res := Result{Request: req}
+	wctx, cancel := context.WithTimeout(ctx, orDefault(r.WriteTimeout, 10*time.Second))
+	err := r.Do(wctx, req.Action)
+	cancel()
+	res.SentAt = r.now()
+	if err != nil {
+		res.Outcome, res.Err = Failed, err
+		return r.finish(res)
+	}
+	res = r.verify(ctx, res)
+	return r.finish(res)
+}
+
+// verify polls the source until the action shows or the timeout passes.
+func (r *Runner) verify(ctx context.Context, res Result) Result {
+	vctx, cancel := context.WithTimeout(ctx, orDefault(r.VerifyTimeout, 10*time.Second))
+	defer cancel()
+	tick := time.NewTicker(orDefault(r.PollEvery, 200*time.Millisecond))
+	defer tick.Stop()
+	var lastErr error
+	for {
+		snap := r.Poll(vctx, res.Action.Ref.Source)
+		out, b, found := Verify(res.Action, res.SentAt, snap)
+		switch {
+		case out == Confirmed:
+			res.Outcome, res.After, res.HasAfter = Confirmed, b, true
+			return res
+		case snap.Err != nil:
+			lastErr = snap.Err
+		case found:
+			res.After, res.HasAfter, lastErr = b, true, nil
+		default:
+			lastErr = fmt.Errorf("%s no longer reports %s/%s", res.Action.Ref.Source, res.Action.Ref.Pool, res.Action.Ref.Backend)
+		}
+		select {
+		case <-vctx.Done():
+			res.Outcome = NotApplied
+			switch {
+			case res.HasAfter && lastErr == nil:
+				res.Err = errors.New("the system still reports " + StateOf(res.After).String())
+			case lastErr != nil:
+				res.Err = fmt.Errorf("could not verify: %w", lastErr)
+			default:
+				res.Err = errors.New("could not verify within the timeout")
+			}
+			return res
+		case <-tick.C:
+		}
+	}
+}
+
+// Refuse records a request lbtop refused before sending (the guard, a
+// read-only source) and returns its result.
+func (r *Runner) Refuse(req Request, why error) Result {
+	return r.finish(Result{Request: req, Outcome: Refused, Err: why})
+}
+
+// finish stamps the result and writes its audit line.
+func (r *Runner) finish(res Result) Result {
+	res.At = r.now()
+	if r.Log != nil {
+		res.AuditErr = r.Log.Append(r.entry(res))
+	}
+	return res
+}
+
+// entry is the audit line for a result.
+func (r *Runner) entry(res Result) Entry {
+	a := res.Action
+	e := Entry{
+		Time: res.At.UTC(), User: r.User, Host: r.Host,
+		Source: a.Ref.Source, Kind: string(res.Kind), Pool: a.Ref.Pool, Backend: a.Ref.Backend,
+		Action: a.Kind.String(), Reason: res.Reason, Result: res.Outcome, Undo: res.Reverts,
+	}
+	if a.Kind == model.ActionWeight {
+		w := a.Weight
+		e.Weight = &w
+	}
+	before := StateOf(res.Before)
+	e.Before = &before
+	if res.HasAfter {
+		after := StateOf(res.After)
+		e.After = &after
+	}
+	if res.Err != nil {
+		e.Error = res.Err.Error()
+	}
+	return e
+}
+
+// RunAll performs the requests concurrently (fan-out to several
+// instances) and returns their results in the same order.
+func (r *Runner) RunAll(ctx context.Context, reqs []Request) []Result {
+	out := make([]Result, len(reqs))
+	var wg sync.WaitGroup
+	for i, req := range reqs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i] = r.Run(ctx, req)
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// FanOutSummary says which instances changed when some did not.
+func FanOutSummary(rs []Result) string {
+	var ok, bad []string
+	for _, r := range rs {
+		if r.Done() {
+			ok = append(ok, r.Action.Ref.Source)
+		} else {
+			bad = append(bad, r.Action.Ref.Source+" ("+r.Outcome.String()+")")
+		}
+	}
+	switch {
+	case len(bad) == 0:
+		return fmt.Sprintf("confirmed on all %d instances", len(rs))
+	case len(ok) == 0:
+		return fmt.Sprintf("changed on none of %d instances: %s", len(rs), strings.Join(bad, ", "))
+	}
+	return fmt.Sprintf("PARTIAL: changed on %s; NOT on %s", strings.Join(ok, ", "), strings.Join(bad, ", "))
+}
