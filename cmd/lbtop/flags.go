@@ -31,6 +31,7 @@ type options struct {
 	output     string
 	readOnly   bool
 	logFile    string
+	auditLog   string // audit log path; "" is the default under the state dir
 }
 
 // listFlag is a repeatable string flag; a comma-separated environment
@@ -61,6 +62,8 @@ Usage:
   lbtop --demo                              built-in demo fleet
   lbtop [sources] [flags]                   live dashboard
   lbtop [sources] --once [-o table|json]    poll once, print, exit 0 (all pools serve), 2 (a pool has no healthy backend), 1 (error)
+  lbtop drain|ready|maint POOL/BACKEND [sources] [--source NAME|all] [--reason TEXT] [--yes] [--force] [--dry-run]
+  lbtop weight N POOL/BACKEND [same flags]  act, verify by re-poll, audit; exit 0 only when confirmed (see docs/actions.md)
 
 Sources (repeatable; or --config FILE):
 `
@@ -69,6 +72,22 @@ Sources (repeatable; or --config FILE):
 // LBTOP_* environment variables; flags win.
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*options, error) {
 	o := &options{}
+	fs, err := o.flagSet(getenv, stderr)
+	if err != nil {
+		return nil, err
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q (sources are given with --haproxy, --envoy, …)", fs.Arg(0))
+	}
+	return o, o.check()
+}
+
+// flagSet registers every common flag on a new set writing into o; the
+// action subcommands add their own to it.
+func (o *options) flagSet(getenv func(string) string, stderr io.Writer) (*flag.FlagSet, error) {
 	fs := flag.NewFlagSet("lbtop", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
@@ -96,19 +115,19 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.StringVar(&o.output, "o", "table", "output of --once: table or json")
 	fs.BoolVar(&o.readOnly, "read-only", getenv("LBTOP_READ_ONLY") == "1" || getenv("LBTOP_READ_ONLY") == "true", "disable every action (env LBTOP_READ_ONLY=1)")
 	fs.StringVar(&o.logFile, "log-file", envOr(getenv, "LBTOP_LOG", ""), "write diagnostics to this file (env LBTOP_LOG)")
-	if err := fs.Parse(args); err != nil {
-		return nil, err
-	}
-	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q (sources are given with --haproxy, --envoy, …)", fs.Arg(0))
-	}
+	fs.StringVar(&o.auditLog, "audit-log", envOr(getenv, "LBTOP_AUDIT_LOG", ""), "append one JSON line per action to this file (default $XDG_STATE_HOME/lbtop/audit.log or ~/.local/state/lbtop/audit.log; env LBTOP_AUDIT_LOG)")
+	return fs, nil
+}
+
+// check validates flag values after parsing.
+func (o *options) check() error {
 	if o.output != "table" && o.output != "json" {
-		return nil, fmt.Errorf("-o %q: want table or json", o.output)
+		return fmt.Errorf("-o %q: want table or json", o.output)
 	}
 	if len(o.kubeCtx) > 0 {
 		o.kube = true
 	}
-	return o, nil
+	return nil
 }
 
 // loadConfig merges the config file and the source flags and validates the

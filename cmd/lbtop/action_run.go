@@ -1,0 +1,51 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/lbtop/lbtop/actions"
+	"github.com/lbtop/lbtop/model"
+	"github.com/lbtop/lbtop/sources"
+)
+
+// newRunner builds the action runner shared by the CLI and the UI: writes
+// through the hub, verifying polls of the same entries, the audit log at
+// --audit-log or the default path. The returned func closes the log.
+func newRunner(o *options, getenv func(string) string, hub *sources.Hub, entries []sources.Entry) (*actions.Runner, func(), error) {
+	path := o.auditLog
+	if path == "" {
+		p, err := actions.DefaultPath(getenv)
+		if err != nil {
+			return nil, nil, err
+		}
+		path = p
+	}
+	log, err := actions.Open(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w (choose another file with --audit-log PATH)", err)
+	}
+	host, err := os.Hostname()
+	if err != nil {
+		host = "unknown"
+	}
+	byName := map[string]sources.Entry{}
+	for _, e := range entries {
+		byName[e.Source.Name()] = e
+	}
+	r := &actions.Runner{
+		Do: hub.Do,
+		Poll: func(ctx context.Context, name string) model.Snapshot {
+			e, ok := byName[name]
+			if !ok {
+				return model.Snapshot{Source: name, Err: fmt.Errorf("no source named %q", name)}
+			}
+			return sources.PollOnce(ctx, e)
+		},
+		Log:  log,
+		User: actions.CurrentUser(getenv),
+		Host: host,
+	}
+	return r, func() { _ = log.Close() }, nil
+}
