@@ -64,7 +64,7 @@ func OutOfRotation(f *model.Fleet, seen map[model.BackendRef]time.Time, by map[m
 // by lbtop)" when the log does not know who did it.
 func (o Out) Note(now time.Time) string {
 	if o.By != nil {
-		verb := map[string]string{"drain": "drained", "maint": "put in maint", "weight": "set to weight 0"}[o.By.Action]
+		verb := map[string]string{"drain": "drained", "maint": "maint", "weight": "weight 0"}[o.By.Action]
 		return fmt.Sprintf("%s %s ago by %s", verb, Ago(now.Sub(o.By.Time)), o.By.User.Login)
 	}
 	if o.Since.IsZero() {
@@ -88,4 +88,30 @@ func Ago(d time.Duration) string {
 		return fmt.Sprintf("%d h", int(d/time.Hour))
 	}
 	return fmt.Sprintf("%d d", int(d/(24*time.Hour)))
+}
+
+// Seen updates when lbtop first saw each backend of f out of rotation,
+// without building the list: it runs on every fleet. The result is a new
+// map; seen is not modified.
+func Seen(f *model.Fleet, seen map[model.BackendRef]time.Time, now time.Time) map[model.BackendRef]time.Time {
+	next := make(map[model.BackendRef]time.Time, len(seen))
+	if f == nil {
+		return next
+	}
+	for i := range f.Pools {
+		p := &f.Pools[i]
+		for j := range p.Backends {
+			b := &p.Backends[j]
+			if !IsOut(b.Backend) {
+				continue
+			}
+			ref := b.Ref()
+			if first, ok := seen[ref]; ok {
+				next[ref] = first
+			} else {
+				next[ref] = now
+			}
+		}
+	}
+	return next
 }

@@ -123,8 +123,11 @@ func (i Impact) Lines(maxShares int) []string {
 		}
 		out = append(out, fmt.Sprintf("%s%-14s %5.1f%%  weight %d%s", label, s.Backend, s.Share*100, s.Weight, mark))
 	}
-	if w := i.Why(); w != "" {
-		out = append(out, "RISK     "+w)
+	switch {
+	case i.LastHealthy:
+		out = append(out, "RISK     the last healthy backend: nothing serves "+i.Pool+" after this")
+	case i.BelowFloor:
+		out = append(out, fmt.Sprintf("RISK     %d of %d serving after: below the %.0f%% floor", i.HealthyAfter, i.Total, i.Floor*100))
 	}
 	return out
 }

@@ -12,6 +12,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/lbtop/lbtop/actions"
 	"github.com/lbtop/lbtop/model"
 )
 
@@ -31,6 +32,19 @@ type Options struct {
 	NoColor       bool             // NO_COLOR: attributes and marks only
 	ActionTimeout time.Duration    // deadline of one action; 10s when zero
 	Now           func() time.Time // clock; time.Now when nil
+
+	// Executor, when set, performs backend actions end to end (write,
+	// verifying poll, audit line); without it the UI calls Actor.Do and
+	// verifies through the fleets main sends. Undo needs it.
+	Executor Executor
+	// Floor is the share of a pool's backends that must stay serving
+	// before an action needs the pool name typed; actions.DefaultFloor
+	// when zero.
+	Floor float64
+	// Audit is the audit log read at start, for the "drained 12 min ago
+	// by alice" notes; User is this session's login name for its own.
+	Audit []actions.Entry
+	User  string
 }
 
 // Defaults for Options and the action flow.
@@ -108,7 +122,22 @@ type Model struct {
 
 	proxyFailed []string     // sources this session told to fail their health check
 	filterSteps []filterStep // lists of the filters typed, newest last
+
+	history   history                            // this session's actions
+	marks     []mark                             // recent outcomes shown on rows
+	drainedBy map[model.BackendRef]actions.Entry // who took a backend out, from the audit log and this session
+	seen      map[model.BackendRef]time.Time     // when lbtop first saw a backend out of rotation
+	list      listKind                           // the list overlay shown, if any
 }
+
+// listKind is a list shown over the screen.
+type listKind uint8
+
+const (
+	listNone    listKind = iota
+	listActions          // this session's actions and results
+	listOut              // every backend out of rotation
+)
 
 // New returns the UI model. actor may be nil only when opts.ReadOnly.
 func New(actor Actor, opts Options) Model {
@@ -118,12 +147,16 @@ func New(actor Actor, opts Options) Model {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.Floor <= 0 {
+		opts.Floor = actions.DefaultFloor
+	}
 	return Model{
-		actor: actor,
-		opts:  opts,
-		keys:  DefaultKeyMap(),
-		st:    newStyles(opts.NoColor),
-		now:   opts.Now(),
+		actor:     actor,
+		opts:      opts,
+		keys:      DefaultKeyMap(),
+		st:        newStyles(opts.NoColor),
+		now:       opts.Now(),
+		drainedBy: actions.LastBy(opts.Audit),
 	}
 }
 
@@ -141,6 +174,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.setFleet(msg.Fleet)
 	case ActionDoneMsg:
 		return m.actionDone(msg)
+	case ActionResultMsg:
+		return m.actionResult(msg)
 	case pendingTimeoutMsg:
 		return m.pendingTimeout(msg.id)
 	case StatusMsg:
@@ -167,6 +202,7 @@ func (m Model) setFleet(f *model.Fleet) (tea.Model, tea.Cmd) {
 	}
 	m.fleet = f
 	m.now = m.opts.Now()
+	m.seen = actions.Seen(f, m.seen, m.now)
 	m.counts = countFleet(f)
 	m.selectPools(true)
 	if m.screen == screenBackends {
@@ -200,6 +236,15 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case m.help:
 		if key.Matches(msg, km.Help, km.Back, km.Quit) {
 			m.help = false
+		}
+		return m, nil
+	case m.list != listNone:
+		if key.Matches(msg, km.Back, km.Quit, km.Actions, km.OutList) {
+			m.list = listNone
+		}
+		if key.Matches(msg, km.Undo) && m.list == listActions {
+			m.list = listNone
+			return m.beginUndo()
 		}
 		return m, nil
 	case m.input != inputNone:
@@ -247,6 +292,12 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m.beginAction(model.ActionWeight)
 	case key.Matches(msg, km.ProxyFail):
 		return m.beginProxyAction()
+	case key.Matches(msg, km.Undo):
+		return m.beginUndo()
+	case key.Matches(msg, km.Actions):
+		m.list = listActions
+	case key.Matches(msg, km.OutList):
+		m.list = listOut
 	}
 	return m, nil
 }
@@ -503,6 +554,10 @@ func (m *Model) render() string {
 		overlay(lines, m.dialogBox(w), w)
 	case m.help:
 		overlay(lines, m.helpBox(w, h), w)
+	case m.list == listActions:
+		overlay(lines, m.actionsBox(w, h), w)
+	case m.list == listOut:
+		overlay(lines, m.outBox(w, h), w)
 	}
 	return strings.Join(lines, "\n")
 }

@@ -201,6 +201,16 @@ func (m *Model) backendCell(b *model.BackendRow, id colID, pend *pending) cell {
 		if pend != nil {
 			return cell{text: "pending " + pend.describe(), style: &m.st.Pending}
 		}
+		if mk := m.markFor(b.Ref()); mk != nil {
+			st := &m.st.CellOK
+			if mk.bad {
+				st = &m.st.CellBad
+			}
+			return cell{text: mk.text + " · " + b.Reason, style: st}
+		}
+		if n := m.outNote(b); n != "" {
+			return cell{text: b.Reason + " · " + n}
+		}
 		return cell{text: b.Reason}
 	case colWeight:
 		return cell{text: fmtWeight(b.Weight)}

@@ -1,11 +1,9 @@
 package ui
 
 import (
-	"context"
 	"strconv"
 	"strings"
 
-	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/lbtop/lbtop/model"
@@ -16,15 +14,6 @@ import (
 type target struct {
 	row  model.BackendRow
 	kind model.Kind
-}
-
-// dialog is the confirmation shown before any action.
-type dialog struct {
-	open   bool
-	action model.Action
-	title  string
-	lines  []string // label/value pairs already formatted
-	danger bool     // whole-proxy action: drawn loudly
 }
 
 // beginAction starts a backend action from a key: refuse with a reason,
@@ -51,7 +40,7 @@ func (m Model) beginAction(kind model.ActionKind) (tea.Model, tea.Cmd) {
 		m.input, m.text, m.weightTarget = inputWeight, "", t
 		return m, nil
 	}
-	m.dialog = backendDialog(model.Action{Kind: kind, Ref: b.Ref()}, t)
+	m.dialog = m.backendDialog(model.Action{Kind: kind, Ref: b.Ref()}, t)
 	return m, nil
 }
 
@@ -63,7 +52,7 @@ func (m Model) submitWeight() (tea.Model, tea.Cmd) {
 	}
 	m.input, m.text = inputNone, ""
 	t := m.weightTarget
-	m.dialog = backendDialog(model.Action{Kind: model.ActionWeight, Ref: t.row.Ref(), Weight: w}, t)
+	m.dialog = m.backendDialog(model.Action{Kind: model.ActionWeight, Ref: t.row.Ref(), Weight: w}, t)
 	return m, nil
 }
 
@@ -101,35 +90,6 @@ func stateText(b *model.BackendRow) string {
 		s += " (" + b.Reason + ")"
 	}
 	return s
-}
-
-// backendDialog says exactly what a backend action will change.
-func backendDialog(a model.Action, t target) dialog {
-	b := &t.row
-	change := "state " + stateText(b) + " → " + a.Kind.String()
-	if a.Kind == model.ActionWeight {
-		change = "weight " + fmtWeight(b.Weight) + " → " + strconv.Itoa(a.Weight)
-	}
-	src := b.Source
-	if inst := b.InstanceName(); inst != b.Source {
-		src += " (instance " + inst + ")"
-	}
-	be := b.Name
-	if b.Address != "" && b.Address != b.Name {
-		be += "  " + b.Address
-	}
-	return dialog{
-		open:   true,
-		action: a,
-		title:  "Confirm " + a.Kind.String(),
-		lines: []string{
-			"system   " + string(t.kind),
-			"source   " + src,
-			"pool     " + b.Pool,
-			"backend  " + be,
-			"change   " + change,
-		},
-	}
 }
 
 // beginProxyAction fails (or restores) a whole proxy's health check.
@@ -198,54 +158,6 @@ func containsString(xs []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// dialogKey answers the confirmation: y performs, n or esc cancels.
-func (m Model) dialogKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
-	switch {
-	case key.Matches(msg, m.keys.Yes):
-		a := m.dialog.action
-		m.dialog = dialog{}
-		if !a.Kind.ProxyLevel() {
-			m.nextID++
-			m.pending = append(append([]pending(nil), m.pending...), pending{id: m.nextID, action: a})
-		}
-		// No clearing tick: the answer (ActionDoneMsg) replaces this
-		// message, so y returns exactly the action's Cmd.
-		m.nextID++
-		m.msg = status{level: StatusInfo, text: a.String() + ": sending…", id: m.nextID}
-		return m, m.actCmd(a)
-	case key.Matches(msg, m.keys.No):
-		m.dialog = dialog{}
-		return m.setStatus(StatusInfo, "cancelled: nothing was changed", 0)
-	}
-	return m, nil
-}
-
-// actCmd performs an action through the Actor off the UI goroutine. It
-// copies what it needs into locals so the closure never touches the
-// model. The Cmd is the root of this operation (Bubble Tea hands Cmds no
-// context), so it starts from Background and is bounded by ActionTimeout.
-func (m Model) actCmd(a model.Action) tea.Cmd {
-	actor, timeout := m.actor, m.opts.ActionTimeout
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		defer cancel()
-		return ActionDoneMsg{Action: a, Err: actor.Do(ctx, a)}
-	}
-}
-
-// dialogBox renders the dialog as a framed box at most w cells wide.
-func (m *Model) dialogBox(w int) []string {
-	d := &m.dialog
-	lines := append([]string{}, d.lines...)
-	lines = append(lines, "", "y apply   n/esc cancel")
-	border, title := m.st.Box, m.st.Title
-	if d.danger {
-		border, title = m.st.BoxDanger, m.st.BoxDanger
-		lines = append([]string{"This affects the WHOLE proxy and every pool on it."}, lines...)
-	}
-	return box(d.title, lines, w, border, title)
 }
 
 // plural renders "1 pool", "3 pools".

@@ -33,9 +33,17 @@ func TestGolden(t *testing.T) {
 			return press(t, openPoolNamed(t, m, "payments"), "F")
 		}},
 		{"pending", func(t *testing.T, m Model) Model {
-			m, cmd := updateCmd(t, press(t, cursorTo(t, openPoolNamed(t, m, "web"), "web-2"), "d"), keyMsg("y"))
+			// Draining web-2 leaves 1 of 3 serving: below the floor, so
+			// the pool name is typed and enter applies.
+			m = typeText(t, press(t, cursorTo(t, openPoolNamed(t, m, "web"), "web-2"), "d"), "web")
+			m, cmd := updateCmd(t, m, keyMsg("enter"))
 			return update(t, m, cmd())
 		}},
+		{"confirm_drain_ordinary", func(t *testing.T, m Model) Model {
+			return press(t, cursorTo(t, openPoolNamed(t, m, "static"), "static-1"), "d")
+		}},
+		{"actions_empty", func(t *testing.T, m Model) Model { return press(t, m, "a") }},
+		{"out_of_rotation", func(t *testing.T, m Model) Model { return press(t, m, "o") }},
 		{"help", func(t *testing.T, m Model) Model { return press(t, m, "?") }},
 	}
 	for _, size := range [][2]int{{80, 24}, {120, 40}} {

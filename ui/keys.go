@@ -14,6 +14,7 @@ type KeyMap struct {
 	Problems, Sort                      key.Binding
 	Drain, Ready, Maint, Weight         key.Binding
 	ProxyFail                           key.Binding
+	Undo, Actions, OutList              key.Binding
 	Yes, No                             key.Binding
 	Help, Quit                          key.Binding
 }
@@ -41,6 +42,9 @@ func DefaultKeyMap() KeyMap {
 		Maint:     b("m", "maint: take backend out", "m"),
 		Weight:    b("w", "set backend weight", "w"),
 		ProxyFail: b("F", "fail/restore WHOLE proxy", "F"),
+		Undo:      b("u", "undo the last action", "u"),
+		Actions:   b("a", "actions log of this session", "a"),
+		OutList:   b("o", "out-of-rotation list", "o"),
 		Yes:       b("y", "yes: apply (in a dialog)", "y"),
 		No:        b("n/esc", "no: cancel (in a dialog)", "n", "esc"),
 		Help:      b("?", "help", "?"),
@@ -71,6 +75,8 @@ func (km KeyMap) entries() []keyEntry {
 		{b: km.Maint, action: true, dangerous: true},
 		{b: km.Weight, action: true, dangerous: true},
 		{b: km.ProxyFail, action: true, dangerous: true},
+		{b: km.Undo, action: true, dangerous: true},
+		{b: km.Actions}, {b: km.OutList},
 		{b: km.Yes, action: true}, {b: km.No, action: true},
 		{b: km.Help}, {b: km.Quit},
 	}

@@ -3,6 +3,7 @@ package ui
 import (
 	"time"
 
+	"github.com/lbtop/lbtop/actions"
 	"github.com/lbtop/lbtop/model"
 )
 
@@ -18,6 +19,15 @@ type FleetMsg struct {
 type ActionDoneMsg struct {
 	Action model.Action
 	Err    error
+}
+
+// ActionResultMsg reports one instance's outcome of an action performed
+// through the Executor: confirmed by a fresh poll, not applied (with what
+// the system reports), failed or refused. Batch ties the instances of one
+// fan-out together.
+type ActionResultMsg struct {
+	Result actions.Result
+	Batch  int
 }
 
 // StatusLevel is the severity of a status message.

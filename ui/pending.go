@@ -18,6 +18,8 @@ type pending struct {
 	sentAt   time.Time // when Do returned
 	lastPoll time.Time // the source's LastPoll when counting started
 	fleets   int       // polls of the source seen since sent
+	batch    int       // the confirmation it came from (fan-out: one per instance)
+	exec     bool      // performed by the Executor, which verifies it itself
 }
 
 // describe is the pending mark in the reason column: "drain", "weight 5".

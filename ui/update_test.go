@@ -202,7 +202,9 @@ func TestWeightPromptValidation(t *testing.T) {
 
 func TestConfirmationYesAndNo(t *testing.T) {
 	actor := envoyActor()
-	m, _ := newModel(t, actor, Options{}, 80, 24)
+	// Floor 0.3: draining web-2 leaves 1 of 3 serving, an ordinary
+	// action here (the 50% default makes it risky: see actions_test.go).
+	m, _ := newModel(t, actor, Options{Floor: 0.3}, 80, 24)
 	m = cursorTo(t, openPoolNamed(t, m, "web"), "web-2")
 	m = press(t, m, "d")
 	v := view(m)
@@ -300,7 +302,7 @@ func TestCursorFollowsBackendAcrossFleets(t *testing.T) {
 // drainWeb2 confirms a drain of web-2 and delivers Do's answer.
 func drainWeb2(t *testing.T, actor *fakeActor) (Model, *fixture) {
 	t.Helper()
-	m, f := newModel(t, actor, Options{}, 120, 40)
+	m, f := newModel(t, actor, Options{Floor: 0.3}, 120, 40) // an ordinary drain, as above
 	m = cursorTo(t, openPoolNamed(t, m, "web"), "web-2")
 	m, cmd := updateCmd(t, press(t, m, "d"), keyMsg("y"))
 	return update(t, m, cmd()), f

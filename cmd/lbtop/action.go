@@ -53,7 +53,7 @@ type actionOpts struct {
 	yes     bool
 	force   bool
 	dryRun  bool
-	floor   float64
+	floor   float64 // from --floor
 }
 
 // runActionMain is the process entry of an action subcommand: it owns the
@@ -78,7 +78,6 @@ func parseAction(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.BoolVar(&a.yes, "yes", false, "do not ask for confirmation")
 	fs.BoolVar(&a.force, "force", false, "allow taking the last healthy backend (or capacity below the floor) out")
 	fs.BoolVar(&a.dryRun, "dry-run", false, "print the impact and the exact request; send nothing")
-	fs.Float64Var(&a.floor, "floor", actions.DefaultFloor, "share of a pool's backends that must stay serving without --force")
 	var pos []string
 	rest := args[1:]
 	// "weight -1 web/a": a negative N right after the verb is the value
@@ -101,6 +100,7 @@ func parseAction(args []string, getenv func(string) string, stderr io.Writer) (*
 	if err := o.check(); err != nil {
 		return nil, nil, err
 	}
+	a.floor = o.floor
 	want := 1
 	if a.kind == model.ActionWeight {
 		want = 2
@@ -123,9 +123,6 @@ func parseAction(args []string, getenv func(string) string, stderr io.Writer) (*
 		return nil, nil, fmt.Errorf("target %q: want POOL/BACKEND, e.g. web/web1 or web/10.0.0.1:80", pos[0])
 	}
 	a.pool, a.backend = pos[0][:i], pos[0][i+1:]
-	if a.floor <= 0 || a.floor > 1 {
-		return nil, nil, fmt.Errorf("--floor %v: want a share between 0 and 1, e.g. 0.5", a.floor)
-	}
 	if strings.ContainsAny(a.reason, "\n\r") {
 		return nil, nil, errors.New("--reason: one line only")
 	}

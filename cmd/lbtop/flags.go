@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lbtop/lbtop/actions"
 	"github.com/lbtop/lbtop/config"
 	"github.com/lbtop/lbtop/model"
 )
@@ -31,7 +32,8 @@ type options struct {
 	output     string
 	readOnly   bool
 	logFile    string
-	auditLog   string // audit log path; "" is the default under the state dir
+	auditLog   string  // audit log path; "" is the default under the state dir
+	floor      float64 // share of a pool that must stay serving before an action needs more than y
 }
 
 // listFlag is a repeatable string flag; a comma-separated environment
@@ -116,11 +118,15 @@ func (o *options) flagSet(getenv func(string) string, stderr io.Writer) (*flag.F
 	fs.BoolVar(&o.readOnly, "read-only", getenv("LBTOP_READ_ONLY") == "1" || getenv("LBTOP_READ_ONLY") == "true", "disable every action (env LBTOP_READ_ONLY=1)")
 	fs.StringVar(&o.logFile, "log-file", envOr(getenv, "LBTOP_LOG", ""), "write diagnostics to this file (env LBTOP_LOG)")
 	fs.StringVar(&o.auditLog, "audit-log", envOr(getenv, "LBTOP_AUDIT_LOG", ""), "append one JSON line per action to this file (default $XDG_STATE_HOME/lbtop/audit.log or ~/.local/state/lbtop/audit.log; env LBTOP_AUDIT_LOG)")
+	fs.Float64Var(&o.floor, "floor", actions.DefaultFloor, "share of a pool's backends that must stay serving before an action needs the pool name typed (or --force)")
 	return fs, nil
 }
 
 // check validates flag values after parsing.
 func (o *options) check() error {
+	if o.floor <= 0 || o.floor > 1 {
+		return fmt.Errorf("--floor %v: want a share between 0 and 1, e.g. 0.5", o.floor)
+	}
 	if o.output != "table" && o.output != "json" {
 		return fmt.Errorf("-o %q: want table or json", o.output)
 	}

@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 )
 
@@ -49,6 +50,14 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	}
 	defer closeLog()
 
+	if path := getenv("LBTOP_CPUPROFILE"); path != "" {
+		stopProfile, err := startCPUProfile(path)
+		if err != nil {
+			fmt.Fprintln(stderr, "lbtop:", err)
+			return exitError
+		}
+		defer stopProfile()
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if o.demo {
@@ -68,7 +77,24 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	if o.once {
 		return runOnce(ctx, entries, o.output, stdout, stderr)
 	}
-	return runTUI(ctx, entries, cfg.ReadOnly, getenv("NO_COLOR") != "", logger, stderr)
+	return runTUIActions(ctx, o, entries, cfg.ReadOnly, getenv, logger, stderr)
+}
+
+// startCPUProfile writes a CPU profile to path until the returned func
+// runs: LBTOP_CPUPROFILE=FILE measures what watching a fleet costs.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("LBTOP_CPUPROFILE: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("LBTOP_CPUPROFILE: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = f.Close()
+	}, nil
 }
 
 // openLog returns a logger writing to path, or discarding when path is

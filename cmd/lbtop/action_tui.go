@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/lbtop/lbtop/actions"
+	"github.com/lbtop/lbtop/model"
+	"github.com/lbtop/lbtop/sources"
+	"github.com/lbtop/lbtop/ui"
+)
+
+// auditHistory is how many audit lines the dashboard reads at start for
+// the "drained 12 min ago by alice" notes.
+const auditHistory = 5000
+
+// logBadLines is the log key counting unreadable audit lines.
+const logBadLines = "bad_lines"
+
+// runTUIActions runs the dashboard like runTUI, with actions performed
+// through the runner (write, verifying poll, audit line) and the audit
+// log's recent lines for the notes on backends out of rotation. The audit
+// log is opened before the screen starts, so a bad --audit-log path is
+// reported on the terminal, not inside the UI.
+func runTUIActions(ctx context.Context, o *options, entries []sources.Entry, readOnly bool, getenv func(string) string, log *slog.Logger, stderr io.Writer) int {
+	hub, err := sources.NewHub(entries)
+	if err != nil {
+		fmt.Fprintln(stderr, "lbtop:", err)
+		return exitError
+	}
+	opts := ui.Options{ReadOnly: readOnly, NoColor: getenv("NO_COLOR") != "", Floor: o.floor, User: actions.CurrentUser(getenv).Login}
+	if !readOnly {
+		runner, closeLog, err := newRunner(o, getenv, hub, entries)
+		if err != nil {
+			fmt.Fprintln(stderr, "lbtop:", err)
+			return exitError
+		}
+		defer closeLog()
+		opts.Executor = runner
+		es, bad, err := actions.ReadEntries(runner.Log.Path(), auditHistory)
+		if err != nil || bad > 0 {
+			log.Warn("audit log read", logErr, err, logBadLines, bad)
+		}
+		opts.Audit = es
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	p := tea.NewProgram(ui.New(hub, opts), tea.WithContext(ctx))
+	store := model.NewStore(nil)
+	for _, e := range entries {
+		store.Register(e.Source.Name(), e.Source.Kind())
+	}
+	snaps := hub.Run(ctx)
+	go engine(store, snaps, p.Send, log)
+	if _, err := p.Run(); err != nil && ctx.Err() == nil {
+		fmt.Fprintln(stderr, "lbtop:", err)
+		return exitError
+	}
+	return exitOK
+}

@@ -1,0 +1,317 @@
+package ui
+
+import (
+	"context"
+	"strconv"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/lbtop/lbtop/actions"
+	"github.com/lbtop/lbtop/model"
+)
+
+// dialogField is the text field of the confirmation that has the focus.
+type dialogField uint8
+
+const (
+	fieldNone    dialogField = iota // keys are commands: y, n, ←/→, tab
+	fieldConfirm                    // typing the pool name (risky actions)
+	fieldReason                     // typing the optional reason
+)
+
+// maxShareLines bounds the per-backend share lines in the dialog.
+const maxShareLines = 4
+
+// dialog is the confirmation shown before any action.
+type dialog struct {
+	open   bool
+	action model.Action // the action on this instance (proxy actions: the only one)
+	title  string
+	lines  []string // label/value pairs already formatted
+	danger bool     // whole-proxy action: drawn loudly
+
+	// Backend actions: one request per instance, this instance first.
+	reqs    []actions.Request
+	impacts []actions.Impact
+	all     bool // send to every instance in reqs
+	fixed   bool // the scope cannot change (an undo)
+	undo    int  // the batch an undo reverts; 0 for an ordinary action
+	field   dialogField
+	typed   string // the pool name typed
+	reason  string
+	pool    string
+}
+
+// scope is the requests the dialog will send.
+func (d *dialog) scope() ([]actions.Request, []actions.Impact) {
+	if d.all {
+		return d.reqs, d.impacts
+	}
+	return d.reqs[:1], d.impacts[:1]
+}
+
+// risky reports whether the pool name must be typed: an impact in scope
+// is the last healthy backend or takes capacity below the floor.
+func (d *dialog) risky() bool {
+	_, ims := d.scope()
+	for _, im := range ims {
+		if im.Risky() {
+			return true
+		}
+	}
+	return false
+}
+
+// settleField puts the focus on the pool-name field when the scope is
+// risky, and off it when it is not.
+func (d *dialog) settleField() {
+	switch {
+	case d.risky() && d.field == fieldNone:
+		d.field = fieldConfirm
+	case !d.risky() && d.field == fieldConfirm:
+		d.field = fieldNone
+	}
+}
+
+// backendDialog says exactly what a backend action will change and what
+// the pool looks like after it, on this instance and on every other
+// instance that has the same backend.
+func (m *Model) backendDialog(a model.Action, t target) dialog {
+	b := &t.row
+	change := "state " + stateText(b) + " → " + a.Kind.String()
+	if a.Kind == model.ActionWeight {
+		change = "weight " + fmtWeight(b.Weight) + " → " + strconv.Itoa(a.Weight)
+	}
+	src := b.Source
+	if inst := b.InstanceName(); inst != b.Source {
+		src += " (instance " + inst + ")"
+	}
+	be := b.Name
+	if b.Address != "" && b.Address != b.Name {
+		be += "  " + b.Address
+	}
+	d := dialog{
+		open: true, action: a, title: "Confirm " + a.Kind.String(), pool: b.Pool,
+		lines: []string{
+			"system   " + string(t.kind),
+			"source   " + src,
+			"pool     " + b.Pool,
+			"backend  " + be,
+			"change   " + change,
+		},
+	}
+	pool := m.pool
+	if pool == nil {
+		pool = &model.PoolRow{Name: b.Pool, Kind: t.kind, Backends: []model.BackendRow{*b}}
+	}
+	for _, peer := range actions.Peers(pool, *b) {
+		if peer.Source != b.Source {
+			if ok, _ := m.actor.Supports(peer.Source, a.Kind); !ok {
+				continue // only instances that can take the action are offered
+			}
+		}
+		pa := a
+		pa.Ref = peer.Ref()
+		d.reqs = append(d.reqs, actions.Request{Action: pa, Kind: t.kind, Before: peer.Backend})
+		d.impacts = append(d.impacts, actions.Assess(pool, peer, pa, m.opts.Floor))
+	}
+	d.settleField()
+	return d
+}
+
+// dialogKey answers the confirmation: y performs, n or esc cancels; a
+// risky action needs the pool name typed and enter; tab moves to the
+// reason; ←/→ switch between this instance and all of them.
+func (m Model) dialogKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	d := &m.dialog
+	if len(d.reqs) == 0 { // proxy-level: y or n only
+		switch {
+		case key.Matches(msg, m.keys.Yes):
+			return m.applyDialog()
+		case key.Matches(msg, m.keys.No):
+			m.dialog = dialog{}
+			return m.setStatus(StatusInfo, "cancelled: nothing was changed", 0)
+		}
+		return m, nil
+	}
+	switch msg.String() {
+	case "esc":
+		m.dialog = dialog{}
+		return m.setStatus(StatusInfo, "cancelled: nothing was changed", 0)
+	case "left", "right":
+		if len(d.reqs) > 1 && !d.fixed {
+			d.all = !d.all
+			d.settleField()
+		}
+		return m, nil
+	case "tab":
+		switch d.field {
+		case fieldReason:
+			d.field = fieldNone
+			d.settleField()
+		default:
+			d.field = fieldReason
+		}
+		return m, nil
+	case "enter":
+		switch d.field {
+		case fieldReason:
+			d.field = fieldNone
+			d.settleField()
+		case fieldConfirm:
+			if d.typed == d.pool {
+				return m.applyDialog()
+			}
+			return m.setStatus(StatusError, "type the pool name exactly ("+d.pool+") to apply, esc to cancel", 0)
+		}
+		return m, nil
+	case "backspace":
+		p := &d.reason
+		if d.field == fieldConfirm {
+			p = &d.typed
+		}
+		if r := []rune(*p); len(r) > 0 {
+			*p = string(r[:len(r)-1])
+		}
+		return m, nil
+	}
+	if d.field != fieldNone {
+		if msg.Text != "" && msg.Mod&(tea.ModCtrl|tea.ModAlt) == 0 {
+			p := &d.reason
+			if d.field == fieldConfirm {
+				p = &d.typed
+			}
+			for _, r := range msg.Text {
+				if r >= ' ' && r != 0x7f && len(*p) < 200 {
+					*p += string(r)
+				}
+			}
+		}
+		return m, nil
+	}
+	switch {
+	case key.Matches(msg, m.keys.Yes):
+		return m.applyDialog()
+	case key.Matches(msg, m.keys.No):
+		m.dialog = dialog{}
+		return m.setStatus(StatusInfo, "cancelled: nothing was changed", 0)
+	}
+	return m, nil
+}
+
+// applyDialog closes the dialog, marks the targets pending and returns the
+// Cmd that performs the action (one per instance).
+func (m Model) applyDialog() (tea.Model, tea.Cmd) {
+	d := m.dialog
+	m.dialog = dialog{}
+	if len(d.reqs) == 0 {
+		a := d.action
+		m.nextID++
+		m.msg = status{level: StatusInfo, text: a.String() + ": sending…", id: m.nextID}
+		return m, m.actCmd(a)
+	}
+	reqs, _ := d.scope()
+	m.nextID++
+	batch := m.nextID
+	m.pending = append([]pending(nil), m.pending...)
+	var cmds []tea.Cmd
+	for _, req := range reqs {
+		req.Reason = d.reason
+		if d.undo != 0 {
+			req.Reverts = true
+		}
+		m.nextID++
+		m.pending = append(m.pending, pending{id: m.nextID, action: req.Action, batch: batch, exec: m.opts.Executor != nil})
+		if m.opts.Executor != nil {
+			cmds = append(cmds, m.execCmd(req, batch))
+		} else {
+			cmds = append(cmds, m.actCmd(req.Action))
+		}
+	}
+	m.history = m.history.open(batch, len(reqs), d.undo, m.opts.Now())
+	text := reqs[0].Action.String()
+	if len(reqs) > 1 {
+		text += " on " + strconv.Itoa(len(reqs)) + " instances"
+	}
+	// No clearing tick: the answer replaces this message, so y returns
+	// exactly the action's Cmd.
+	m.nextID++
+	m.msg = status{level: StatusInfo, text: text + ": sending…", id: m.nextID}
+	if len(cmds) == 1 {
+		return m, cmds[0]
+	}
+	return m, tea.Batch(cmds...)
+}
+
+// actCmd performs an action through the Actor off the UI goroutine. It
+// copies what it needs into locals so the closure never touches the
+// model. The Cmd is the root of this operation (Bubble Tea hands Cmds no
+// context), so it starts from Background and is bounded by ActionTimeout.
+func (m Model) actCmd(a model.Action) tea.Cmd {
+	actor, timeout := m.actor, m.opts.ActionTimeout
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		return ActionDoneMsg{Action: a, Err: actor.Do(ctx, a)}
+	}
+}
+
+// execCmd performs one request end to end through the Executor (write,
+// verifying re-poll, audit line) off the UI goroutine, bounded by the
+// action timeout plus the verification's own.
+func (m Model) execCmd(req actions.Request, batch int) tea.Cmd {
+	ex, timeout := m.opts.Executor, m.opts.ActionTimeout+verifyAllowance
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		return ActionResultMsg{Result: ex.Run(ctx, req), Batch: batch}
+	}
+}
+
+// dialogBox renders the dialog as a framed box at most w cells wide.
+func (m *Model) dialogBox(w int) []string {
+	d := &m.dialog
+	lines := append([]string{}, d.lines...)
+	border, title := m.st.Box, m.st.Title
+	if len(d.reqs) > 0 {
+		reqs, ims := d.scope()
+		for i, im := range ims {
+			if len(ims) > 1 {
+				lines = append(lines, "── "+reqs[i].Action.Ref.Source)
+			}
+			lines = append(lines, im.Lines(maxShareLines)...)
+		}
+		if len(d.reqs) > 1 && !d.fixed {
+			this, all := "[this instance]", " all "+strconv.Itoa(len(d.reqs))+" instances "
+			if d.all {
+				this, all = " this instance ", "[all "+strconv.Itoa(len(d.reqs))+" instances]"
+			}
+			lines = append(lines, "scope    "+this+" "+all+"   ←/→ switch")
+		}
+		cursor := func(f dialogField) string {
+			if d.field == f {
+				return "▏"
+			}
+			return ""
+		}
+		if d.reason == "" && d.field != fieldReason {
+			lines = append(lines, "reason   (optional: tab, then type one line)")
+		} else {
+			lines = append(lines, "reason   "+d.reason+cursor(fieldReason))
+		}
+		if d.risky() {
+			border, title = m.st.BoxDanger, m.st.BoxDanger
+			lines = append(lines, "", "type the pool name to apply: "+d.typed+cursor(fieldConfirm), "", "enter apply   esc cancel   tab reason")
+		} else {
+			lines = append(lines, "", "y apply   n/esc cancel")
+		}
+		return box(d.title, lines, w, border, title)
+	}
+	lines = append(lines, "", "y apply   n/esc cancel")
+	if d.danger {
+		border, title = m.st.BoxDanger, m.st.BoxDanger
+		lines = append([]string{"This affects the WHOLE proxy and every pool on it."}, lines...)
+	}
+	return box(d.title, lines, w, border, title)
+}

@@ -1,0 +1,305 @@
+package ui
+
+import (
+	"context"
+	"maps"
+	"strconv"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/lbtop/lbtop/actions"
+	"github.com/lbtop/lbtop/model"
+)
+
+// Executor performs an action end to end: the write, its verification by
+// a fresh poll of the source, and the audit line. *actions.Runner
+// implements it. The UI calls it only inside a tea.Cmd.
+type Executor interface {
+	Run(ctx context.Context, req actions.Request) actions.Result
+}
+
+// verifyAllowance is added to the action timeout for the Executor's
+// verifying polls.
+const verifyAllowance = 15 * time.Second
+
+// markTTL is how long a row shows an action's outcome.
+const markTTL = 2 * time.Minute
+
+// batch is one confirmation: an action on one instance, or the same
+// action fanned out to several.
+type batch struct {
+	id      int
+	at      time.Time
+	want    int // results expected
+	results []actions.Result
+	undoOf  int  // the batch this one reverts; 0 for none
+	undone  bool // a later batch reverted this one
+}
+
+// complete reports whether every instance has answered.
+func (b *batch) complete() bool { return len(b.results) >= b.want }
+
+// history is this session's actions, oldest first. Methods return a new
+// slice and never modify a batch in place, so model copies do not share
+// changes.
+type history []batch
+
+// open adds a batch awaiting want results, and marks undoOf as undone.
+func (h history) open(id, want, undoOf int, at time.Time) history {
+	out := make(history, 0, len(h)+1)
+	for _, b := range h {
+		if undoOf != 0 && b.id == undoOf {
+			b.undone = true
+		}
+		out = append(out, b)
+	}
+	return append(out, batch{id: id, at: at, want: want, undoOf: undoOf})
+}
+
+// add records one result in its batch and returns the batch.
+func (h history) add(id int, r actions.Result) (history, batch) {
+	out := make(history, len(h))
+	copy(out, h)
+	for i := range out {
+		if out[i].id == id {
+			out[i].results = append(out[i].results[:len(out[i].results):len(out[i].results)], r)
+			return out, out[i]
+		}
+	}
+	b := batch{id: id, at: r.At, want: 1, results: []actions.Result{r}}
+	return append(out, b), b
+}
+
+// mark is an action's outcome shown on its row for a while.
+type mark struct {
+	ref   model.BackendRef
+	text  string
+	bad   bool
+	until time.Time
+}
+
+// actionResult records what the Executor reports for one instance.
+func (m Model) actionResult(msg ActionResultMsg) (tea.Model, tea.Cmd) {
+	r := msg.Result
+	for i := range m.pending {
+		if m.pending[i].exec && m.pending[i].action == r.Action {
+			m.pending = withoutPending(m.pending, i)
+			break
+		}
+	}
+	m.now = m.opts.Now()
+	var b batch
+	m.history, b = m.history.add(msg.Batch, r)
+	text := r.Outcome.String()
+	if r.Outcome == actions.NotApplied && r.HasAfter {
+		text = "not applied: " + actions.StateOf(r.After).Health.String()
+	}
+	marks := make([]mark, 0, len(m.marks)+1)
+	for _, k := range m.marks {
+		if k.ref != r.Action.Ref && k.until.After(m.now) {
+			marks = append(marks, k)
+		}
+	}
+	m.marks = append(marks, mark{ref: r.Action.Ref, text: text, bad: !r.Done(), until: m.now.Add(markTTL)})
+	if r.Done() {
+		m.drainedBy = withDrain(m.drainedBy, r, m.opts.User, m.now)
+	}
+	if !b.complete() {
+		return m, nil
+	}
+	level, lines := StatusOK, make([]string, 0, len(b.results)+1)
+	for _, x := range b.results {
+		if !x.Done() {
+			level = StatusError
+		}
+		line := x.Summary()
+		if x.AuditErr != nil {
+			line += " (AUDIT LINE NOT WRITTEN: " + x.AuditErr.Error() + ")"
+			level = StatusError
+		}
+		lines = append(lines, line)
+	}
+	if len(b.results) > 1 {
+		lines = append([]string{actions.FanOutSummary(b.results)}, lines...)
+	}
+	return m.setStatus(level, strings.Join(lines, "; "), 0)
+}
+
+// withDrain returns by updated for a confirmed result: a drain, maint or
+// weight 0 records who did it; anything else forgets it.
+func withDrain(by map[model.BackendRef]actions.Entry, r actions.Result, user string, now time.Time) map[model.BackendRef]actions.Entry {
+	out := maps.Clone(by)
+	if out == nil {
+		out = map[model.BackendRef]actions.Entry{}
+	}
+	a := r.Action
+	if a.Kind == model.ActionDrain || a.Kind == model.ActionMaint || (a.Kind == model.ActionWeight && a.Weight == 0) {
+		w := a.Weight
+		out[a.Ref] = actions.Entry{Time: now, User: actions.Who{Login: user}, Source: a.Ref.Source, Pool: a.Ref.Pool,
+			Backend: a.Ref.Backend, Action: a.Kind.String(), Weight: &w, Result: r.Outcome}
+	} else {
+		delete(out, a.Ref)
+	}
+	return out
+}
+
+// markFor returns the outcome mark shown on ref's row, or nil.
+func (m *Model) markFor(ref model.BackendRef) *mark {
+	for i := range m.marks {
+		if m.marks[i].ref == ref && m.marks[i].until.After(m.now) {
+			return &m.marks[i]
+		}
+	}
+	return nil
+}
+
+// beginUndo opens the confirmation for reverting the newest action of
+// this session that is not yet undone: the state and weight read before
+// it, on every instance it changed.
+func (m Model) beginUndo() (tea.Model, tea.Cmd) {
+	if m.opts.ReadOnly || m.actor == nil {
+		return m.setStatus(StatusWarn, "read-only mode: actions disabled", 0)
+	}
+	if m.opts.Executor == nil {
+		return m.setStatus(StatusWarn, "undo needs the action runner (it keeps the state read before each action)", 0)
+	}
+	var last *batch
+	for i := len(m.history) - 1; i >= 0; i-- {
+		b := &m.history[i]
+		if b.undoOf == 0 && !b.undone && b.complete() {
+			last = b
+			break
+		}
+	}
+	if last == nil {
+		return m.setStatus(StatusWarn, "nothing to undo: no action of this session is left to revert", 0)
+	}
+	d := dialog{open: true, all: true, fixed: true, undo: last.id}
+	for _, r := range last.results {
+		req, err := r.Undo()
+		if err != nil {
+			continue
+		}
+		row := findBackendAny(m.fleet, r.Action.Ref)
+		if row == nil {
+			return m.setStatus(StatusError, "cannot undo "+r.Action.String()+": the backend is no longer reported", 0)
+		}
+		if ok, why := m.actor.Supports(row.Source, req.Action.Kind); !ok {
+			return m.setStatus(StatusWarn, why, 0)
+		}
+		req.Before = row.Backend
+		pool := m.fleet.Pool(string(r.Kind) + "/" + row.Pool)
+		d.reqs = append(d.reqs, req)
+		d.impacts = append(d.impacts, actions.Assess(pool, *row, req.Action, m.opts.Floor))
+		if d.pool == "" {
+			d.pool = row.Pool
+			d.title = "Undo " + r.Action.String()
+			d.action = req.Action
+			d.lines = []string{
+				"undo     " + r.Action.String() + " (" + r.Outcome.String() + ")",
+				"restore  " + actions.StateOf(r.Before).String(),
+				"request  " + req.Action.String(),
+			}
+		}
+		if !actions.Reached(r.Action, row.Backend) {
+			d.lines = append(d.lines, "NOTE     "+row.Source+" changed since: now "+stateWithWeight(row))
+		}
+	}
+	if len(d.reqs) == 0 {
+		return m.setStatus(StatusWarn, "nothing to undo: "+last.results[0].Summary(), 0)
+	}
+	d.settleField()
+	m.dialog = d
+	return m, nil
+}
+
+// findBackendAny locates ref in any pool of the fleet with its name.
+func findBackendAny(f *model.Fleet, ref model.BackendRef) *model.BackendRow {
+	if f == nil {
+		return nil
+	}
+	for i := range f.Pools {
+		p := &f.Pools[i]
+		if p.Name != ref.Pool {
+			continue
+		}
+		for j := range p.Backends {
+			if b := &p.Backends[j]; b.Source == ref.Source && b.Name == ref.Backend {
+				return b
+			}
+		}
+	}
+	return nil
+}
+
+// outNote is the "drained 12 min ago by alice" note for a row out of
+// rotation, or "".
+func (m *Model) outNote(b *model.BackendRow) string {
+	if !actions.IsOut(b.Backend) {
+		return ""
+	}
+	o := actions.Out{Row: *b, Since: b.Since}
+	if o.Since.IsZero() {
+		o.Since, o.Observed = m.seen[b.Ref()], true
+	}
+	if e, ok := m.drainedBy[b.Ref()]; ok {
+		o.By = &e
+	}
+	return o.Note(m.now)
+}
+
+// actionsBox lists this session's actions, newest first.
+func (m *Model) actionsBox(w, h int) []string {
+	var lines []string
+	for i := len(m.history) - 1; i >= 0; i-- {
+		b := &m.history[i]
+		if len(b.results) == 0 {
+			lines = append(lines, b.at.Format("15:04:05")+"  sending… ("+plural(b.want, "instance")+")")
+		}
+		for _, r := range b.results {
+			s := r.At.Format("15:04:05") + "  " + r.Summary()
+			if r.Reason != "" {
+				s += "  — " + r.Reason
+			}
+			if b.undone {
+				s += "  [undone]"
+			}
+			lines = append(lines, s)
+		}
+	}
+	if len(lines) == 0 {
+		lines = append(lines, "no actions in this session yet")
+	}
+	return m.listBox("Actions this session", lines, "u undoes the newest not yet undone · esc closes", w, h)
+}
+
+// outBox lists every backend out of rotation across pools.
+func (m *Model) outBox(w, h int) []string {
+	outs, _ := actions.OutOfRotation(m.fleet, m.seen, m.drainedBy, m.now)
+	lines := make([]string, 0, len(outs))
+	for _, o := range outs {
+		b := &o.Row
+		s := b.Pool + "/" + b.Name + " @" + b.InstanceName() + "  " + stateWithWeight(b)
+		if n := o.Note(m.now); n != "" {
+			s += "  · " + n
+		}
+		lines = append(lines, s)
+	}
+	if len(lines) == 0 {
+		lines = append(lines, "every backend is in rotation: none drained, down, in maintenance or at weight 0")
+	}
+	return m.listBox("Out of rotation: drained, down, maint, weight 0 ("+strconv.Itoa(len(outs))+")", lines, "esc closes", w, h)
+}
+
+// listBox frames lines under a title, keeping as many as fit in h.
+func (m *Model) listBox(title string, lines []string, hint string, w, h int) []string {
+	room := max(1, h-6)
+	if len(lines) > room {
+		extra := len(lines) - room + 1
+		lines = append(lines[:room-1:room-1], "… "+strconv.Itoa(extra)+" more")
+	}
+	lines = append(lines, "", hint)
+	return boxWidth(title, lines, min(w-2, 110), m.st.Box, m.st.Title)
+}
