@@ -166,6 +166,9 @@ func (r *Runner) verify(ctx context.Context, res Result) Result {
 		case out == Confirmed:
 			res.Outcome, res.After, res.HasAfter = Confirmed, b, true
 			return res
+		case snap.Err != nil && vctx.Err() != nil:
+			// The verification's own deadline cut this poll: what an
+			// earlier poll showed is the better answer.
 		case snap.Err != nil:
 			lastErr = snap.Err
 		case found:
