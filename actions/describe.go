@@ -31,7 +31,7 @@ func Wire(kind model.Kind, address string, a model.Action) string {
 		if a.Kind == model.ActionWeight {
 			return "Kubernetes API: patch the HTTPRoute backendRef " + a.Ref.Backend + " of " + a.Ref.Pool + " to weight " + strconv.Itoa(a.Weight)
 		}
-		return "Kubernetes API: set the readiness-gate condition of " + a.Ref.Backend + " in " + a.Ref.Pool + " for " + a.Kind.String()
+		return "Kubernetes API: patch the readiness-gate condition of the Pod behind " + a.Ref.Backend + " in " + a.Ref.Pool + " for " + a.Kind.String()
 	}
 	return string(kind) + " " + address + ": " + a.String()
 }
