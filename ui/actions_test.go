@@ -268,3 +268,14 @@ func TestGoldenActions(t *testing.T) {
 		})
 	}
 }
+
+// TestSeenFromFleetMsg: the engine's "first seen out of rotation" times
+// date the note of a backend whose system does not say since when.
+func TestSeenFromFleetMsg(t *testing.T) {
+	m, f := newModel(t, envoyActor(), Options{}, 160, 40)
+	ref := model.BackendRef{Source: "lb1", Pool: "api", Backend: "api-2"}
+	m = update(t, m, FleetMsg{Fleet: f.poll(model.Healthy, "UP", 10), Seen: map[model.BackendRef]time.Time{ref: t0.Add(-3 * time.Hour)}})
+	if v := view(openPoolNamed(t, m, "api")); !strings.Contains(v, "MAINT · out 3 h (seen by lbtop)") {
+		t.Fatalf("row note:\n%s", v)
+	}
+}

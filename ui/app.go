@@ -128,6 +128,7 @@ type Model struct {
 	drainedBy map[model.BackendRef]actions.Entry // who took a backend out, from the audit log and this session
 	seen      map[model.BackendRef]time.Time     // when lbtop first saw a backend out of rotation
 	list      listKind                           // the list overlay shown, if any
+	outs      []actions.Out                      // the out-of-rotation list, built when shown and per fleet while shown
 }
 
 // listKind is a list shown over the screen.
@@ -171,6 +172,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.width, m.height = msg.Width, msg.Height
 		m.scrollIntoView()
 	case FleetMsg:
+		if msg.Seen != nil && msg.Fleet != nil && (m.fleet == nil || msg.Fleet.Gen == 0 || msg.Fleet.Gen > m.fleet.Gen) {
+			m.seen = msg.Seen
+		}
 		return m.setFleet(msg.Fleet)
 	case ActionDoneMsg:
 		return m.actionDone(msg)
@@ -202,7 +206,9 @@ func (m Model) setFleet(f *model.Fleet) (tea.Model, tea.Cmd) {
 	}
 	m.fleet = f
 	m.now = m.opts.Now()
-	m.seen = actions.Seen(f, m.seen, m.now)
+	if m.list == listOut {
+		m.outs, _ = actions.OutOfRotation(f, m.seen, m.drainedBy, m.now)
+	}
 	m.counts = countFleet(f)
 	m.selectPools(true)
 	if m.screen == screenBackends {
@@ -298,6 +304,7 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.list = listActions
 	case key.Matches(msg, km.OutList):
 		m.list = listOut
+		m.outs, _ = actions.OutOfRotation(m.fleet, m.seen, m.drainedBy, m.now)
 	}
 	return m, nil
 }

@@ -12,6 +12,11 @@ import (
 // drops older generations.
 type FleetMsg struct {
 	Fleet *model.Fleet
+	// Seen, when set, is when lbtop first saw each backend out of
+	// rotation (actions.Seen), computed off the UI goroutine by whoever
+	// sends the fleet: a scan of every backend costs milliseconds at
+	// 100k. It dates the notes of systems that do not say since when.
+	Seen map[model.BackendRef]time.Time
 }
 
 // ActionDoneMsg reports the outcome of one action performed through the

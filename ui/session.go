@@ -241,8 +241,8 @@ func (m *Model) outNote(b *model.BackendRow) string {
 		return ""
 	}
 	o := actions.Out{Row: *b, Since: b.Since}
-	if o.Since.IsZero() {
-		o.Since, o.Observed = m.seen[b.Ref()], true
+	if first, ok := m.seen[b.Ref()]; ok && o.Since.IsZero() {
+		o.Since, o.Observed = first, true
 	}
 	if e, ok := m.drainedBy[b.Ref()]; ok {
 		o.By = &e
@@ -277,7 +277,7 @@ func (m *Model) actionsBox(w, h int) []string {
 
 // outBox lists every backend out of rotation across pools.
 func (m *Model) outBox(w, h int) []string {
-	outs, _ := actions.OutOfRotation(m.fleet, m.seen, m.drainedBy, m.now)
+	outs := m.outs
 	lines := make([]string, 0, len(outs))
 	for _, o := range outs {
 		b := &o.Row

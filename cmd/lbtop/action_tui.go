@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -55,10 +56,26 @@ func runTUIActions(ctx context.Context, o *options, entries []sources.Entry, rea
 		store.Register(e.Source.Name(), e.Source.Kind())
 	}
 	snaps := hub.Run(ctx)
-	go engine(store, snaps, p.Send, log)
+	go actionEngine(store, snaps, p.Send, log)
 	if _, err := p.Run(); err != nil && ctx.Err() == nil {
 		fmt.Fprintln(stderr, "lbtop:", err)
 		return exitError
 	}
 	return exitOK
+}
+
+// actionEngine is engine plus the out-of-rotation observation: it owns the
+// Store and the "first seen out of rotation" times, both updated off the
+// UI goroutine, and hands the UI each new fleet with them.
+func actionEngine(store *model.Store, snaps <-chan model.Snapshot, send func(tea.Msg), log *slog.Logger) {
+	send(ui.FleetMsg{Fleet: store.Fleet()})
+	var seen map[model.BackendRef]time.Time
+	for snap := range snaps {
+		if snap.Err != nil {
+			log.Warn("poll failed", logSource, snap.Source, logErr, snap.Err, logTook, snap.Took)
+		}
+		f := store.Ingest(snap)
+		seen = actions.Seen(f, seen, time.Now())
+		send(ui.FleetMsg{Fleet: f, Seen: seen})
+	}
 }
