@@ -22,12 +22,12 @@ const auditHistory = 5000
 // logBadLines is the log key counting unreadable audit lines.
 const logBadLines = "bad_lines"
 
-// runTUIActions runs the dashboard like runTUI, with actions performed
+// runTUI runs the dashboard until the user quits or ctx ends, with actions performed
 // through the runner (write, verifying poll, audit line) and the audit
 // log's recent lines for the notes on backends out of rotation. The audit
 // log is opened before the screen starts, so a bad --audit-log path is
 // reported on the terminal, not inside the UI.
-func runTUIActions(ctx context.Context, o *options, entries []sources.Entry, readOnly bool, getenv func(string) string, log *slog.Logger, stderr io.Writer) int {
+func runTUI(ctx context.Context, o *options, entries []sources.Entry, readOnly bool, getenv func(string) string, log *slog.Logger, stderr io.Writer) int {
 	hub, err := sources.NewHub(entries)
 	if err != nil {
 		fmt.Fprintln(stderr, "lbtop:", err)
@@ -50,13 +50,13 @@ func runTUIActions(ctx context.Context, o *options, entries []sources.Entry, rea
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	p := tea.NewProgram(ui.New(hub, opts), tea.WithContext(ctx))
+	p := tea.NewProgram(ui.New(hub, opts), tea.WithContext(ctx), tea.WithFPS(uiFPS))
 	store := model.NewStore(nil)
 	for _, e := range entries {
 		store.Register(e.Source.Name(), e.Source.Kind())
 	}
 	snaps := hub.Run(ctx)
-	go actionEngine(store, snaps, p.Send, log)
+	go engine(store, snaps, p.Send, log)
 	if _, err := p.Run(); err != nil && ctx.Err() == nil {
 		fmt.Fprintln(stderr, "lbtop:", err)
 		return exitError
@@ -64,10 +64,11 @@ func runTUIActions(ctx context.Context, o *options, entries []sources.Entry, rea
 	return exitOK
 }
 
-// actionEngine is engine plus the out-of-rotation observation: it owns the
-// Store and the "first seen out of rotation" times, both updated off the
-// UI goroutine, and hands the UI each new fleet with them.
-func actionEngine(store *model.Store, snaps <-chan model.Snapshot, send func(tea.Msg), log *slog.Logger) {
+// engine owns the Store and the "first seen out of rotation" times, both
+// updated off the UI goroutine, and hands the UI each new immutable fleet.
+// The first fleet lists the sources as connecting; send blocks until the
+// program runs, so this must not run on main's goroutine before p.Run.
+func engine(store *model.Store, snaps <-chan model.Snapshot, send func(tea.Msg), log *slog.Logger) {
 	send(ui.FleetMsg{Fleet: store.Fleet()})
 	var seen map[model.BackendRef]time.Time
 	for snap := range snaps {

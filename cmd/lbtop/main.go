@@ -77,7 +77,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	if o.once {
 		return runOnce(ctx, entries, o.output, stdout, stderr)
 	}
-	return runTUIActions(ctx, o, entries, cfg.ReadOnly, getenv, logger, stderr)
+	return runTUI(ctx, o, entries, cfg.ReadOnly, getenv, logger, stderr)
 }
 
 // startCPUProfile writes a CPU profile to path until the returned func
