@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	
+
 	"github.com/lbtop/lbtop/model"
 	"github.com/lbtop/lbtop/sources"
 )
