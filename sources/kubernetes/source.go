@@ -329,7 +329,7 @@ func (s *Source) Close() {
 // Poll builds a snapshot from the informer caches; it makes no API call.
 // Informer errors (a missing RBAC permission) are reported in the
 // snapshot's Note while the other resources are still served; Poll fails
-// only when no resource could be read at all.
+// when no resource has synced or every watch is failing.
 func (s *Source) Poll(ctx context.Context) (model.Snapshot, error) {
 	if err := ctx.Err(); err != nil {
 		return model.Snapshot{}, fmt.Errorf("kubernetes %s: %w", s.name, err)
@@ -341,7 +341,10 @@ func (s *Source) Poll(ctx context.Context) (model.Snapshot, error) {
 			synced++
 		}
 	}
-	if synced == 0 && len(errs) > 0 {
+	// Every informer failing means the server is gone (or the credentials
+	// are): the caches are stale, so the poll fails and the screen greys
+	// the source. One failing resource is a note; the rest is current.
+	if len(errs) > 0 && (synced == 0 || len(errs) == len(s.infs)) {
 		return model.Snapshot{}, errors.New(strings.Join(errs, "; "))
 	}
 	v := cacheView{s: s}

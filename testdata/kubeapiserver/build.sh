@@ -14,6 +14,9 @@
 #   GO                go command (default: go)
 set -eu
 
+# The body is one function so that sh reads the whole file before running
+# it: editing the script during a 20-minute build cannot break that build.
+main() {
 GO=${GO:-go}
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$here"
@@ -27,7 +30,7 @@ bin="$parent/$key"
 
 if [ -x "$bin/kube-apiserver" ] && [ -x "$bin/etcd" ]; then
 	echo "$bin"
-	exit 0
+	return 0
 fi
 if [ "${1:-}" = "--check" ]; then
 	exit 2
@@ -40,7 +43,7 @@ if command -v flock >/dev/null 2>&1; then
 fi
 if [ -x "$bin/kube-apiserver" ] && [ -x "$bin/etcd" ]; then
 	echo "$bin"
-	exit 0
+	return 0
 fi
 
 tmp="$parent/$key.tmp.$$"
@@ -68,3 +71,6 @@ cp "$log" "$tmp/build.log"
 rm -rf "$bin"
 mv "$tmp" "$bin"
 echo "$bin"
+}
+
+main "$@"
