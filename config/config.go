@@ -39,6 +39,9 @@ type Source struct {
 	Interval time.Duration `yaml:"interval"`
 	Timeout  time.Duration `yaml:"timeout"`
 	ReadOnly bool          `yaml:"read_only"`
+	// MergeAs merges this source's pools with same-named pools of another
+	// kind (e.g. a Prometheus source reading HAProxy's exporter: haproxy).
+	MergeAs model.Kind `yaml:"merge_as"`
 
 	// HTTP holds TLS and authentication settings for HTTP sources
 	// (envoy, nginx, prometheus), in Prometheus's own format.
@@ -189,6 +192,9 @@ func (c *Config) validateSource(i int, s *Source) error {
 			return c.fieldErr(i, "kind", "missing (one of haproxy, envoy, nginx, prometheus, kubernetes)")
 		}
 		return c.fieldErr(i, "kind", "unknown kind %q (one of haproxy, envoy, nginx, prometheus, kubernetes)", s.Kind)
+	}
+	if s.MergeAs != "" && !kinds[s.MergeAs] {
+		return c.fieldErr(i, "merge_as", "unknown kind %q (one of haproxy, envoy, nginx, prometheus, kubernetes)", s.MergeAs)
 	}
 	if err := checkAddress(s.Kind, s.Address); err != nil {
 		return c.fieldErr(i, "address", "%v", err)

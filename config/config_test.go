@@ -16,8 +16,8 @@ func TestExampleConfigLoads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(c.Sources) != 7 {
-		t.Fatalf("got %d sources, want 7", len(c.Sources))
+	if len(c.Sources) != 8 {
+		t.Fatalf("got %d sources, want 8", len(c.Sources))
 	}
 	want := []struct {
 		kind     model.Kind
@@ -59,6 +59,7 @@ func TestBadConfigNamesLineAndField(t *testing.T) {
 		{"short interval", "sources:\n  - kind: envoy\n    address: http://a:1\n    interval: 1ms\n", []string{"sources[0].interval", "1ms"}},
 		{"bad duration", "interval: soon\n", []string{"bad.yaml", "line 1", "soon"}},
 		{"duplicate name", "sources:\n  - {kind: haproxy, name: a, address: x:1}\n  - {kind: haproxy, name: a, address: y:1}\n", []string{"bad.yaml:3", "sources[1].name", `"a"`}},
+		{"merge_as kind", "sources:\n  - {kind: prometheus, address: 'http://p:9090', merge_as: hap}\n", []string{"bad.yaml:2", "sources[0].merge_as", `"hap"`}},
 		{"presets on haproxy", "sources:\n  - {kind: haproxy, address: x:1, presets: [envoy]}\n", []string{"sources[0].presets"}},
 		{"http on haproxy", "sources:\n  - kind: haproxy\n    address: x:1\n    http: {bearer_token: s3cret}\n", []string{"sources[0].http"}},
 		{"password in url", "sources:\n  - {kind: nginx, address: 'http://u:hunter2@a:1/api'}\n", []string{"sources[0].address", "credentials"}},

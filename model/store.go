@@ -18,7 +18,8 @@ type Store struct {
 }
 
 type sourceState struct {
-	status SourceStatus
+	status   SourceStatus
+	poolKind Kind // kind its pools merge under; status.Kind unless MergeAs
 	pools  []Pool // last good data, with rates filled in
 	prev   map[string]counterSample
 	prevAt time.Time
@@ -46,7 +47,17 @@ func (s *Store) Register(name string, kind Kind) {
 		return
 	}
 	s.names = append(s.names, name)
-	s.sources[name] = &sourceState{status: SourceStatus{Name: name, Kind: kind}}
+	s.sources[name] = &sourceState{status: SourceStatus{Name: name, Kind: kind}, poolKind: kind}
+}
+
+// MergeAs makes a registered source's pools merge with pools of another
+// kind that have the same name: a Prometheus source reading HAProxy's
+// exporter, configured `merge_as: haproxy`, then adds its instances to the
+// HAProxy pool lines instead of showing lines of its own.
+func (s *Store) MergeAs(name string, kind Kind) {
+	if st, ok := s.sources[name]; ok && kind != "" {
+		st.poolKind = kind
+	}
 }
 
 // Ingest records one snapshot and returns the new fleet. A failed poll
@@ -143,12 +154,12 @@ func (s *Store) Fleet() *Fleet {
 		st := s.sources[name]
 		f.Sources = append(f.Sources, st.status)
 		for _, p := range st.pools {
-			key := string(st.status.Kind) + "/" + p.Name
+			key := string(st.poolKind) + "/" + p.Name
 			i, ok := index[key]
 			if !ok {
 				i = len(f.Pools)
 				index[key] = i
-				f.Pools = append(f.Pools, PoolRow{Key: key, Name: p.Name, Kind: st.status.Kind})
+				f.Pools = append(f.Pools, PoolRow{Key: key, Name: p.Name, Kind: st.poolKind})
 				counts = append(counts, 0)
 			}
 			counts[i] += len(p.Backends)
@@ -165,7 +176,7 @@ func (s *Store) Fleet() *Fleet {
 		st := s.sources[name]
 		stale := !st.status.OK
 		for pi, p := range st.pools {
-			row := &f.Pools[index[string(st.status.Kind)+"/"+p.Name]]
+			row := &f.Pools[index[string(st.poolKind)+"/"+p.Name]]
 			row.Sources = append(row.Sources, name)
 			row.Stale = row.Stale || stale
 			if p.Note != "" {

@@ -263,3 +263,20 @@ func BenchmarkFilterKeystroke100k(b *testing.B) {
 		_ = f.Select(Query{Filter: "srv-0421"})
 	}
 }
+
+func TestMergeAsJoinsKinds(t *testing.T) {
+	t.Parallel()
+	s := NewStore(clock())
+	s.Register("prom", KindPrometheus)
+	s.MergeAs("prom", KindHAProxy)
+	s.Ingest(snap("lb1", t0, Pool{Name: "web", Backends: []Backend{be("a", Healthy, 0, 0)}}))
+	b := be("a", Unhealthy, 0, 0)
+	b.Instance = "lb9:8404"
+	f := s.Ingest(Snapshot{Source: "prom", Kind: KindPrometheus, At: t0, Pools: []Pool{{Name: "web", Backends: []Backend{b}}}})
+	if len(f.Pools) != 1 || f.Pools[0].Key != "haproxy/web" || f.Pools[0].Total != 2 || len(f.Pools[0].Sources) != 2 {
+		t.Fatalf("merge_as did not join the pools: %+v", f.Pools)
+	}
+	if f.Pools[0].Backends[0].InstanceName() != "lb9:8404" {
+		t.Errorf("instance lost: %+v", f.Pools[0].Backends[0])
+	}
+}

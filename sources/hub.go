@@ -16,6 +16,7 @@ type Entry struct {
 	Interval time.Duration // time between polls; 2s when zero
 	Timeout  time.Duration // deadline of one poll; the interval (at most 10s) when zero
 	ReadOnly bool          // refuse every action on this source
+	MergeAs  model.Kind    // merge its pools with same-named pools of this kind (config merge_as)
 }
 
 func (e Entry) interval() time.Duration {

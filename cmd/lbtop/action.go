@@ -216,7 +216,7 @@ func runAction(ctx context.Context, args []string, getenv func(string) string, s
 // pollFleet polls the sources (only the named one when given) and merges
 // them; poll errors are printed and do not stop an action on the others.
 func pollFleet(ctx context.Context, hub *sources.Hub, source string, stderr io.Writer) (*model.Fleet, error) {
-	st := model.NewStore(nil)
+	st := newStore(hub.Entries())
 	known := false
 	for _, e := range hub.Entries() {
 		known = known || e.Source.Name() == source

@@ -51,10 +51,7 @@ func runTUI(ctx context.Context, o *options, entries []sources.Entry, readOnly b
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	p := tea.NewProgram(ui.New(hub, opts), tea.WithContext(ctx), tea.WithFPS(uiFPS))
-	store := model.NewStore(nil)
-	for _, e := range entries {
-		store.Register(e.Source.Name(), e.Source.Kind())
-	}
+	store := newStore(entries)
 	snaps := hub.Run(ctx)
 	go engine(store, snaps, p.Send, log)
 	if _, err := p.Run(); err != nil && ctx.Err() == nil {

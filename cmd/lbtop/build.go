@@ -41,7 +41,7 @@ func buildEntries(ctx context.Context, c *config.Config) ([]sources.Entry, func(
 		if cl, ok := src.(closer); ok {
 			closers = append(closers, cl)
 		}
-		entries = append(entries, sources.Entry{Source: src, Interval: s.Interval, Timeout: s.Timeout, ReadOnly: s.ReadOnly})
+		entries = append(entries, sources.Entry{Source: src, Interval: s.Interval, Timeout: s.Timeout, ReadOnly: s.ReadOnly, MergeAs: s.MergeAs})
 	}
 	return entries, cleanup, nil
 }

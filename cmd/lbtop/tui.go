@@ -28,7 +28,7 @@ func runOnce(ctx context.Context, entries []sources.Entry, format string, stdout
 		fmt.Fprintln(stderr, "lbtop:", err)
 		return exitError
 	}
-	store := model.NewStore(nil)
+	store := newStore(entries)
 	var fleet *model.Fleet
 	for _, snap := range hub.PollAll(ctx) {
 		fleet = store.Ingest(snap)
@@ -44,4 +44,15 @@ func runOnce(ctx context.Context, entries []sources.Entry, format string, stdout
 		return exitError
 	}
 	return onceExit(fleet)
+}
+
+// newStore returns a store that knows every source before its first poll
+// (so the status bar lists it as connecting) and its merge_as setting.
+func newStore(entries []sources.Entry) *model.Store {
+	store := model.NewStore(nil)
+	for _, e := range entries {
+		store.Register(e.Source.Name(), e.Source.Kind())
+		store.MergeAs(e.Source.Name(), e.MergeAs)
+	}
+	return store
 }
