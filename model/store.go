@@ -19,12 +19,12 @@ type Store struct {
 
 type sourceState struct {
 	status   SourceStatus
-	poolKind Kind // kind its pools merge under; status.Kind unless MergeAs
-	pools  []Pool // last good data, with rates filled in
-	prev   map[string]counterSample
-	prevAt time.Time
-	prevM  map[string]float64 // previous counter metrics
-	hay    []string           // per pool, see haystack
+	poolKind Kind   // kind its pools merge under; status.Kind unless MergeAs
+	pools    []Pool // last good data, with rates filled in
+	prev     map[string]counterSample
+	prevAt   time.Time
+	prevM    map[string]float64 // previous counter metrics
+	hay      []string           // per pool, see haystack
 }
 
 type counterSample struct {
