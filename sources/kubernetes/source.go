@@ -155,6 +155,8 @@ func restConfig(opts Options) (*rest.Config, string, error) {
 		}
 	}
 	cfg.UserAgent = "lbtop"
+	// API deprecation warnings would go to stderr, under the UI.
+	cfg.WarningHandler = rest.NoWarnings{}
 	// Informers list once then watch; keep actions snappy on a busy server.
 	cfg.QPS, cfg.Burst = cmp.Or(cfg.QPS, 20), cmp.Or(cfg.Burst, 40)
 	return cfg, ctxName, nil
