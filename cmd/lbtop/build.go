@@ -79,6 +79,8 @@ func startDemo(ctx context.Context, c *config.Config, seed int64) (*demo.Fleet, 
 	c.Sources = append(c.Sources,
 		config.Source{Kind: model.KindHAProxy, Name: "demo-haproxy", Address: f.HAProxyAddr()},
 		config.Source{Kind: model.KindEnvoy, Name: "demo-envoy", Address: f.EnvoyURL()},
+		config.Source{Kind: model.KindNGINX, Name: "demo-nginx", Address: f.NGINXURL()},
+		config.Source{Kind: model.KindPrometheus, Name: "demo-prometheus", Address: f.PrometheusURL()},
 	)
 	if err := c.Validate(); err != nil {
 		return nil, errors.Join(err, f.Close())

@@ -2,7 +2,9 @@
 // process for `lbtop --demo`. It starts servers on 127.0.0.1 (random free
 // ports) that speak the real wire formats — the HAProxy runtime API over
 // TCP and the Envoy admin HTTP API — so lbtop reads them through its normal
-// sources, exactly as it would read production proxies.
+// sources, exactly as it would read production proxies. It also serves
+// the NGINX Plus REST API and a Prometheus HTTP API answering for a
+// separate fleet of exporters (prometheus_sim.go).
 //
 // One shared simulation (sim.go) drives every emulated system: backends
 // fail and recover over time, deterministically for a seed, and counters
@@ -38,7 +40,9 @@ type Options struct {
 	Pools int
 
 	// Scale multiplies the number of backends per pool (zero means 1), for
-	// trying lbtop on larger fleets.
+	// trying lbtop on larger fleets. It applies to every emulated system;
+	// the NGINX upstreams and the Prometheus fleet have a fixed set of
+	// pools.
 	Scale int
 }
 
@@ -66,6 +70,14 @@ type Fleet struct {
 	sim     *sim
 	haproxy *haproxyServer
 	envoy   *envoyServer
+	nginx   *nginxServer
+	prom    *promServer
+
+	// more is the state of the systems added after HAProxy and Envoy. It
+	// advances under sim.mu right after each sim step, from its own
+	// random stream, so adding it changed nothing HAProxy and Envoy show
+	// for a seed.
+	more *moreState
 
 	cancel    context.CancelFunc
 	wg        sync.WaitGroup
@@ -78,8 +90,10 @@ type Fleet struct {
 func Start(ctx context.Context, opts Options) (*Fleet, error) {
 	opts = opts.withDefaults()
 	s := newSim(opts)
+	more := newMoreState(opts)
 	for range warmupSteps {
 		s.step()
+		more.advance(s)
 	}
 
 	var lc net.ListenConfig
@@ -92,17 +106,32 @@ func Start(ctx context.Context, opts Options) (*Fleet, error) {
 		_ = haLn.Close()
 		return nil, fmt.Errorf("demo: listen for the Envoy admin API on 127.0.0.1: %w", err)
 	}
+	ngxLn, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
+	if err != nil {
+		_, _ = haLn.Close(), envLn.Close()
+		return nil, fmt.Errorf("demo: listen for the NGINX Plus API on 127.0.0.1: %w", err)
+	}
+	promLn, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
+	if err != nil {
+		_, _, _ = haLn.Close(), envLn.Close(), ngxLn.Close()
+		return nil, fmt.Errorf("demo: listen for the Prometheus API on 127.0.0.1: %w", err)
+	}
 
 	ctx, cancel := context.WithCancel(ctx)
 	f := &Fleet{
 		sim:     s,
 		haproxy: newHAProxyServer(s, haLn),
 		envoy:   newEnvoyServer(s, envLn),
+		nginx:   newNGINXServer(s, more.ngx, ngxLn),
+		prom:    newPromServer(s, more.prom, promLn),
+		more:    more,
 		cancel:  cancel,
 	}
-	f.wg.Add(2)
+	f.wg.Add(4)
 	go func() { defer f.wg.Done(); f.haproxy.serve(ctx) }()
 	go func() { defer f.wg.Done(); f.envoy.serve(ctx) }()
+	go func() { defer f.wg.Done(); f.nginx.serve(ctx) }()
+	go func() { defer f.wg.Done(); f.prom.serve(ctx) }()
 	if opts.Tick > 0 {
 		f.wg.Add(1)
 		go func() { defer f.wg.Done(); f.tick(ctx, opts.Tick) }()
@@ -126,7 +155,7 @@ func (f *Fleet) tick(ctx context.Context, every time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			f.sim.step()
+			f.Step()
 		}
 	}
 }
@@ -134,14 +163,17 @@ func (f *Fleet) tick(ctx context.Context, every time.Duration) {
 // shutdown closes the listeners and open connections; it runs once.
 func (f *Fleet) shutdown() {
 	f.closeOnce.Do(func() {
-		f.closeErr = errors.Join(f.haproxy.close(), f.envoy.close())
+		f.closeErr = errors.Join(f.haproxy.close(), f.envoy.close(), f.nginx.close(), f.prom.close())
 	})
 }
 
 // Step advances the simulation by one tick. With a negative Options.Tick
 // it is the only way the simulation moves, which makes tests
 // deterministic.
-func (f *Fleet) Step() { f.sim.step() }
+func (f *Fleet) Step() {
+	f.sim.step()
+	f.more.advance(f.sim)
+}
 
 // HAProxyAddr is the host:port of the emulated HAProxy runtime API
 // (the `stats socket ipv4@…` of a real HAProxy).
@@ -150,6 +182,14 @@ func (f *Fleet) HAProxyAddr() string { return f.haproxy.ln.Addr().String() }
 // EnvoyURL is the base URL of the emulated Envoy admin API, without a
 // trailing slash.
 func (f *Fleet) EnvoyURL() string { return "http://" + f.envoy.ln.Addr().String() }
+
+// NGINXURL is the NGINX Plus API root of the emulated NGINX, e.g.
+// http://127.0.0.1:PORT/api, as the nginx source takes it.
+func (f *Fleet) NGINXURL() string { return "http://" + f.nginx.ln.Addr().String() + "/api" }
+
+// PrometheusURL is the base URL of the emulated Prometheus server, without
+// a trailing slash.
+func (f *Fleet) PrometheusURL() string { return "http://" + f.prom.ln.Addr().String() }
 
 // Close stops the ticker and every server and waits for their goroutines.
 // It is safe to call more than once.
