@@ -60,7 +60,8 @@ func (s State) String() string {
 type Share struct {
 	Backend string
 	Weight  int     // the weight it will have (1 for a system without weights)
-	Share   float64 // of the instance's serving weight, 0–1
+	Share   float64 // of the instance's serving weight after the action, 0–1
+	Before  float64 // its share now, 0–1, so the split reads before → after
 	Target  bool    // the backend the action is about
 }
 
@@ -72,10 +73,11 @@ type Impact struct {
 	Before   State // the target's state when the action was asked for
 	Active   int64 // active connections on the target
 
-	Total         int // backends of the pool on this instance
-	HealthyBefore int // serving now
-	HealthyAfter  int // serving after the action, if it works
-	Shares        []Share
+	Total         int     // backends of the pool on this instance
+	HealthyBefore int     // serving now
+	HealthyAfter  int     // serving after the action, if it works
+	Shares        []Share // backends serving after the action
+	Removed       []Share // serving now, not after (Share 0): the traffic that moves
 
 	Removes     bool    // the action takes a serving backend out of rotation
 	LastHealthy bool    // and it is the last one serving
@@ -108,9 +110,14 @@ func (i Impact) Lines(maxShares int) []string {
 	if len(i.Shares) == 0 {
 		out = append(out, "share    no backend left to take traffic")
 	}
-	for n, s := range i.Shares {
+	rows := append(append([]Share(nil), i.Removed...), i.Shares...)
+	for n, s := range rows {
+		weight := fmt.Sprintf("weight %d", s.Weight)
+		if n < len(i.Removed) {
+			weight = "out"
+		}
 		if n == maxShares {
-			out = append(out, fmt.Sprintf("         … %d more", len(i.Shares)-n))
+			out = append(out, fmt.Sprintf("         … %d more", len(rows)-n))
 			break
 		}
 		label := "share    "
@@ -121,7 +128,7 @@ func (i Impact) Lines(maxShares int) []string {
 		if s.Target {
 			mark = "  ← target"
 		}
-		out = append(out, fmt.Sprintf("%s%-14s %5.1f%%  weight %d%s", label, s.Backend, s.Share*100, s.Weight, mark))
+		out = append(out, fmt.Sprintf("%s%-14s %5.1f%% → %5.1f%%  %s%s", label, s.Backend, s.Before*100, s.Share*100, weight, mark))
 	}
 	switch {
 	case i.LastHealthy:
@@ -180,7 +187,7 @@ func Assess(pool *model.PoolRow, target model.BackendRow, a model.Action, floor 
 		Action: a, Pool: target.Pool, Instance: target.InstanceName(),
 		Before: StateOf(target.Backend), Active: target.Active, Floor: floor,
 	}
-	var primary, backup []Share
+	var primary, backup, primaryNow, backupNow []Share
 	for i := range pool.Backends {
 		b := &pool.Backends[i]
 		if b.Source != target.Source || b.InstanceName() != target.InstanceName() {
@@ -188,11 +195,25 @@ func Assess(pool *model.PoolRow, target model.BackendRow, a model.Action, floor 
 		}
 		isTarget := b.Name == target.Name && b.Address == target.Address
 		im.Total++
-		if b.Health.Serving() && b.Weight != 0 {
+		wNow := max(b.Weight, 0)
+		if b.Weight < 0 {
+			wNow = 1 // no weights: equal shares
+		}
+		servingNow := b.Health.Serving() && wNow > 0
+		if servingNow {
 			im.HealthyBefore++
+			now := Share{Backend: b.Name, Weight: wNow, Target: isTarget}
+			if b.Backup {
+				backupNow = append(backupNow, now)
+			} else {
+				primaryNow = append(primaryNow, now)
+			}
 		}
 		ok, w := servingAfter(a, b, isTarget)
 		if !ok {
+			if servingNow {
+				im.Removed = append(im.Removed, Share{Backend: b.Name, Target: isTarget})
+			}
 			continue
 		}
 		im.HealthyAfter++
@@ -204,18 +225,19 @@ func Assess(pool *model.PoolRow, target model.BackendRow, a model.Action, floor 
 		}
 	}
 	// Backups take traffic only when no primary serves.
-	im.Shares = primary
-	if len(primary) == 0 {
-		im.Shares = backup
-	}
-	sum := 0
-	for _, s := range im.Shares {
-		sum += s.Weight
+	im.Shares = pickServing(primary, backup)
+	spread(im.Shares)
+	now := pickServing(primaryNow, backupNow)
+	spread(now)
+	before := make(map[string]float64, len(now))
+	for _, s := range now {
+		before[s.Backend] = s.Share
 	}
 	for k := range im.Shares {
-		if sum > 0 {
-			im.Shares[k].Share = float64(im.Shares[k].Weight) / float64(sum)
-		}
+		im.Shares[k].Before = before[im.Shares[k].Backend]
+	}
+	for k := range im.Removed {
+		im.Removed[k].Before = before[im.Removed[k].Backend]
 	}
 	im.Removes = removes(a, &target)
 	if im.Removes {
@@ -223,4 +245,25 @@ func Assess(pool *model.PoolRow, target model.BackendRow, a model.Action, floor 
 		im.BelowFloor = float64(im.HealthyAfter) < floor*float64(im.Total)
 	}
 	return im
+}
+
+// pickServing returns the primaries, or the backups when no primary serves.
+func pickServing(primary, backup []Share) []Share {
+	if len(primary) == 0 {
+		return backup
+	}
+	return primary
+}
+
+// spread sets each share's part of the total weight.
+func spread(ss []Share) {
+	sum := 0
+	for _, s := range ss {
+		sum += s.Weight
+	}
+	for k := range ss {
+		if sum > 0 {
+			ss[k].Share = float64(ss[k].Weight) / float64(sum)
+		}
+	}
 }
