@@ -146,7 +146,7 @@ func (x *nginxServer) api(w http.ResponseWriter, r *http.Request) {
 		}
 		segs = append(segs, u)
 	}
-	write := len(segs) == 6 && segs[3] == "servers" && r.Method == http.MethodPatch
+	write := len(segs) == 6 && segs[4] == "servers" && r.Method == http.MethodPatch
 	if !write && r.Method != http.MethodGet && r.Method != http.MethodHead {
 		x.writeError(w, errMethodDisabled())
 		return

@@ -38,7 +38,7 @@ func ngxSpecs() []ngxSpec {
 	}
 	return []ngxSpec{
 		{"static-assets", false, 6, 0, 8080, 1400, 6, true, 1, 1, 1, false, 1, 10, 0, common(faultRefused, faultSlow)},
-		{"api-gateway", false, 10, 0, 8443, 700, 45, true, 2, 2, 1, true, 1, 10, 0.02, common(fault503, fault500, faultTimeout)},
+		{"api-gateway", false, 10, 0, 8443, 700, 45, true, 2, 2, 2, true, 1, 10, 0.02, common(fault503, fault500, faultTimeout)},
 		{"websocket", false, 4, 0, 9000, 120, 900, false, 0, 0, 0, false, 2, 10, 0, common(faultRefused, faultTimeout)},
 		{"billing", false, 3, 0, 8080, 60, 150, true, 2, 2, 2, false, 1, 10, 0, profile{
 			failRate: 0.003, blipRate: 0.01, kinds: []faultKind{fault500},
@@ -103,7 +103,8 @@ type ngxPeer struct {
 	selectedAt float64 // simulated time it last got a request
 	selected   bool
 
-	removeLeft int // steps until a rollout removes this drained server
+	bornAt     int64 // step the server was added; its first check comes on a later step
+	removeLeft int   // steps until a rollout removes this drained server
 	fault      fault
 	steady     bool // never develops a fault (tests pin a server with it)
 	c          counters
@@ -237,7 +238,7 @@ func (u *ngxUpstream) advance(rng *rand.Rand, n int64, now, tick float64) {
 		if p := u.peers[i]; p.admin == ngxAdminNone && !p.backup && p.removeLeft == 0 {
 			p.admin, p.removeLeft = ngxAdminDrain, 6+rng.IntN(10)
 			np := u.newPeer(false)
-			np.downSince, np.wentDown = now, np.checking
+			np.downSince, np.wentDown, np.bornAt = now, np.checking, n
 			u.peers = append(u.peers, np)
 		}
 	}
@@ -264,7 +265,7 @@ func (u *ngxUpstream) advance(rng *rand.Rand, n int64, now, tick float64) {
 			p.fault = fault{}
 		}
 		wasDown := p.notServing(n)
-		if sp.hc && p.admin != ngxAdminDown && (n+int64(u.idx))%sp.hcEvery == 0 {
+		if sp.hc && p.admin != ngxAdminDown && n > p.bornAt && (n+int64(u.idx))%sp.hcEvery == 0 {
 			p.check(sp)
 		}
 		if p.unavailUntil > 0 && p.unavailUntil <= n {

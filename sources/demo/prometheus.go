@@ -199,19 +199,19 @@ func (ls labelSet) toMap() map[string]string {
 	return m
 }
 
-// key is a stable text form of the labels, for grouping and sorting.
+// key is a stable text form of the labels, for grouping and sorting:
+// pairs in name order (a label set never repeats a name).
 func (ls labelSet) key() string {
-	m := ls.toMap()
-	names := make([]string, 0, len(m))
-	for k := range m {
-		names = append(names, k)
+	idx := make([]int, 0, len(ls)/2)
+	for i := 0; i+1 < len(ls); i += 2 {
+		idx = append(idx, i)
 	}
-	slices.Sort(names)
+	slices.SortFunc(idx, func(a, b int) int { return cmp.Compare(ls[a], ls[b]) })
 	var b strings.Builder
-	for _, k := range names {
-		b.WriteString(k)
+	for _, i := range idx {
+		b.WriteString(ls[i])
 		b.WriteByte('=')
-		b.WriteString(strconv.Quote(m[k]))
+		b.WriteString(strconv.Quote(ls[i+1]))
 		b.WriteByte(',')
 	}
 	return b.String()
@@ -260,9 +260,13 @@ func (st *promState) eval(expr string) []sample {
 	if m[3] != "" {
 		cmpOp, cmpArg = m[3], m[4]
 	}
+	ms, ok := parseMatchers(sel)
+	if !ok {
+		return nil
+	}
 	var out []sample
 	for _, s := range st.series(name) {
-		if !matches(s.labels, sel) {
+		if !ms.match(s.labels) {
 			continue
 		}
 		if useRate {
@@ -282,22 +286,52 @@ func (st *promState) eval(expr string) []sample {
 		}
 		out = slices.DeleteFunc(out, func(s sample) bool { return !compare(s.value, cmpOp, arg) })
 	}
-	slices.SortFunc(out, func(a, b sample) int { return cmp.Compare(a.labels.key(), b.labels.key()) })
+	// Sort by each sample's key, computed once rather than per comparison.
+	keyed := make([]keyedSample, len(out))
+	for i, smp := range out {
+		keyed[i] = keyedSample{smp.labels.key(), smp}
+	}
+	slices.SortFunc(keyed, func(a, b keyedSample) int { return cmp.Compare(a.key, b.key) })
+	for i := range keyed {
+		out[i] = keyed[i].s
+	}
 	return out
 }
 
-// matches applies a selector's = and != matchers; any other matcher
-// (regular expressions) matches nothing.
-func matches(ls labelSet, sel string) bool {
-	found := matchers.FindAllStringSubmatch(sel, -1)
-	rest := matchers.ReplaceAllString(sel, "")
-	if strings.Trim(rest, ", \t") != "" {
-		return false
+type keyedSample struct {
+	key string
+	s   sample
+}
+
+// matcher is one label matcher of a selector.
+type matcher struct {
+	name, value string
+	equal       bool
+}
+
+type matcherList []matcher
+
+// parseMatchers reads a selector's = and != matchers; ok is false for
+// anything else (regular expressions), which then matches nothing.
+func parseMatchers(sel string) (matcherList, bool) {
+	if strings.Trim(matchers.ReplaceAllString(sel, ""), ", \t") != "" {
+		return nil, false
 	}
-	for _, m := range found {
-		v, _ := ls.get(m[1])
-		want, err := strconv.Unquote(`"` + m[3] + `"`)
-		if err != nil || (m[2] == "=") != (v == want) {
+	var out matcherList
+	for _, m := range matchers.FindAllStringSubmatch(sel, -1) {
+		v, err := strconv.Unquote(`"` + m[3] + `"`)
+		if err != nil {
+			return nil, false
+		}
+		out = append(out, matcher{name: m[1], value: v, equal: m[2] == "="})
+	}
+	return out, true
+}
+
+func (ms matcherList) match(ls labelSet) bool {
+	for _, m := range ms {
+		v, _ := ls.get(m.name)
+		if (v == m.value) != m.equal {
 			return false
 		}
 	}
