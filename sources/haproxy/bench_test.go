@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lbtop/lbtop/model"
 	"github.com/lbtop/lbtop/sources/haproxy"
 )
 
@@ -74,13 +76,23 @@ func TestSyntheticShowStat(t *testing.T) {
 // BenchmarkParseMap10k parses and maps `show stat` for 10,000 servers
 // (1,000 backends). Goal: ≤ 20 ms/op on the 2-vCPU VM.
 func BenchmarkParseMap10k(b *testing.B) {
+	benchParseMap(b, haproxy.ParsePools)
+}
+
+// BenchmarkParseMap10kCSV is BenchmarkParseMap10k through the parser
+// Scan used before (encoding/csv behind a column cutter), to compare.
+func BenchmarkParseMap10kCSV(b *testing.B) {
+	benchParseMap(b, haproxy.ParsePoolsCSV)
+}
+
+func benchParseMap(b *testing.B, parsePools func(io.Reader, time.Time) ([]model.Pool, error)) {
 	data := syntheticShowStat(b, 10_000)
 	now := time.Now()
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	cpu0 := cpuTime(b)
 	for b.Loop() {
-		pools, err := haproxy.ParsePools(bytes.NewReader(data), now)
+		pools, err := parsePools(bytes.NewReader(data), now)
 		if err != nil {
 			b.Fatal(err)
 		}

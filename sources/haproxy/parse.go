@@ -95,9 +95,12 @@ func newColumns(header []string) (columns, error) {
 	c.checkStatus, c.checkCode = get("check_status"), get("check_code")
 	c.lastChk, c.checkDesc = get("last_chk"), get("check_desc")
 	var missing []string
-	for name, i := range map[string]int{"pxname": c.pxname, "svname": c.svname, "type": c.typ, "status": c.status} {
-		if i < 0 {
-			missing = append(missing, name)
+	for _, req := range [...]struct {
+		name string
+		i    int
+	}{{"pxname", c.pxname}, {"svname", c.svname}, {"type", c.typ}, {"status", c.status}} {
+		if req.i < 0 { // a fixed order, so the message is always the same
+			missing = append(missing, req.name)
 		}
 	}
 	if len(missing) > 0 {
@@ -152,10 +155,10 @@ func Scan(r io.Reader, fn func(*Stat) error) error {
 	if err != nil {
 		return err
 	}
-	cr := newCSV(cutAfter(br, cols.last+1))
+	rows := newRowReader(br, cols.last+1)
 	var st Stat
 	for {
-		rec, err := cr.Read()
+		rec, line, err := rows.read()
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
@@ -163,8 +166,7 @@ func Scan(r io.Reader, fn func(*Stat) error) error {
 			return fmt.Errorf("show stat: %w", err)
 		}
 		if err := cols.fill(&st, rec); err != nil {
-			line, _ := cr.FieldPos(0)
-			return fmt.Errorf("show stat line %d: %w", line+1, err) // +1: the header was read apart
+			return fmt.Errorf("show stat line %d: %w", line, err)
 		}
 		if err := fn(&st); err != nil {
 			return err
@@ -182,13 +184,13 @@ func newCSV(r io.Reader) *csv.Reader {
 
 // record is one CSV row being converted; it remembers the first error.
 type record struct {
-	rec []string
+	rec *fieldList
 	err error
 }
 
 func (r *record) str(i int) string {
-	if i >= 0 && i < len(r.rec) {
-		return r.rec[i]
+	if i >= 0 && i < r.rec.len() {
+		return r.rec.at(i)
 	}
 	return ""
 }
@@ -208,7 +210,7 @@ func (r *record) num(name string, i int, def int64) int64 {
 }
 
 // fill converts one record into st, overwriting every field.
-func (c *columns) fill(st *Stat, rec []string) error {
+func (c *columns) fill(st *Stat, rec *fieldList) error {
 	r := record{rec: rec}
 	*st = Stat{
 		Proxy:       r.str(c.pxname),
