@@ -222,3 +222,41 @@ func (f *Fleet) Unhealthy() int {
 	}
 	return n
 }
+
+// Instances names the proxy instance(s) behind a pool: the single name,
+// or the number of distinct ones (sources, or instance labels when one
+// source such as Prometheus speaks for several proxies).
+func (p *PoolRow) Instances() (string, int) {
+	if len(p.Sources) > 1 {
+		return "", len(p.Sources)
+	}
+	first, n := "", 0
+	var seen map[string]bool
+	add := func(name string) {
+		switch {
+		case n == 0:
+			first, n = name, 1
+		case name == first || seen[name]:
+		default:
+			if seen == nil {
+				seen = map[string]bool{first: true}
+			}
+			seen[name] = true
+			n++
+		}
+	}
+	for i := range p.Backends {
+		add(p.Backends[i].InstanceName())
+	}
+	for _, a := range p.Aggregates {
+		if a.Instance != "" {
+			add(a.Instance)
+		} else if len(p.Sources) == 1 {
+			add(p.Sources[0])
+		}
+	}
+	if n == 0 && len(p.Sources) == 1 {
+		return p.Sources[0], 1
+	}
+	return first, n
+}

@@ -44,7 +44,7 @@ func (m *Model) selectBackends(keep bool) {
 		return
 	}
 	m.bsel = m.pool.SelectBackends(m.query.Filter, m.query.ProblemsOnly)
-	_, n := instances(m.pool)
+	_, n := m.pool.Instances()
 	m.multiInst = n > 1
 	if !keep {
 		m.bcur = 0

@@ -69,46 +69,9 @@ func (m *Model) openPool() {
 	m.selectBackends(false)
 }
 
-// instances names the proxy instance(s) behind a pool: the single name,
-// or the number of distinct ones.
-func instances(p *model.PoolRow) (string, int) {
-	if len(p.Sources) > 1 {
-		return "", len(p.Sources)
-	}
-	first, n := "", 0
-	var seen map[string]bool
-	add := func(name string) {
-		switch {
-		case n == 0:
-			first, n = name, 1
-		case name == first || seen[name]:
-		default:
-			if seen == nil {
-				seen = map[string]bool{first: true}
-			}
-			seen[name] = true
-			n++
-		}
-	}
-	for i := range p.Backends {
-		add(p.Backends[i].InstanceName())
-	}
-	for _, a := range p.Aggregates {
-		if a.Instance != "" {
-			add(a.Instance)
-		} else if len(p.Sources) == 1 {
-			add(p.Sources[0])
-		}
-	}
-	if n == 0 && len(p.Sources) == 1 {
-		return p.Sources[0], 1
-	}
-	return first, n
-}
-
 // instanceLabel is the SOURCE cell of a pool.
 func instanceLabel(p *model.PoolRow) string {
-	name, n := instances(p)
+	name, n := p.Instances()
 	if n > 1 {
 		return strconv.Itoa(n) + " instances"
 	}

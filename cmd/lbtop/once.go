@@ -149,9 +149,9 @@ func writeTable(w io.Writer, f *model.Fleet) error {
 		if p.NoHealthy() {
 			mark = "  ✘ no healthy upstream"
 		}
-		src := strings.Join(p.Sources, ",")
-		if len(p.Sources) > 1 {
-			src = fmt.Sprintf("%d instances", len(p.Sources))
+		src, n := p.Instances()
+		if n > 1 {
+			src = fmt.Sprintf("%d instances", n)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d/%d%s\t%d\t%d\n", p.Name, p.Kind, src, p.Healthy, p.Total, mark, p.Weight, p.Active)
 		for _, n := range p.Notes {
