@@ -51,25 +51,10 @@ func cli(t *testing.T, addr, line string) string {
 	return string(b)
 }
 
-// httpGet fetches a URL and returns status and body.
+// httpDo sends one request without a body and returns status and body.
 func httpDo(t *testing.T, method, url string) (int, string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, url, nil)
-	if err != nil {
-		t.Fatalf("request %s %s: %v", method, url, err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("read body of %s %s: %v", method, url, err)
-	}
-	return resp.StatusCode, string(b)
+	return httpBody(t, method, url, "")
 }
 
 // stat is one parsed `show stat` row, by column name.

@@ -2,15 +2,12 @@ package demo
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"net"
 	"net/http"
 	"strconv"
-	"time"
 )
 
 // envoyVersion is what /server_info reports.
@@ -19,12 +16,11 @@ const envoyVersion = "lbtop-demo/1.36.0/Clean/RELEASE/BoringSSL"
 // envoyServer emulates the Envoy admin HTTP API.
 type envoyServer struct {
 	sim *sim
-	ln  net.Listener
-	srv *http.Server
+	httpAPI
 }
 
 func newEnvoyServer(s *sim, ln net.Listener) *envoyServer {
-	e := &envoyServer{sim: s, ln: ln}
+	e := &envoyServer{sim: s}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/clusters", e.clusters)
 	mux.HandleFunc("/healthcheck/fail", e.healthcheck(true))
@@ -32,24 +28,8 @@ func newEnvoyServer(s *sim, ln net.Listener) *envoyServer {
 	mux.HandleFunc("/ready", e.ready)
 	mux.HandleFunc("/server_info", e.serverInfo)
 	mux.HandleFunc("/", e.index)
-	e.srv = &http.Server{
-		Handler:           mux,
-		ReadHeaderTimeout: 5 * time.Second,
-		IdleTimeout:       30 * time.Second,
-	}
+	e.httpAPI = newHTTPAPI("Envoy admin server", ln, mux)
 	return e
-}
-
-func (e *envoyServer) serve(ctx context.Context) {
-	e.srv.BaseContext = func(net.Listener) context.Context { return ctx }
-	_ = e.srv.Serve(e.ln) // returns when close is called
-}
-
-func (e *envoyServer) close() error {
-	if err := e.srv.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
-		return fmt.Errorf("demo: close Envoy admin server %s: %w", e.ln.Addr(), err)
-	}
-	return nil
 }
 
 func writeText(w http.ResponseWriter, code int, body string) {

@@ -104,8 +104,7 @@ func TestEnvoyFlagsOverTime(t *testing.T) {
 	t.Parallel()
 	f := startFleet(t, 7)
 	seen := map[string]bool{}
-	for range 120 {
-		f.sim.mu.Lock()
+	walk(f, 120, func() {
 		for _, c := range f.sim.env.clusters {
 			for _, h := range c.hosts {
 				flags := h.healthFlags(f.sim.n)
@@ -114,9 +113,7 @@ func TestEnvoyFlagsOverTime(t *testing.T) {
 				}
 			}
 		}
-		f.sim.mu.Unlock()
-		f.Step()
-	}
+	})
 	for _, want := range []string{"healthy", "failed_active_hc", "failed_outlier_check", "active_hc_timeout", "degraded_active_hc",
 		"pending_active_hc", "pending_dynamic_removal", "eds_status_draining", "failed_eds_health", "degraded_eds_health"} {
 		if !seen[want] {

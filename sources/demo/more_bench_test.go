@@ -22,23 +22,15 @@ func BenchmarkStart(b *testing.B) {
 
 // BenchmarkNGINXUpstreamsJSON renders GET /api/9/http/upstreams.
 func BenchmarkNGINXUpstreamsJSON(b *testing.B) {
-	f := benchFleet(b)
-	var buf bytes.Buffer
-	for b.Loop() {
-		buf.Reset()
-		f.sim.mu.Lock()
+	benchRender(b, func(f *Fleet, buf *bytes.Buffer) error {
 		out := map[string]ngxUpstreamJSON{}
 		for _, u := range f.more.ngx.ups {
 			if !u.spec.stream {
 				out[u.spec.name] = u.status(f.sim)
 			}
 		}
-		f.sim.mu.Unlock()
-		if err := json.NewEncoder(&buf).Encode(out); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.SetBytes(int64(buf.Len()))
+		return json.NewEncoder(buf).Encode(out)
+	})
 }
 
 // BenchmarkPrometheusPresets answers the HAProxy preset's heaviest

@@ -2,9 +2,7 @@ package demo
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -34,34 +32,17 @@ const (
 type nginxServer struct {
 	sim *sim
 	st  *ngxState
-	ln  net.Listener
-	srv *http.Server
+	httpAPI
 }
 
 func newNGINXServer(s *sim, st *ngxState, ln net.Listener) *nginxServer {
-	x := &nginxServer{sim: s, st: st, ln: ln}
+	x := &nginxServer{sim: s, st: st}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/", x.api)
 	mux.HandleFunc("/api", x.api)
 	mux.HandleFunc("/", x.index)
-	x.srv = &http.Server{
-		Handler:           mux,
-		ReadHeaderTimeout: 5 * time.Second,
-		IdleTimeout:       30 * time.Second,
-	}
+	x.httpAPI = newHTTPAPI("NGINX Plus API server", ln, mux)
 	return x
-}
-
-func (x *nginxServer) serve(ctx context.Context) {
-	x.srv.BaseContext = func(net.Listener) context.Context { return ctx }
-	_ = x.srv.Serve(x.ln) // returns when close is called
-}
-
-func (x *nginxServer) close() error {
-	if err := x.srv.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
-		return fmt.Errorf("demo: close NGINX Plus API server %s: %w", x.ln.Addr(), err)
-	}
-	return nil
 }
 
 func (x *nginxServer) index(w http.ResponseWriter, r *http.Request) {

@@ -44,14 +44,6 @@ func httpBody(t *testing.T, method, url, body string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
-func backendCount(snap model.Snapshot) int {
-	n := 0
-	for _, p := range snap.Pools {
-		n += len(p.Backends)
-	}
-	return n
-}
-
 func TestNGINXSourceReadsDemo(t *testing.T) {
 	t.Parallel()
 	f := startFleet(t, 1)
@@ -110,16 +102,13 @@ func TestNGINXStatesOverSteps(t *testing.T) {
 	t.Parallel()
 	f := startFleet(t, 9)
 	seen := map[string]bool{}
-	for range 200 {
-		f.sim.mu.Lock()
+	walk(f, 200, func() {
 		for _, u := range f.more.ngx.ups {
 			for _, p := range u.peers {
 				seen[p.state(f.sim.n)] = true
 			}
 		}
-		f.sim.mu.Unlock()
-		f.Step()
-	}
+	})
 	for _, st := range []string{"up", "draining", "down", "unavail", "checking", "unhealthy"} {
 		if !seen[st] {
 			t.Errorf("state %q never seen in 200 steps; saw %v", st, seen)
@@ -293,19 +282,5 @@ func ngxDigest(f *Fleet) string {
 
 func TestNGINXAndPrometheusDeterministicForSeed(t *testing.T) {
 	t.Parallel()
-	a, b, c := startFleet(t, 42), startFleet(t, 42), startFleet(t, 43)
-	for step := range 60 {
-		if step%10 == 0 {
-			da := ngxDigest(a)
-			if da != ngxDigest(b) {
-				t.Fatalf("step %d: two fleets with seed 42 differ", step)
-			}
-			if da == ngxDigest(c) {
-				t.Fatalf("step %d: seeds 42 and 43 give the same fleet", step)
-			}
-		}
-		a.Step()
-		b.Step()
-		c.Step()
-	}
+	assertDeterministic(t, 10, ngxDigest)
 }

@@ -2,9 +2,7 @@ package demo
 
 import (
 	"cmp"
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"net"
@@ -29,12 +27,11 @@ const promVersion = "3.5.0"
 type promServer struct {
 	sim *sim
 	st  *promState
-	ln  net.Listener
-	srv *http.Server
+	httpAPI
 }
 
 func newPromServer(s *sim, st *promState, ln net.Listener) *promServer {
-	x := &promServer{sim: s, st: st, ln: ln}
+	x := &promServer{sim: s, st: st}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/v1/query", x.query)
 	mux.HandleFunc("/api/v1/query_range", x.queryRange)
@@ -45,24 +42,8 @@ func newPromServer(s *sim, st *promState, ln net.Listener) *promServer {
 	mux.HandleFunc("/-/ready", func(w http.ResponseWriter, _ *http.Request) {
 		writeText(w, http.StatusOK, "Prometheus Server is Ready.\n")
 	})
-	x.srv = &http.Server{
-		Handler:           mux,
-		ReadHeaderTimeout: 5 * time.Second,
-		IdleTimeout:       30 * time.Second,
-	}
+	x.httpAPI = newHTTPAPI("Prometheus API server", ln, mux)
 	return x
-}
-
-func (x *promServer) serve(ctx context.Context) {
-	x.srv.BaseContext = func(net.Listener) context.Context { return ctx }
-	_ = x.srv.Serve(x.ln) // returns when close is called
-}
-
-func (x *promServer) close() error {
-	if err := x.srv.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
-		return fmt.Errorf("demo: close Prometheus API server %s: %w", x.ln.Addr(), err)
-	}
-	return nil
 }
 
 // promError writes Prometheus's error envelope.

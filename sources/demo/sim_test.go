@@ -18,16 +18,19 @@ func render(f *Fleet) string {
 	return b.String()
 }
 
-func TestDeterministicForSeed(t *testing.T) {
-	t.Parallel()
+// assertDeterministic steps fleets seeded 42, 42 and 43 for 60 steps
+// and compares their digests every `every` steps: the two seeded 42 must
+// agree and the one seeded 43 must not.
+func assertDeterministic(t *testing.T, every int, digest func(*Fleet) string) {
+	t.Helper()
 	a, b, c := startFleet(t, 42), startFleet(t, 42), startFleet(t, 43)
 	for step := range 60 {
-		if step%6 == 0 {
-			ra, rb := render(a), render(b)
-			if ra != rb {
+		if step%every == 0 {
+			da := digest(a)
+			if da != digest(b) {
 				t.Fatalf("step %d: two fleets with seed 42 differ", step)
 			}
-			if ra == render(c) {
+			if da == digest(c) {
 				t.Fatalf("step %d: seeds 42 and 43 give the same fleet", step)
 			}
 		}
@@ -35,6 +38,21 @@ func TestDeterministicForSeed(t *testing.T) {
 		b.Step()
 		c.Step()
 	}
+}
+
+// walk calls look with the simulation locked, then steps, n times.
+func walk(f *Fleet, n int, look func()) {
+	for range n {
+		f.sim.mu.Lock()
+		look()
+		f.sim.mu.Unlock()
+		f.Step()
+	}
+}
+
+func TestDeterministicForSeed(t *testing.T) {
+	t.Parallel()
+	assertDeterministic(t, 6, render)
 }
 
 // TestStatesChangeOverSteps walks the simulation and collects what
@@ -45,8 +63,7 @@ func TestStatesChangeOverSteps(t *testing.T) {
 	f := startFleet(t, 9)
 	statuses := map[string]bool{}
 	checks := map[string]bool{}
-	for range 150 {
-		f.sim.mu.Lock()
+	walk(f, 150, func() {
 		for _, be := range f.sim.ha.backends {
 			for _, sv := range be.servers {
 				st := sv.status()
@@ -59,9 +76,7 @@ func TestStatesChangeOverSteps(t *testing.T) {
 				}
 			}
 		}
-		f.sim.mu.Unlock()
-		f.Step()
-	}
+	})
 	for _, want := range []string{"UP", "UP n/m", "DOWN", "DOWN n/m", "MAINT", "DRAIN", "no check"} {
 		if !statuses[want] {
 			t.Errorf("status %q never seen in 150 steps; seen %v", want, statuses)

@@ -44,6 +44,14 @@ func backendByName(t *testing.T, p model.Pool, name string) model.Backend {
 	return model.Backend{}
 }
 
+func backendCount(snap model.Snapshot) int {
+	n := 0
+	for _, p := range snap.Pools {
+		n += len(p.Backends)
+	}
+	return n
+}
+
 func serving(p model.Pool) int {
 	n := 0
 	for _, b := range p.Backends {
@@ -69,12 +77,8 @@ func TestHAProxySourceReadsDemo(t *testing.T) {
 	}
 	f.sim.ha.backend("cart").server("cart-01").steady = true
 	f.sim.mu.Unlock()
-	gotBackends := 0
-	for _, p := range snap.Pools {
-		gotBackends += len(p.Backends)
-	}
-	if len(snap.Pools) != wantPools || gotBackends != wantBackends {
-		t.Errorf("pools/backends: got %d/%d, want %d/%d", len(snap.Pools), gotBackends, wantPools, wantBackends)
+	if len(snap.Pools) != wantPools || backendCount(snap) != wantBackends {
+		t.Errorf("pools/backends: got %d/%d, want %d/%d", len(snap.Pools), backendCount(snap), wantPools, wantBackends)
 	}
 	if p := poolByName(t, snap, "legacy-soap"); serving(p) != 0 {
 		t.Errorf("legacy-soap starts in an outage, but %d backends serve", serving(p))
@@ -122,12 +126,8 @@ func TestEnvoySourceReadsDemo(t *testing.T) {
 		wantBackends += len(c.hosts)
 	}
 	f.sim.mu.Unlock()
-	gotBackends := 0
-	for _, p := range snap.Pools {
-		gotBackends += len(p.Backends)
-	}
-	if len(snap.Pools) != wantPools || gotBackends != wantBackends {
-		t.Errorf("pools/backends: got %d/%d, want %d/%d", len(snap.Pools), gotBackends, wantPools, wantBackends)
+	if len(snap.Pools) != wantPools || backendCount(snap) != wantBackends {
+		t.Errorf("pools/backends: got %d/%d, want %d/%d", len(snap.Pools), backendCount(snap), wantPools, wantBackends)
 	}
 	if p := poolByName(t, snap, "recommendations"); serving(p) != 0 {
 		t.Errorf("recommendations starts in an outage, but %d hosts serve", serving(p))
