@@ -143,23 +143,17 @@ func (m *Model) backendsLines(out []string, w, rows int) []string {
 		out = append(out, m.st.Dim.Render(clip(msg, w)))
 		return padLines(out, len(out)+rows-1)
 	}
-	off := scroll(m.bcur, m.boff, rows, len(m.bsel))
-	end := min(len(m.bsel), off+rows)
-	cells := make([]cell, len(cols))
-	cut := rowClipper(cols, w)
-	for i := off; i < end; i++ {
+	return m.listRows(out, cols, w, rows, listWindow{cur: m.bcur, off: m.boff, n: len(m.bsel)}, func(i int, cells []cell) Paint {
 		b := &m.pool.Backends[m.bsel[i]]
 		pend := m.pendingFor(b.Ref())
 		for j, c := range cols {
 			cells[j] = m.backendCell(b, c.id, pend)
 		}
-		base := Paint{}
 		if b.Stale {
-			base = m.st.RowStale
+			return m.st.RowStale
 		}
-		out = append(out, cut(renderRow(cols, cells, base, i == m.bcur, &m.st)))
-	}
-	return padLines(out, len(out)+rows-(end-off))
+		return Paint{}
+	})
 }
 
 func withoutColumn(cols []column, id colID) []column {
@@ -214,16 +208,8 @@ func (m *Model) backendCell(b *model.BackendRow, id colID, pend *pending) cell {
 		return cell{text: b.Reason}
 	case colWeight:
 		return cell{text: fmtWeight(b.Weight)}
-	case colActive:
-		return cell{text: fmtCount(b.Active)}
-	case colReq:
-		return cell{text: fmtRate(b.ReqRate, b.HasRates)}
-	case colErr:
-		c := cell{text: fmtRate(b.ErrRate, b.HasRates)}
-		if b.ErrRate > 0 {
-			c.style = &m.st.CellBad
-		}
-		return c
+	case colActive, colReq, colErr:
+		return m.st.trafficCell(id, b.Active, b.ReqRate, b.ErrRate, b.HasRates)
 	}
 	return cell{}
 }

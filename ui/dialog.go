@@ -126,19 +126,11 @@ func (m *Model) backendDialog(a model.Action, t target) dialog {
 func (m Model) dialogKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	d := &m.dialog
 	if len(d.reqs) == 0 { // proxy-level: y or n only
-		switch {
-		case key.Matches(msg, m.keys.Yes):
-			return m.applyDialog()
-		case key.Matches(msg, m.keys.No):
-			m.dialog = dialog{}
-			return m.setStatus(StatusInfo, "cancelled: nothing was changed", 0)
-		}
-		return m, nil
+		return m.dialogYesNo(msg)
 	}
 	switch msg.String() {
 	case "esc":
-		m.dialog = dialog{}
-		return m.setStatus(StatusInfo, "cancelled: nothing was changed", 0)
+		return m.cancelDialog()
 	case "left", "right":
 		if len(d.reqs) > 1 && !d.fixed {
 			d.all = !d.all
@@ -167,10 +159,7 @@ func (m Model) dialogKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case "backspace":
-		p := &d.reason
-		if d.field == fieldConfirm {
-			p = &d.typed
-		}
+		p := d.input()
 		if r := []rune(*p); len(r) > 0 {
 			*p = string(r[:len(r)-1])
 		}
@@ -178,10 +167,7 @@ func (m Model) dialogKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	}
 	if d.field != fieldNone {
 		if msg.Text != "" && msg.Mod&(tea.ModCtrl|tea.ModAlt) == 0 {
-			p := &d.reason
-			if d.field == fieldConfirm {
-				p = &d.typed
-			}
+			p := d.input()
 			for _, r := range msg.Text {
 				if r >= ' ' && r != 0x7f && len(*p) < 200 {
 					*p += string(r)
@@ -190,14 +176,33 @@ func (m Model) dialogKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	}
+	return m.dialogYesNo(msg)
+}
+
+// dialogYesNo answers y (perform) and n (cancel); other keys do nothing.
+func (m Model) dialogYesNo(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	switch {
 	case key.Matches(msg, m.keys.Yes):
 		return m.applyDialog()
 	case key.Matches(msg, m.keys.No):
-		m.dialog = dialog{}
-		return m.setStatus(StatusInfo, "cancelled: nothing was changed", 0)
+		return m.cancelDialog()
 	}
 	return m, nil
+}
+
+// cancelDialog closes the dialog without changing anything.
+func (m Model) cancelDialog() (tea.Model, tea.Cmd) {
+	m.dialog = dialog{}
+	return m.setStatus(StatusInfo, "cancelled: nothing was changed", 0)
+}
+
+// input is the text field being typed into: the pool-name confirmation,
+// or else the reason.
+func (d *dialog) input() *string {
+	if d.field == fieldConfirm {
+		return &d.typed
+	}
+	return &d.reason
 }
 
 // applyDialog closes the dialog, marks the targets pending and returns the

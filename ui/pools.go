@@ -120,16 +120,29 @@ func (m *Model) poolsLines(out []string, w, rows int) []string {
 		out = append(out, m.st.Dim.Render(clip(msg, w)))
 		return padLines(out, len(out)+rows-1)
 	}
-	off := scroll(m.cur, m.off, rows, len(m.sel))
-	end := min(len(m.sel), off+rows)
-	cells := make([]cell, len(cols))
-	cut := rowClipper(cols, w)
-	for i := off; i < end; i++ {
+	return m.listRows(out, cols, w, rows, listWindow{cur: m.cur, off: m.off, n: len(m.sel)}, func(i int, cells []cell) Paint {
 		p := &m.fleet.Pools[m.sel[i]]
 		for j, c := range cols {
 			cells[j] = m.poolCell(p, c.id)
 		}
-		out = append(out, cut(renderRow(cols, cells, m.st.poolRowStyle(p), i == m.cur, &m.st)))
+		return m.st.poolRowStyle(p)
+	})
+}
+
+// listWindow is a scrolled list: n rows, the cursor on row cur, the
+// first row shown last time at off.
+type listWindow struct{ cur, off, n int }
+
+// listRows renders the rows of lw that fit in rows lines and pads to
+// rows. fill sets row i's cells and returns the row's base style.
+func (m *Model) listRows(out []string, cols []column, w, rows int, lw listWindow, fill func(i int, cells []cell) Paint) []string {
+	off := scroll(lw.cur, lw.off, rows, lw.n)
+	end := min(lw.n, off+rows)
+	cells := make([]cell, len(cols))
+	cut := rowClipper(cols, w)
+	for i := off; i < end; i++ {
+		base := fill(i, cells)
+		out = append(out, cut(renderRow(cols, cells, base, i == lw.cur, &m.st)))
 	}
 	return padLines(out, len(out)+rows-(end-off))
 }
@@ -149,14 +162,24 @@ func (m *Model) poolCell(p *model.PoolRow, id colID) cell {
 		return m.st.healthCell(p)
 	case colWeight:
 		return cell{text: strconv.Itoa(p.Weight)}
+	case colActive, colReq, colErr:
+		return m.st.trafficCell(id, p.Active, p.ReqRate, p.ErrRate, p.HasRates)
+	}
+	return cell{}
+}
+
+// trafficCell renders the ACTIVE, REQ/S and 5XX/S cells, alike for pools
+// and backends; a 5xx rate above zero is drawn bad.
+func (st *Styles) trafficCell(id colID, active int64, reqRate, errRate float64, hasRates bool) cell {
+	switch id {
 	case colActive:
-		return cell{text: fmtCount(p.Active)}
+		return cell{text: fmtCount(active)}
 	case colReq:
-		return cell{text: fmtRate(p.ReqRate, p.HasRates)}
+		return cell{text: fmtRate(reqRate, hasRates)}
 	case colErr:
-		c := cell{text: fmtRate(p.ErrRate, p.HasRates)}
-		if p.ErrRate > 0 {
-			c.style = &m.st.CellBad
+		c := cell{text: fmtRate(errRate, hasRates)}
+		if errRate > 0 {
+			c.style = &st.CellBad
 		}
 		return c
 	}
