@@ -4,6 +4,8 @@ import (
 	stdjson "encoding/json"
 	"fmt"
 	"testing"
+
+	"github.com/lbtop/lbtop/model"
 )
 
 // The fixture types mirror what Envoy writes for /clusters?format=json,
@@ -143,6 +145,16 @@ func TestGeneratedPayloadParses(t *testing.T) {
 // BenchmarkParseMap10k is the poll path after the body is read: decode
 // and map 1,000 clusters × 10 hosts × 8 stats (target ≤ 25 ms/op).
 func BenchmarkParseMap10k(b *testing.B) {
+	benchParseMap(b, parsePools)
+}
+
+// BenchmarkParseMap10kGoccy is BenchmarkParseMap10k through the goccy
+// decode alone, the path parsePools falls back to, to compare.
+func BenchmarkParseMap10kGoccy(b *testing.B) {
+	benchParseMap(b, goccyPools)
+}
+
+func benchParseMap(b *testing.B, parse func([]byte) ([]model.Pool, error)) {
 	for _, tc := range []struct {
 		name    string
 		numeric bool
@@ -155,11 +167,11 @@ func BenchmarkParseMap10k(b *testing.B) {
 			n := 0
 			for b.Loop() {
 				n++
-				doc, err := parseClusters(data)
+				pools, err := parse(data)
 				if err != nil {
 					b.Fatal(err)
 				}
-				if pools := toPools(doc); len(pools) != 1000 {
+				if len(pools) != 1000 {
 					b.Fatalf("%d pools", len(pools))
 				}
 			}

@@ -135,11 +135,11 @@ func (s *Source) Poll(ctx context.Context) (model.Snapshot, error) {
 	if int64(buf.Len()) > limit {
 		return model.Snapshot{}, fmt.Errorf("GET %s: body larger than the %d-byte limit (MaxBodyBytes); scope it with Envoy's /clusters?filter= or raise the limit", shown, limit)
 	}
-	doc, err := parseClusters(buf.Bytes())
+	pools, err := parsePools(buf.Bytes())
 	if err != nil {
 		return model.Snapshot{}, fmt.Errorf("GET %s: malformed clusters JSON (%d bytes): %w", shown, buf.Len(), err)
 	}
-	return model.Snapshot{Source: s.name, Kind: model.KindEnvoy, Pools: toPools(doc)}, nil
+	return model.Snapshot{Source: s.name, Kind: model.KindEnvoy, Pools: pools}, nil
 }
 
 // takeBuffer returns an empty buffer for a body, reusing the previous

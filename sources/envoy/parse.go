@@ -134,7 +134,9 @@ func (s *edsStatus) UnmarshalJSON(b []byte) error {
 }
 
 // parseClusters decodes a /clusters?format=json body. It is pure: the
-// caller fetched data and names the endpoint in any error.
+// caller fetched data and names the endpoint in any error. Polls go
+// through parsePools (fast.go), which reads the usual shape itself and
+// falls back to this decode for everything else.
 func parseClusters(data []byte) (*clustersDoc, error) {
 	doc := new(clustersDoc)
 	if err := json.Unmarshal(data, doc); err != nil {

@@ -44,13 +44,16 @@ func textHealthFlags(t *testing.T, text []byte) []string {
 	return out
 }
 
+// poolsOf maps data through parsePools, after checking it agrees with
+// the goccy decode it falls back to.
 func poolsOf(t *testing.T, data []byte) []model.Pool {
 	t.Helper()
-	doc, err := parseClusters(data)
+	pools, err := parsePools(data)
 	if err != nil {
-		t.Fatalf("parseClusters: %v", err)
+		t.Fatalf("parsePools: %v", err)
 	}
-	return toPools(doc)
+	checkMatchesGoccy(t, data)
+	return pools
 }
 
 func TestRecordedPayloads(t *testing.T) {
@@ -360,9 +363,10 @@ func TestParseBroken(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if doc, err := parseClusters([]byte(tc.doc)); err == nil {
-				t.Errorf("parseClusters(%q) = %+v, want an error", tc.doc, doc)
+			if pools, err := parsePools([]byte(tc.doc)); err == nil {
+				t.Errorf("parsePools(%q) = %+v, want an error", tc.doc, pools)
 			}
+			checkMatchesGoccy(t, []byte(tc.doc))
 		})
 	}
 }
