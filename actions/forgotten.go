@@ -34,29 +34,17 @@ func OutOfRotation(f *model.Fleet, seen map[model.BackendRef]time.Time, by map[m
 	if f == nil {
 		return nil, next
 	}
-	for i := range f.Pools {
-		p := &f.Pools[i]
-		for j := range p.Backends {
-			b := &p.Backends[j]
-			if !IsOut(b.Backend) {
-				continue
-			}
-			o := Out{PoolKey: p.Key, Row: *b, Since: b.Since}
-			ref := b.Ref()
-			if first, ok := seen[ref]; ok {
-				next[ref] = first
-			} else {
-				next[ref] = now
-			}
-			if o.Since.IsZero() {
-				o.Since, o.Observed = next[ref], true
-			}
-			if e, ok := by[ref]; ok {
-				o.By = &e
-			}
-			out = append(out, o)
+	eachOut(f, seen, next, now, func(p *model.PoolRow, b *model.BackendRow) {
+		o := Out{PoolKey: p.Key, Row: *b, Since: b.Since}
+		ref := b.Ref()
+		if o.Since.IsZero() {
+			o.Since, o.Observed = next[ref], true
 		}
-	}
+		if e, ok := by[ref]; ok {
+			o.By = &e
+		}
+		out = append(out, o)
+	})
 	return out, next
 }
 
@@ -98,6 +86,14 @@ func Seen(f *model.Fleet, seen map[model.BackendRef]time.Time, now time.Time) ma
 	if f == nil {
 		return next
 	}
+	eachOut(f, seen, next, now, nil)
+	return next
+}
+
+// eachOut records in next, for every backend of f that IsOut, when lbtop
+// first saw it out (its time in seen, or else now), then calls visit with
+// it when visit is not nil; in pool order.
+func eachOut(f *model.Fleet, seen, next map[model.BackendRef]time.Time, now time.Time, visit func(p *model.PoolRow, b *model.BackendRow)) {
 	for i := range f.Pools {
 		p := &f.Pools[i]
 		for j := range p.Backends {
@@ -111,7 +107,9 @@ func Seen(f *model.Fleet, seen map[model.BackendRef]time.Time, now time.Time) ma
 			} else {
 				next[ref] = now
 			}
+			if visit != nil {
+				visit(p, b)
+			}
 		}
 	}
-	return next
 }

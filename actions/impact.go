@@ -187,7 +187,7 @@ func Assess(pool *model.PoolRow, target model.BackendRow, a model.Action, floor 
 		Action: a, Pool: target.Pool, Instance: target.InstanceName(),
 		Before: StateOf(target.Backend), Active: target.Active, Floor: floor,
 	}
-	var primary, backup, primaryNow, backupNow []Share
+	var before, after tiers // serving backends, before and after a
 	for i := range pool.Backends {
 		b := &pool.Backends[i]
 		if b.Source != target.Source || b.InstanceName() != target.InstanceName() {
@@ -202,12 +202,7 @@ func Assess(pool *model.PoolRow, target model.BackendRow, a model.Action, floor 
 		servingNow := b.Health.Serving() && wNow > 0
 		if servingNow {
 			im.HealthyBefore++
-			now := Share{Backend: b.Name, Weight: wNow, Target: isTarget}
-			if b.Backup {
-				backupNow = append(backupNow, now)
-			} else {
-				primaryNow = append(primaryNow, now)
-			}
+			before.add(Share{Backend: b.Name, Weight: wNow, Target: isTarget}, b.Backup)
 		}
 		ok, w := servingAfter(a, b, isTarget)
 		if !ok {
@@ -217,27 +212,22 @@ func Assess(pool *model.PoolRow, target model.BackendRow, a model.Action, floor 
 			continue
 		}
 		im.HealthyAfter++
-		s := Share{Backend: b.Name, Weight: w, Target: isTarget}
-		if b.Backup {
-			backup = append(backup, s)
-		} else {
-			primary = append(primary, s)
-		}
+		after.add(Share{Backend: b.Name, Weight: w, Target: isTarget}, b.Backup)
 	}
 	// Backups take traffic only when no primary serves.
-	im.Shares = pickServing(primary, backup)
+	im.Shares = after.serving()
 	spread(im.Shares)
-	now := pickServing(primaryNow, backupNow)
+	now := before.serving()
 	spread(now)
-	before := make(map[string]float64, len(now))
+	shareBefore := make(map[string]float64, len(now))
 	for _, s := range now {
-		before[s.Backend] = s.Share
+		shareBefore[s.Backend] = s.Share
 	}
 	for k := range im.Shares {
-		im.Shares[k].Before = before[im.Shares[k].Backend]
+		im.Shares[k].Before = shareBefore[im.Shares[k].Backend]
 	}
 	for k := range im.Removed {
-		im.Removed[k].Before = before[im.Removed[k].Backend]
+		im.Removed[k].Before = shareBefore[im.Removed[k].Backend]
 	}
 	im.Removes = removes(a, &target)
 	if im.Removes {
@@ -247,12 +237,24 @@ func Assess(pool *model.PoolRow, target model.BackendRow, a model.Action, floor 
 	return im
 }
 
-// pickServing returns the primaries, or the backups when no primary serves.
-func pickServing(primary, backup []Share) []Share {
-	if len(primary) == 0 {
-		return backup
+// tiers holds a pool's serving backends split into primaries and backups.
+type tiers struct{ primary, backup []Share }
+
+// add puts s among the backups when backup holds, else the primaries.
+func (t *tiers) add(s Share, backup bool) {
+	if backup {
+		t.backup = append(t.backup, s)
+	} else {
+		t.primary = append(t.primary, s)
 	}
-	return primary
+}
+
+// serving returns the primaries, or the backups when no primary serves.
+func (t *tiers) serving() []Share {
+	if len(t.primary) == 0 {
+		return t.backup
+	}
+	return t.primary
 }
 
 // spread sets each share's part of the total weight.
