@@ -42,10 +42,16 @@ func (v cacheView) slices(ns, service string) []*discoveryv1.EndpointSlice {
 }
 
 func (v cacheView) pod(ns, name string) *corev1.Pod {
+	return byKey[corev1.Pod](v, ns, name, func(c *nsCache) cache.SharedIndexInformer { return c.pods })
+}
+
+// byKey finds ns/name in the informer inf picks from each cache covering
+// ns; nil when no cache holds it as a *T.
+func byKey[T any](v cacheView, ns, name string, inf func(*nsCache) cache.SharedIndexInformer) *T {
 	for _, c := range v.covering(ns) {
-		if o, ok, _ := c.pods.GetIndexer().GetByKey(ns + "/" + name); ok {
-			if p, isPod := o.(*corev1.Pod); isPod {
-				return p
+		if o, ok, _ := inf(c).GetIndexer().GetByKey(ns + "/" + name); ok {
+			if t, isT := o.(*T); isT {
+				return t
 			}
 		}
 	}
@@ -69,14 +75,7 @@ func (v cacheView) podsMatching(ns string, sel labels.Selector) int {
 }
 
 func (v cacheView) service(ns, name string) *corev1.Service {
-	for _, c := range v.covering(ns) {
-		if o, ok, _ := c.svc.GetIndexer().GetByKey(ns + "/" + name); ok {
-			if svc, isSvc := o.(*corev1.Service); isSvc {
-				return svc
-			}
-		}
-	}
-	return nil
+	return byKey[corev1.Service](v, ns, name, func(c *nsCache) cache.SharedIndexInformer { return c.svc })
 }
 
 // strip is the informers' transform: it drops what lbtop never reads

@@ -196,26 +196,27 @@ func (s *Source) startNamespace(ctx context.Context, ns string) error {
 	s.onError(c.slices, "endpointslices.discovery.k8s.io", ns)
 	s.onError(c.pods, "pods", ns)
 	f.Start(ctx.Done())
-	s.done.Add(1)
-	go func() {
-		defer s.done.Done()
-		<-ctx.Done()
-		f.Shutdown()
-	}()
+	s.shutdownWhenDone(ctx, f.Shutdown)
 	if s.gw != nil {
 		g := gwinformers.NewSharedInformerFactoryWithOptions(s.gw, 0, gwinformers.WithNamespace(ns), gwinformers.WithTransform(strip))
 		c.routes = g.Gateway().V1().HTTPRoutes().Informer()
 		s.onError(c.routes, "httproutes.gateway.networking.k8s.io", ns)
 		g.Start(ctx.Done())
-		s.done.Add(1)
-		go func() {
-			defer s.done.Done()
-			<-ctx.Done()
-			g.Shutdown()
-		}()
+		s.shutdownWhenDone(ctx, g.Shutdown)
 	}
 	s.nss = append(s.nss, c)
 	return nil
+}
+
+// shutdownWhenDone calls shutdown (an informer factory's) once ctx ends,
+// on a goroutine that s.done waits for.
+func (s *Source) shutdownWhenDone(ctx context.Context, shutdown func()) {
+	s.done.Add(1)
+	go func() {
+		defer s.done.Done()
+		<-ctx.Done()
+		shutdown()
+	}()
 }
 
 // sliceServiceKey indexes an EndpointSlice under its Service.
