@@ -27,6 +27,13 @@ func patched(t *testing.T, path, body string) call {
 	return call{method: "PATCH", path: path, body: body, status: 200, resp: readPayload(t, "plus-api9-GET-PATCH-http-upstreams-NAME-servers-ID.json")}
 }
 
+// setState is an action-table act that sets the backend's state to k.
+func setState(k model.ActionKind) func(*Source, model.BackendRef) error {
+	return func(s *Source, r model.BackendRef) error {
+		return s.SetState(context.Background(), r, k)
+	}
+}
+
 // TestActionsPatch asserts method, path and body of every action. The
 // source has not polled, so each action detects the version first.
 func TestActionsPatch(t *testing.T) {
@@ -41,9 +48,7 @@ func TestActionsPatch(t *testing.T) {
 		{
 			name: "drain",
 			ref:  model.BackendRef{Pool: "backend", Backend: "10.0.0.1:80"},
-			act: func(s *Source, r model.BackendRef) error {
-				return s.SetState(context.Background(), r, model.ActionDrain)
-			},
+			act:  setState(model.ActionDrain),
 			calls: func(t *testing.T) []call {
 				return []call{rootCall(t), serversCall(t), patched(t, serversPath+"/0", `{"drain":true}`)}
 			},
@@ -51,9 +56,7 @@ func TestActionsPatch(t *testing.T) {
 		{
 			name: "maint is down",
 			ref:  model.BackendRef{Pool: "backend", Backend: "10.0.0.1:80"},
-			act: func(s *Source, r model.BackendRef) error {
-				return s.SetState(context.Background(), r, model.ActionMaint)
-			},
+			act:  setState(model.ActionMaint),
 			calls: func(t *testing.T) []call {
 				return []call{rootCall(t), serversCall(t), patched(t, serversPath+"/0", `{"down":true}`)}
 			},
@@ -61,9 +64,7 @@ func TestActionsPatch(t *testing.T) {
 		{
 			name: "ready on a draining server sends down false",
 			ref:  model.BackendRef{Pool: "backend", Backend: "10.0.0.2:80"},
-			act: func(s *Source, r model.BackendRef) error {
-				return s.SetState(context.Background(), r, model.ActionReady)
-			},
+			act:  setState(model.ActionReady),
 			calls: func(t *testing.T) []call {
 				return []call{rootCall(t), serversCall(t), patched(t, serversPath+"/1", `{"down":false}`)}
 			},
@@ -79,9 +80,7 @@ func TestActionsPatch(t *testing.T) {
 		{
 			name: "stream upstream maint",
 			ref:  model.BackendRef{Pool: "stream:dns", Backend: "10.0.1.2:53"},
-			act: func(s *Source, r model.BackendRef) error {
-				return s.SetState(context.Background(), r, model.ActionMaint)
-			},
+			act:  setState(model.ActionMaint),
 			calls: func(t *testing.T) []call {
 				return []call{
 					rootCall(t),
