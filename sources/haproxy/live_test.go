@@ -128,7 +128,7 @@ func TestPollRealHAProxy(t *testing.T) {
 			if b := backendByName(t, app, "refused"); b.Reason == "DOWN: L4CON (Layer4 connection problem)" {
 				cases[2].reason = b.Reason
 			}
-			if b := backendByName(t, app, "bad"); b.Reason == "DOWN: L7STS 503 (Layer7 wrong status)" {
+			if b := backendByName(t, app, "bad"); b.Reason == "DOWN: L7STS 503 (Layer7 wrong status)" || b.Reason == "DOWN: L7STS (Layer7 wrong status)" {
 				cases[1].reason = b.Reason
 			}
 			if len(app.Backends) != len(cases) {

@@ -165,7 +165,9 @@ func checkDetail(s *Stat) string {
 	var b strings.Builder
 	b.Grow(len(s.CheckStatus) + len(s.CheckCode) + len(s.LastChk) + len(s.CheckDesc) + 4)
 	b.WriteString(s.CheckStatus)
-	if s.CheckCode != "" {
+	// While the next check runs HAProxy can report check_code 0: no
+	// status code was received yet, so it says nothing and is left out.
+	if s.CheckCode != "" && s.CheckCode != "0" {
 		b.WriteByte(' ')
 		b.WriteString(s.CheckCode)
 	}

@@ -73,6 +73,7 @@ func TestBackendReason(t *testing.T) {
 		{"refused", haproxy.Stat{Status: "DOWN", Weight: 1, CheckStatus: "L4CON", LastChk: "Connection refused", CheckDesc: "Layer4 connection problem"}, model.Unhealthy, "DOWN: L4CON (Connection refused)"},
 		{"timeout falls back to check_desc", haproxy.Stat{Status: "DOWN", Weight: 1, CheckStatus: "L4TOUT", CheckDesc: "Layer4 timeout"}, model.Unhealthy, "DOWN: L4TOUT (Layer4 timeout)"},
 		{"check in progress mark removed by Parse", haproxy.Stat{Status: "DOWN", Weight: 1, CheckStatus: "L4TOUT"}, model.Unhealthy, "DOWN: L4TOUT"},
+		{"check in progress: code 0 says nothing", haproxy.Stat{Status: "DOWN", Weight: 1, CheckStatus: "L7STS", CheckCode: "0", CheckDesc: "Layer7 wrong status"}, model.Unhealthy, "DOWN: L7STS (Layer7 wrong status)"},
 		{"going up after passing check", haproxy.Stat{Status: "DOWN 1/2", Weight: 1, CheckStatus: "L7OK", CheckCode: "200"}, model.Unhealthy, "DOWN 1/2 going up"},
 		{"maint hides check", haproxy.Stat{Status: "MAINT", Weight: 1, CheckStatus: "L4CON"}, model.Down, "MAINT"},
 		{"drain", haproxy.Stat{Status: "DRAIN", Weight: 1, CheckStatus: "L7OK"}, model.Draining, "DRAIN"},
