@@ -54,9 +54,6 @@ type SourceStatus struct {
 	Note     string
 }
 
-// Stale reports whether the data shown for this source is not current.
-func (s SourceStatus) Stale() bool { return !s.OK }
-
 // BackendRow is a backend as shown on screen: the source's data plus which
 // instance reported it and the pool name on that instance.
 type BackendRow struct {
@@ -157,6 +154,7 @@ type Fleet struct {
 	Sources []SourceStatus
 
 	order [numSortKeys][]int32 // pool indexes in each sort order, built off the UI goroutine
+	bySrc map[string]int32     // source + "\x00" + pool name on that source → pool index
 }
 
 // Select returns pool indexes in the query's order that pass its filter.
@@ -196,6 +194,26 @@ func (f *Fleet) Pool(key string) *PoolRow {
 		}
 	}
 	return nil
+}
+
+// Locate finds the row an action reference points at, and its pool, in
+// whichever merged line that source's pool landed (merge_as included).
+// Either is nil when the fleet no longer reports it.
+func (f *Fleet) Locate(ref BackendRef) (*PoolRow, *BackendRow) {
+	if f == nil {
+		return nil, nil
+	}
+	i, ok := f.bySrc[ref.Source+"\x00"+ref.Pool]
+	if !ok {
+		return nil, nil
+	}
+	p := &f.Pools[i]
+	for j := range p.Backends {
+		if b := &p.Backends[j]; b.Source == ref.Source && b.Name == ref.Backend {
+			return p, b
+		}
+	}
+	return p, nil
 }
 
 // Source returns the status of the named source, or false.

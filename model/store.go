@@ -172,11 +172,14 @@ func (s *Store) Fleet() *Fleet {
 		rows = rows[:len(rows)+counts[i]]
 	}
 	hays := make([][]string, len(f.Pools))
+	f.bySrc = make(map[string]int32, len(index))
 	for _, name := range s.names {
 		st := s.sources[name]
 		stale := !st.status.OK
 		for pi, p := range st.pools {
-			row := &f.Pools[index[string(st.poolKind)+"/"+p.Name]]
+			pi32 := int32(index[string(st.poolKind)+"/"+p.Name])
+			f.bySrc[name+"\x00"+p.Name] = pi32
+			row := &f.Pools[pi32]
 			row.Sources = append(row.Sources, name)
 			row.Stale = row.Stale || stale
 			if p.Note != "" {
@@ -188,7 +191,7 @@ func (s *Store) Fleet() *Fleet {
 			for _, b := range p.Backends {
 				row.Backends = append(row.Backends, BackendRow{Backend: b, Source: name, Pool: p.Name, Stale: stale})
 			}
-			hays[index[row.Key]] = append(hays[index[row.Key]], st.hay[pi])
+			hays[pi32] = append(hays[pi32], st.hay[pi])
 		}
 	}
 	for i := range f.Pools {

@@ -279,4 +279,15 @@ func TestMergeAsJoinsKinds(t *testing.T) {
 	if f.Pools[0].Backends[0].InstanceName() != "lb9:8404" {
 		t.Errorf("instance lost: %+v", f.Pools[0].Backends[0])
 	}
+	// Actions find their target whatever line its pool merged into.
+	p, row := f.Locate(BackendRef{Source: "prom", Pool: "web", Backend: "a"})
+	if p == nil || row == nil || p.Key != "haproxy/web" || row.Source != "prom" || row.Health != Unhealthy {
+		t.Errorf("Locate(prom web/a) = %v, %+v", p, row)
+	}
+	if _, row := f.Locate(BackendRef{Source: "lb1", Pool: "web", Backend: "nope"}); row != nil {
+		t.Errorf("Locate found a backend that is not there: %+v", row)
+	}
+	if p, _ := f.Locate(BackendRef{Source: "lb2", Pool: "web", Backend: "a"}); p != nil {
+		t.Errorf("Locate on an unknown source found %v", p.Key)
+	}
 }

@@ -115,7 +115,7 @@ func (m Model) settlePending() (tea.Model, tea.Cmd) {
 			p.fleets++
 			p.lastPoll = st.LastPoll
 		}
-		b := findBackend(m.fleet, st.Kind, p.action.Ref)
+		b := findBackend(m.fleet, p.action.Ref)
 		switch {
 		case p.fleets > 0 && b != nil && reached(p.action, b):
 			msgs = append(msgs, "confirmed: "+p.action.String()+" — now "+stateWithWeight(b))
@@ -141,7 +141,7 @@ func (m Model) pendingTimeout(id int) (tea.Model, tea.Cmd) {
 		}
 		m.pending = withoutPending(m.pending, i)
 		st, _ := m.fleet.Source(p.action.Ref.Source)
-		b := findBackend(m.fleet, st.Kind, p.action.Ref)
+		b := findBackend(m.fleet, p.action.Ref)
 		if b != nil && reached(p.action, b) {
 			return m.setStatus(StatusOK, "confirmed: "+p.action.String()+" — now "+stateWithWeight(b), 0)
 		}
@@ -178,16 +178,7 @@ func reached(a model.Action, b *model.BackendRow) bool {
 }
 
 // findBackend locates the action's target in a fleet.
-func findBackend(f *model.Fleet, kind model.Kind, ref model.BackendRef) *model.BackendRow {
-	p := f.Pool(string(kind) + "/" + ref.Pool)
-	if p == nil {
-		return nil
-	}
-	for i := range p.Backends {
-		b := &p.Backends[i]
-		if b.Source == ref.Source && b.Name == ref.Backend {
-			return b
-		}
-	}
-	return nil
+func findBackend(f *model.Fleet, ref model.BackendRef) *model.BackendRow {
+	_, b := f.Locate(ref)
+	return b
 }

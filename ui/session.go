@@ -182,7 +182,7 @@ func (m Model) beginUndo() (tea.Model, tea.Cmd) {
 		if err != nil {
 			continue
 		}
-		row := findBackendAny(m.fleet, r.Action.Ref)
+		pool, row := m.fleet.Locate(r.Action.Ref)
 		if row == nil {
 			return m.setStatus(StatusError, "cannot undo "+r.Action.String()+": the backend is no longer reported", 0)
 		}
@@ -190,7 +190,6 @@ func (m Model) beginUndo() (tea.Model, tea.Cmd) {
 			return m.setStatus(StatusWarn, why, 0)
 		}
 		req.Before = row.Backend
-		pool := m.fleet.Pool(string(r.Kind) + "/" + row.Pool)
 		d.reqs = append(d.reqs, req)
 		d.impacts = append(d.impacts, actions.Assess(pool, *row, req.Action, m.opts.Floor))
 		if d.pool == "" {
@@ -213,25 +212,6 @@ func (m Model) beginUndo() (tea.Model, tea.Cmd) {
 	d.settleField()
 	m.dialog = d
 	return m, nil
-}
-
-// findBackendAny locates ref in any pool of the fleet with its name.
-func findBackendAny(f *model.Fleet, ref model.BackendRef) *model.BackendRow {
-	if f == nil {
-		return nil
-	}
-	for i := range f.Pools {
-		p := &f.Pools[i]
-		if p.Name != ref.Pool {
-			continue
-		}
-		for j := range p.Backends {
-			if b := &p.Backends[j]; b.Source == ref.Source && b.Name == ref.Backend {
-				return b
-			}
-		}
-	}
-	return nil
 }
 
 // outNote is the "drained 12 min ago by alice" note for a row out of
