@@ -274,11 +274,11 @@ func TestFanOutTwoInstances(t *testing.T) {
 	for _, inst := range r.insts {
 		inst.WaitFor(t, func() bool { return inst.Status(t, "web", "a") == "UP" })
 	}
-	ms, err := actions.Resolve(r.fleet(t), "web", "a", "")
+	_, err := actions.Resolve(r.fleet(t), "web", "a", "")
 	if !errors.Is(err, actions.ErrAmbiguous) {
 		t.Fatalf("Resolve without a source: %v, want ambiguous", err)
 	}
-	ms, err = actions.Resolve(r.fleet(t), "web", "a", actions.AllSources)
+	ms, err := actions.Resolve(r.fleet(t), "web", "a", actions.AllSources)
 	if err != nil || len(ms) != 2 {
 		t.Fatalf("Resolve all: %d matches, %v", len(ms), err)
 	}
