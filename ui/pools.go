@@ -19,12 +19,15 @@ var poolColumns = []column{
 
 // selectPools re-runs the query over the fleet. With keep the cursor
 // stays on the same pool when it is still listed; otherwise it goes to
-// the top.
+// the top. A cursor on the first row stays there: it watches the worst
+// pool, and following a pool that recovered down the list would scroll
+// newly broken pools off the top of the screen.
 func (m *Model) selectPools(keep bool) {
+	atTop := m.cur == 0
 	m.sel = m.fleet.Select(m.query)
 	m.filterSteps = nil // computed from another fleet or query
 	m.cur = 0
-	if keep && m.curKey != "" {
+	if keep && !atTop && m.curKey != "" {
 		for i, pi := range m.sel {
 			if m.fleet.Pools[pi].Key == m.curKey {
 				m.cur = i
