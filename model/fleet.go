@@ -99,6 +99,10 @@ type PoolRow struct {
 	// detail; they are already included in Healthy, Total and the sums.
 	Aggregates []Aggregate
 
+	// Diagnosis says why the pool is in its state (see diagnosis.go). It
+	// is computed with the fleet, off the UI goroutine.
+	Diagnosis Diagnosis
+
 	hay string // lower-cased pool and backend names and addresses, for filtering
 }
 
