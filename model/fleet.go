@@ -1,7 +1,6 @@
 package model
 
 import (
-	"strings"
 	"time"
 )
 
@@ -115,26 +114,32 @@ func (p *PoolRow) Problem() bool {
 	return p.Healthy < p.Total || p.Total == 0 || p.ErrRate > 0 || p.Stale
 }
 
-// Matches reports whether a lower-cased filter matches the pool name or any
-// of its backends' names or addresses.
-func (p *PoolRow) Matches(lowerFilter string) bool {
-	return lowerFilter == "" || strings.Contains(p.hay, lowerFilter)
+// Matches reports whether a filter expression (see Filter) matches the
+// pool. An expression that does not parse matches nothing.
+func (p *PoolRow) Matches(filter string) bool {
+	if filter == "" {
+		return true
+	}
+	f, err := ParseFilter(filter)
+	return err == nil && f.Match(p)
 }
 
-// SelectBackends returns the indexes of backends to show for a filter:
-// all of them when the filter is empty or matches the pool name, otherwise
-// those whose name or address matches. problemsOnly keeps backends that are
-// not healthy.
+// SelectBackends returns the indexes of backends to show for a filter
+// expression: all of them when it has no text terms or they match the
+// pool name, otherwise those whose name or address matches (see
+// Filter.MatchBackend). problemsOnly keeps backends that are not healthy.
 func (p *PoolRow) SelectBackends(filter string, problemsOnly bool) []int32 {
-	f := strings.ToLower(filter)
-	all := f == "" || strings.Contains(strings.ToLower(p.Name), f)
+	f, err := ParseFilter(filter)
+	if err != nil {
+		return []int32{}
+	}
 	out := make([]int32, 0, len(p.Backends))
 	for i := range p.Backends {
 		b := &p.Backends[i]
 		if problemsOnly && b.Health == Healthy && b.ErrRate == 0 && !b.Stale {
 			continue
 		}
-		if !all && !strings.Contains(strings.ToLower(b.Name), f) && !strings.Contains(strings.ToLower(b.Address), f) {
+		if !f.MatchBackend(p.Name, b) {
 			continue
 		}
 		out = append(out, int32(i))
@@ -144,7 +149,7 @@ func (p *PoolRow) SelectBackends(filter string, problemsOnly bool) []int32 {
 
 // Query is what the user asked to see.
 type Query struct {
-	Filter       string // case-insensitive substring over pool and backend names
+	Filter       string // a filter expression (see Filter)
 	ProblemsOnly bool
 	Sort         SortKey
 }
@@ -169,9 +174,12 @@ func (f *Fleet) Select(q Query) []int32 {
 		return nil
 	}
 	order := f.order[q.Sort%numSortKeys]
-	lf := strings.ToLower(q.Filter)
-	if lf == "" && !q.ProblemsOnly {
+	if q.Filter == "" && !q.ProblemsOnly {
 		return order
+	}
+	flt, err := ParseFilter(q.Filter)
+	if err != nil {
+		return []int32{}
 	}
 	out := make([]int32, 0, len(order)/4)
 	for _, i := range order {
@@ -179,7 +187,7 @@ func (f *Fleet) Select(q Query) []int32 {
 		if q.ProblemsOnly && !p.Problem() {
 			continue
 		}
-		if !p.Matches(lf) {
+		if !flt.Match(p) {
 			continue
 		}
 		out = append(out, i)

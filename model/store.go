@@ -202,15 +202,16 @@ func (s *Store) Fleet() *Fleet {
 }
 
 // haystack is the lower-cased text a filter searches for one pool: its
-// name and its backends' names and addresses. It is built once per poll
+// name and its backends' names and addresses, one per line (so a regular
+// expression's ^ and $ anchor at each name). It is built once per poll
 // of the source, not per fleet, since lower-casing 100k names costs ~10 ms.
 func haystack(p Pool) string {
 	var b strings.Builder
 	b.WriteString(strings.ToLower(p.Name))
 	for _, be := range p.Backends {
-		b.WriteByte(0)
+		b.WriteByte('\n')
 		b.WriteString(strings.ToLower(be.Name))
-		b.WriteByte(0)
+		b.WriteByte('\n')
 		b.WriteString(strings.ToLower(be.Address))
 	}
 	return b.String()
@@ -248,7 +249,7 @@ func summarize(p *PoolRow, hays []string) {
 	if len(hays) == 1 {
 		p.hay = hays[0]
 	} else {
-		p.hay = strings.Join(hays, "\x00")
+		p.hay = strings.Join(hays, "\n")
 	}
 	slices.SortStableFunc(p.Backends, func(a, b BackendRow) int {
 		return cmp.Or(

@@ -389,7 +389,7 @@ func (m Model) textChanged() (tea.Model, tea.Cmd) {
 // list keeps Select's order. It reports false when a full Select is needed.
 func (m *Model) narrowPools(prev string) bool {
 	lp, lf := strings.ToLower(prev), strings.ToLower(m.query.Filter)
-	if m.fleet == nil || lp == "" || lf == lp || !strings.Contains(lf, lp) {
+	if m.fleet == nil || lp == "" || lf == lp || !strings.Contains(lf, lp) || !model.IsPlainFilter(lf) || !model.IsPlainFilter(lp) {
 		return false
 	}
 	out := make([]int32, 0, len(m.sel))

@@ -34,7 +34,7 @@ func DefaultKeyMap() KeyMap {
 		PgDown:    b("pgdown", "page down", "pgdown"),
 		Open:      b("enter", "open the pool: its backends", "enter"),
 		Back:      b("esc", "back / clear the filter", "esc"),
-		Filter:    b("/", "filter by name as you type", "/"),
+		Filter:    b("/", "filter: words !x /re/ kind:…", "/"),
 		Problems:  b("p", "problems only on/off", "p"),
 		Sort:      b("s", "next sort column", "s"),
 		Drain:     b("d", "drain: no new traffic", "d"),

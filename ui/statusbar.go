@@ -35,6 +35,9 @@ func (m *Model) queryDesc() string {
 	s := ""
 	if m.query.Filter != "" {
 		s += " filter:" + strconv.Quote(m.query.Filter)
+		if _, err := model.ParseFilter(m.query.Filter); err != nil {
+			s += " (matches nothing: " + err.Error() + ")"
+		}
 	}
 	if m.query.ProblemsOnly {
 		s += " [problems only]"
