@@ -208,3 +208,17 @@ func (h *Hub) Do(ctx context.Context, a model.Action) error {
 	h.Refresh(a.Ref.Source) // re-poll even after an error: the state may have changed
 	return err
 }
+
+// WeightRange is the inclusive range of weights the named source accepts;
+// ok is false when it has no weights (or no such source).
+func (h *Hub) WeightRange(source string) (lo, hi int, ok bool) {
+	i, found := h.byName[source]
+	if !found {
+		return 0, 0, false
+	}
+	if w, isW := h.entries[i].Source.(Weighter); isW {
+		lo, hi = w.WeightRange()
+		return lo, hi, true
+	}
+	return 0, 0, false
+}

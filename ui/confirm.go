@@ -29,31 +29,41 @@ func (m Model) beginAction(kind model.ActionKind) (tea.Model, tea.Cmd) {
 	if b == nil {
 		return m.setStatus(StatusWarn, "no backend under the cursor", 0)
 	}
-	if ok, why := m.actor.Supports(b.Source, kind); !ok {
-		return m.setStatus(StatusWarn, why, 0)
-	}
 	if p := m.pendingFor(b.Ref()); p != nil {
 		return m.setStatus(StatusWarn, p.action.String()+" is still pending; wait for the next poll to confirm it", 0)
 	}
 	t := target{row: *b, kind: m.pool.Kind}
 	if kind == model.ActionWeight {
+		if ok, why := m.actor.Supports(b.Source, kind); !ok {
+			return m.setStatus(StatusError, "weight refused: "+why, 0)
+		}
 		m.input, m.text, m.weightTarget = inputWeight, "", t
 		return m, nil
 	}
-	m.dialog = m.backendDialog(model.Action{Kind: kind, Ref: b.Ref()}, t)
+	return m.openBackendDialog(model.Action{Kind: kind, Ref: b.Ref()}, t)
+}
+
+// openBackendDialog plans the action (actions.Plan: the same checks as
+// the CLI) and opens its confirmation, or shows why it is refused.
+func (m Model) openBackendDialog(a model.Action, t target) (tea.Model, tea.Cmd) {
+	d, err := m.backendDialog(a, t)
+	if err != nil {
+		return m.setStatus(StatusError, err.Error(), 0)
+	}
+	m.dialog = d
 	return m, nil
 }
 
 // submitWeight validates the weight prompt and opens the confirmation.
 func (m Model) submitWeight() (tea.Model, tea.Cmd) {
 	w, err := parseWeight(m.text)
-	if err != "" {
-		return m.setStatus(StatusError, err, 0)
-	}
 	m.input, m.text = inputNone, ""
+	if err != "" {
+		// The prompt closes so the message line shows the error.
+		return m.setStatus(StatusError, err+" (w to try again)", 0)
+	}
 	t := m.weightTarget
-	m.dialog = m.backendDialog(model.Action{Kind: model.ActionWeight, Ref: t.row.Ref(), Weight: w}, t)
-	return m, nil
+	return m.openBackendDialog(model.Action{Kind: model.ActionWeight, Ref: t.row.Ref(), Weight: w}, t)
 }
 
 // parseWeight accepts digits only; the error names the value typed.

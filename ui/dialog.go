@@ -77,8 +77,16 @@ func (d *dialog) settleField() {
 // backendDialog says exactly what a backend action will change and what
 // the pool looks like after it, on this instance and on every other
 // instance that has the same backend.
-func (m *Model) backendDialog(a model.Action, t target) dialog {
+func (m *Model) backendDialog(a model.Action, t target) (dialog, error) {
 	b := &t.row
+	pool := m.pool
+	if pool == nil {
+		pool = &model.PoolRow{Name: b.Pool, Kind: t.kind, Backends: []model.BackendRow{*b}}
+	}
+	plan, err := actions.Plan(m.fleet, m.actor, a, actions.Scope(m.actor, pool, *b, a), "", m.opts.Floor)
+	if err != nil {
+		return dialog{}, err
+	}
 	change := "state " + stateText(b) + " → " + a.Kind.String()
 	if a.Kind == model.ActionWeight {
 		change = "weight " + fmtWeight(b.Weight) + " → " + strconv.Itoa(a.Weight)
@@ -100,24 +108,10 @@ func (m *Model) backendDialog(a model.Action, t target) dialog {
 			"backend  " + be,
 			"change   " + change,
 		},
-	}
-	pool := m.pool
-	if pool == nil {
-		pool = &model.PoolRow{Name: b.Pool, Kind: t.kind, Backends: []model.BackendRow{*b}}
-	}
-	for _, peer := range actions.Peers(pool, *b) {
-		if peer.Source != b.Source {
-			if ok, _ := m.actor.Supports(peer.Source, a.Kind); !ok {
-				continue // only instances that can take the action are offered
-			}
-		}
-		pa := a
-		pa.Ref = peer.Ref()
-		d.reqs = append(d.reqs, actions.Request{Action: pa, Kind: t.kind, Before: peer.Backend})
-		d.impacts = append(d.impacts, actions.Assess(pool, peer, pa, m.opts.Floor))
+		reqs: plan.Requests, impacts: plan.Impacts,
 	}
 	d.settleField()
-	return d
+	return d, nil
 }
 
 // dialogKey answers the confirmation: y performs, n or esc cancels; a

@@ -243,7 +243,7 @@ func TestActionConcurrentAudit(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			codes[i], _, errs[i] = actRun(t, "", "weight", fmt.Sprint(i+1), fmt.Sprintf("big/s%d", i), "--haproxy", inst.Addr, "--yes", "--audit-log", log)
+			codes[i], _, errs[i] = actRun(t, "", "weight", fmt.Sprint(i+2), fmt.Sprintf("big/s%d", i), "--haproxy", inst.Addr, "--yes", "--audit-log", log)
 		}()
 	}
 	wg.Wait()
@@ -258,7 +258,7 @@ func TestActionConcurrentAudit(t *testing.T) {
 	}
 	seen := map[string]bool{}
 	for _, e := range es {
-		if e.Result != actions.Confirmed || e.Weight == nil || e.Backend != fmt.Sprintf("s%d", *e.Weight-1) {
+		if e.Result != actions.Confirmed || e.Weight == nil || e.Backend != fmt.Sprintf("s%d", *e.Weight-2) {
 			t.Errorf("entry %+v", e)
 		}
 		seen[e.Backend] = true
@@ -267,7 +267,7 @@ func TestActionConcurrentAudit(t *testing.T) {
 		t.Errorf("%d distinct backends logged", len(seen))
 	}
 	for i := range n {
-		if w := inst.Row(t, "big", fmt.Sprintf("s%d", i))["weight"]; w != fmt.Sprint(i+1) {
+		if w := inst.Row(t, "big", fmt.Sprintf("s%d", i))["weight"]; w != fmt.Sprint(i+2) {
 			t.Errorf("s%d weight %s", i, w)
 		}
 	}
