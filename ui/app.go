@@ -1,11 +1,10 @@
 // Package ui is lbtop's terminal interface, built on Bubble Tea v2. It
 // renders the immutable model.Fleet that main sends as FleetMsg, and turns
-// keys into confirmed actions performed through an Actor inside tea.Cmds.
+// keys into confirmed actions performed through an Executor inside tea.Cmds.
 // Update never does I/O and View renders only the visible rows.
 package ui
 
 import (
-	"context"
 	"strings"
 	"time"
 
@@ -16,15 +15,9 @@ import (
 	"github.com/lbtop/lbtop/model"
 )
 
-// Actor performs actions; *sources.Hub implements it.
-type Actor interface {
-	// Supports reports whether the source can perform the action kind,
-	// and if not, a sentence saying why. It must not block.
-	Supports(source string, k model.ActionKind) (ok bool, why string)
-	// Do performs the action. The UI calls it only inside a tea.Cmd,
-	// never in Update.
-	Do(ctx context.Context, a model.Action) error
-}
+// Actor says what each source can do; *sources.Hub implements it (and
+// actions.WeightRanger, which actions.Plan consults). It must not block.
+type Actor = actions.Caps
 
 // Options configure the UI.
 type Options struct {
@@ -33,9 +26,8 @@ type Options struct {
 	ActionTimeout time.Duration    // deadline of one action; 10s when zero
 	Now           func() time.Time // clock; time.Now when nil
 
-	// Executor, when set, performs backend actions end to end (write,
-	// verifying poll, audit line); without it the UI calls Actor.Do and
-	// verifies through the fleets main sends. Undo needs it.
+	// Executor performs every action end to end (write, verifying poll,
+	// audit lines); without it actions are disabled.
 	Executor Executor
 	// Floor is the share of a pool's backends that must stay serving
 	// before an action needs the pool name typed; actions.DefaultFloor
@@ -52,8 +44,6 @@ const (
 	defaultActionTimeout = 10 * time.Second
 	defaultStatusTTL     = 8 * time.Second
 	errorStatusTTL       = 30 * time.Second
-	pendingFleets        = 3                // fleets from the source before "not applied"
-	pendingTimeout       = 15 * time.Second // or this long after the action succeeded
 	defaultWidth         = 80
 	defaultHeight        = 24
 )
@@ -120,7 +110,8 @@ type Model struct {
 	nextID  int
 	msg     status
 
-	proxyFailed []string     // sources this session told to fail their health check
+	proxyBy     map[string]actions.Entry // who failed a proxy's health check, from the audit log and this session
+	quit        quitState
 	filterSteps []filterStep // lists of the filters typed, newest last
 
 	history   history                            // this session's actions
@@ -158,6 +149,7 @@ func New(actor Actor, opts Options) Model {
 		st:        newStyles(opts.NoColor),
 		now:       opts.Now(),
 		drainedBy: actions.LastBy(opts.Audit),
+		proxyBy:   actions.LastProxy(opts.Audit),
 	}
 }
 
@@ -165,7 +157,7 @@ func New(actor Actor, opts Options) Model {
 func (m Model) Init() tea.Cmd { return nil }
 
 // Update applies one message. It is pure: no I/O, no blocking, and it
-// never calls Actor.Do (only the Cmd from actCmd does).
+// never runs the Executor (only the Cmd from execCmd does).
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
@@ -176,12 +168,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.seen = msg.Seen
 		}
 		return m.setFleet(msg.Fleet)
-	case ActionDoneMsg:
-		return m.actionDone(msg)
 	case ActionResultMsg:
 		return m.actionResult(msg)
-	case pendingTimeoutMsg:
-		return m.pendingTimeout(msg.id)
 	case StatusMsg:
 		return m.setStatus(msg.Level, msg.Text, msg.TTL)
 	case clearStatusMsg:
@@ -199,7 +187,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 // setFleet swaps in a newer fleet, keeping the cursor on the same pool
-// and backend, and settles pending actions the new data decides.
+// and backend.
 func (m Model) setFleet(f *model.Fleet) (tea.Model, tea.Cmd) {
 	if f == nil || (m.fleet != nil && f.Gen != 0 && f.Gen <= m.fleet.Gen) {
 		return m, nil // an older generation overtaken by a newer one
@@ -214,7 +202,7 @@ func (m Model) setFleet(f *model.Fleet) (tea.Model, tea.Cmd) {
 	if m.screen == screenBackends {
 		m.reopenPool()
 	}
-	return m.settlePending()
+	return m, nil
 }
 
 // setStatus shows a message and returns the Cmd that clears it after ttl.
@@ -237,6 +225,8 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, tea.Quit
 	}
 	switch {
+	case m.quit == quitAsk:
+		return m.quitKey(msg)
 	case m.dialog.open:
 		return m.dialogKey(msg)
 	case m.help:
@@ -257,8 +247,10 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m.inputKey(msg)
 	}
 	switch {
+	case key.Matches(msg, km.Quit) && m.quit == quitWait:
+		return m, tea.Quit // q again while waiting: quit anyway
 	case key.Matches(msg, km.Quit):
-		return m, tea.Quit
+		return m.askQuit()
 	case key.Matches(msg, km.Help):
 		m.help = true
 	case key.Matches(msg, km.Up):
@@ -545,7 +537,7 @@ func (m Model) View() tea.View {
 func (m *Model) render() string {
 	w, h := m.size()
 	lines := make([]string, 0, h+4)
-	lines = append(lines, m.header(w))
+	lines = append(lines, m.proxyHeader(m.header(w), w))
 	rows := m.bodyRows()
 	if m.screen == screenBackends {
 		lines = m.notes(lines, w)
@@ -557,6 +549,8 @@ func (m *Model) render() string {
 	lines = padLines(lines, h-2)
 	lines = append(lines[:h-2], m.messageLine(w), m.statusBar(w))
 	switch {
+	case m.quit == quitAsk:
+		overlay(lines, boxWidth("Quit?", []string{m.quitQuestion()}, min(w-2, 110), m.st.BoxDanger, m.st.BoxDanger), w)
 	case m.dialog.open:
 		overlay(lines, m.dialogBox(w), w)
 	case m.help:

@@ -6,6 +6,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/lbtop/lbtop/actions"
 	"github.com/lbtop/lbtop/model"
 )
 
@@ -19,7 +20,7 @@ type target struct {
 // beginAction starts a backend action from a key: refuse with a reason,
 // open the weight prompt, or open the confirmation.
 func (m Model) beginAction(kind model.ActionKind) (tea.Model, tea.Cmd) {
-	if m.opts.ReadOnly || m.actor == nil {
+	if m.actionsOff() {
 		return m.setStatus(StatusWarn, "read-only mode: actions disabled", 0)
 	}
 	if m.screen != screenBackends {
@@ -104,7 +105,7 @@ func stateText(b *model.BackendRow) string {
 
 // beginProxyAction fails (or restores) a whole proxy's health check.
 func (m Model) beginProxyAction() (tea.Model, tea.Cmd) {
-	if m.opts.ReadOnly || m.actor == nil {
+	if m.actionsOff() {
 		return m.setStatus(StatusWarn, "read-only mode: actions disabled", 0)
 	}
 	src := ""
@@ -130,15 +131,24 @@ func (m Model) beginProxyAction() (tea.Model, tea.Cmd) {
 		return m.setStatus(StatusWarn, "no proxy under the cursor", 0)
 	}
 	kind := model.ActionProxyFail
-	if containsString(m.proxyFailed, src) {
+	if st, _ := m.fleet.Source(src); st.ProxyFailing {
 		kind = model.ActionProxyOK
 	}
-	if ok, why := m.actor.Supports(src, kind); !ok {
-		return m.setStatus(StatusWarn, why, 0)
+	return m.openProxyDialog(kind, src, 0)
+}
+
+// openProxyDialog plans a proxy-level action (undo: the batch it reverts,
+// or 0) and opens its confirmation, which needs the proxy's name typed,
+// or shows why it is refused.
+func (m Model) openProxyDialog(kind model.ActionKind, src string, undo int) (tea.Model, tea.Cmd) {
+	plan, err := actions.Plan(m.fleet, m.actor, model.Action{Kind: kind, Ref: model.BackendRef{Source: src}}, nil, "", m.opts.Floor)
+	if err != nil {
+		return m.setStatus(StatusError, err.Error(), 0)
 	}
 	st, _ := m.fleet.Source(src)
 	scope := "EVERY pool on this proxy (" + plural(st.Pools, "pool") + ", " + plural(st.Backends, "backend") + ")"
-	d := dialog{open: true, danger: true, action: model.Action{Kind: kind, Ref: model.BackendRef{Source: src}}}
+	d := dialog{open: true, danger: true, fixed: true, undo: undo, pool: src, field: fieldConfirm,
+		action: plan.Requests[0].Action, reqs: plan.Requests}
 	if kind == model.ActionProxyFail {
 		d.title = "!! FAIL THE WHOLE PROXY " + src + " !!"
 		d.lines = []string{
@@ -154,20 +164,11 @@ func (m Model) beginProxyAction() (tea.Model, tea.Cmd) {
 			"system   " + string(st.Kind),
 			"source   " + src,
 			"affects  " + scope,
-			"change   proxy health check failing (set by lbtop) → passing",
+			"change   proxy health check FAILING → passing",
 		}
 	}
 	m.dialog = d
 	return m, nil
-}
-
-func containsString(xs []string, s string) bool {
-	for _, x := range xs {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // plural renders "1 pool", "3 pools".
@@ -176,4 +177,10 @@ func plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+// actionsOff reports whether actions are disabled: read-only mode, or
+// nothing to perform them with.
+func (m *Model) actionsOff() bool {
+	return m.opts.ReadOnly || m.actor == nil || m.opts.Executor == nil
 }

@@ -84,7 +84,7 @@ type mark struct {
 func (m Model) actionResult(msg ActionResultMsg) (tea.Model, tea.Cmd) {
 	r := msg.Result
 	for i := range m.pending {
-		if m.pending[i].exec && m.pending[i].action == r.Action {
+		if m.pending[i].batch == msg.Batch && m.pending[i].action == r.Action {
 			m.pending = withoutPending(m.pending, i)
 			break
 		}
@@ -103,11 +103,14 @@ func (m Model) actionResult(msg ActionResultMsg) (tea.Model, tea.Cmd) {
 		}
 	}
 	m.marks = append(marks, mark{ref: r.Action.Ref, text: text, bad: !r.Done(), until: m.now.Add(markTTL)})
-	if r.Done() {
+	switch {
+	case r.Done() && r.Action.Kind.ProxyLevel():
+		m.proxyBy = withProxy(m.proxyBy, r, m.opts.User)
+	case r.Done():
 		m.drainedBy = withDrain(m.drainedBy, r, m.opts.User, m.now)
 	}
 	if !b.complete() {
-		return m, nil
+		return m.afterResult(nil)
 	}
 	level, lines := StatusOK, make([]string, 0, len(b.results)+1)
 	for _, x := range b.results {
@@ -124,7 +127,8 @@ func (m Model) actionResult(msg ActionResultMsg) (tea.Model, tea.Cmd) {
 	if len(b.results) > 1 {
 		lines = append([]string{actions.FanOutSummary(b.results)}, lines...)
 	}
-	return m.setStatus(level, strings.Join(lines, "; "), 0)
+	m, cmd := m.setStatus(level, strings.Join(lines, "; "), 0)
+	return m.afterResult(cmd)
 }
 
 // withDrain returns by updated for a confirmed result: a drain, maint or
@@ -159,22 +163,23 @@ func (m *Model) markFor(ref model.BackendRef) *mark {
 // this session that is not yet undone: the state and weight read before
 // it, on every instance it changed.
 func (m Model) beginUndo() (tea.Model, tea.Cmd) {
-	if m.opts.ReadOnly || m.actor == nil {
+	if m.actionsOff() {
 		return m.setStatus(StatusWarn, "read-only mode: actions disabled", 0)
 	}
-	if m.opts.Executor == nil {
-		return m.setStatus(StatusWarn, "undo needs the action runner (it keeps the state read before each action)", 0)
-	}
-	var last *batch
-	for i := len(m.history) - 1; i >= 0; i-- {
-		b := &m.history[i]
-		if b.undoOf == 0 && !b.undone && b.complete() {
-			last = b
-			break
-		}
-	}
+	last, skipped := m.history.undoable()
 	if last == nil {
-		return m.setStatus(StatusWarn, "nothing to undo: no action of this session is left to revert", 0)
+		msg := "nothing to undo: no confirmed action of this session is left to revert"
+		if skipped != "" {
+			msg += " (" + skipped + ")"
+		}
+		return m.setStatus(StatusWarn, msg, 0)
+	}
+	if r := last.results[0]; r.Action.Kind.ProxyLevel() {
+		req, err := r.Undo()
+		if err != nil {
+			return m.setStatus(StatusError, err.Error(), 0)
+		}
+		return m.openProxyDialog(req.Action.Kind, r.Action.Ref.Source, last.id)
 	}
 	d := dialog{open: true, all: true, fixed: true, undo: last.id}
 	for _, r := range last.results {
@@ -209,9 +214,32 @@ func (m Model) beginUndo() (tea.Model, tea.Cmd) {
 	if len(d.reqs) == 0 {
 		return m.setStatus(StatusWarn, "nothing to undo: "+last.results[0].Summary(), 0)
 	}
+	if skipped != "" {
+		d.lines = append(d.lines, "NOTE     skipped "+skipped)
+	}
 	d.settleField()
 	m.dialog = d
 	return m, nil
+}
+
+// undoable is the newest batch of this session with a confirmed result
+// that is neither an undo nor undone yet, and a note naming the newer
+// batches skipped because nothing in them was confirmed.
+func (h history) undoable() (*batch, string) {
+	var skipped []string
+	for i := len(h) - 1; i >= 0; i-- {
+		b := &h[i]
+		if b.undoOf != 0 || b.undone || !b.complete() || len(b.results) == 0 {
+			continue
+		}
+		for _, r := range b.results {
+			if r.Done() {
+				return b, strings.Join(skipped, ", ")
+			}
+		}
+		skipped = append(skipped, b.results[0].Outcome.String()+" "+b.results[0].Action.String())
+	}
+	return nil, strings.Join(skipped, ", ")
 }
 
 // outNote is the "drained 12 min ago by alice" note for a row out of
@@ -258,7 +286,10 @@ func (m *Model) actionsBox(w, h int) []string {
 // outBox lists every backend out of rotation across pools.
 func (m *Model) outBox(w, h int) []string {
 	outs := m.outs
-	lines := make([]string, 0, len(outs))
+	lines := make([]string, 0, len(outs)+1)
+	for _, p := range m.failingProxies() {
+		lines = append(lines, m.proxyText(p)+": no traffic from the load balancers in front of it (u or F restores)")
+	}
 	for _, o := range outs {
 		b := &o.Row
 		s := b.Pool + "/" + b.Name + " @" + b.InstanceName() + "  " + stateWithWeight(b)
@@ -267,7 +298,7 @@ func (m *Model) outBox(w, h int) []string {
 		}
 		lines = append(lines, s)
 	}
-	if len(lines) == 0 {
+	if len(outs) == 0 {
 		lines = append(lines, "every backend is in rotation: none drained, down, in maintenance or at weight 0")
 	}
 	return m.listBox("Out of rotation: drained, down, maint, weight 0 ("+strconv.Itoa(len(outs))+")", lines, "esc closes", w, h)

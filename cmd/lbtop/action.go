@@ -198,7 +198,7 @@ func runAction(ctx context.Context, args []string, getenv func(string) string, s
 		fmt.Fprintln(stdout, "dry run: nothing was sent")
 		return exitOK
 	}
-	runner, closeLog, err := newRunner(o, getenv, hub, entries)
+	runner, closeLog, err := newRunner(o, getenv, hub)
 	if err != nil {
 		return fail(err)
 	}
