@@ -19,11 +19,35 @@ type WeightRanger interface {
 	WeightRange(source string) (lo, hi int, ok bool)
 }
 
+// Describer is implemented by Caps that can say exactly what a source
+// sends for an action, or why the source would refuse it (*sources.Hub,
+// from each source's own Describe).
+type Describer interface {
+	Describe(source string, a model.Action) (string, error)
+}
+
 // Planned is an action checked and ready to confirm: one request per
-// instance in scope, with its impact on the pool there.
+// instance in scope, with its impact on the pool there and the exact
+// request the source will send (when Caps is a Describer).
 type Planned struct {
 	Requests []Request
-	Impacts  []Impact
+	Impacts  []Impact // none for a proxy-level action
+	Wire     []string // per request: what is sent, as the source describes it
+}
+
+// describe adds what the source sends for a, or refuses as it would.
+func (p *Planned) describe(caps Caps, a model.Action) error {
+	d, ok := caps.(Describer)
+	if !ok {
+		p.Wire = append(p.Wire, a.String())
+		return nil
+	}
+	w, err := d.Describe(a.Ref.Source, a)
+	if err != nil {
+		return refuse("%s refused: %v", a.Kind, err)
+	}
+	p.Wire = append(p.Wire, w)
+	return nil
 }
 
 // Risky reports whether any impact needs more than a keypress (the pool
@@ -81,6 +105,9 @@ func Plan(f *model.Fleet, caps Caps, a model.Action, scope []Match, reason strin
 	for _, m := range scope {
 		act := model.Action{Kind: a.Kind, Ref: m.Row.Ref(), Weight: a.Weight}
 		if err := check(caps, sourceKind(f, m), act, m.Row); err != nil {
+			return Planned{}, err
+		}
+		if err := p.describe(caps, act); err != nil {
 			return Planned{}, err
 		}
 		p.Requests = append(p.Requests, Request{Action: act, Kind: m.Pool.Kind, Before: m.Row.Backend, Reason: reason})
@@ -155,7 +182,11 @@ func planProxy(f *model.Fleet, caps Caps, a model.Action, reason string) (Planne
 	case a.Kind == model.ActionProxyOK && !failing:
 		return Planned{}, refuse("proxy %s is already passing its health check: nothing to change", src)
 	}
-	return Planned{Requests: []Request{{Action: a, Kind: st.Kind, Reason: reason}}}, nil
+	p := Planned{Requests: []Request{{Action: a, Kind: st.Kind, Reason: reason}}}
+	if err := p.describe(caps, a); err != nil {
+		return Planned{}, err
+	}
+	return p, nil
 }
 
 // Scope returns the matches an action on row may fan out to: row first,
@@ -165,7 +196,8 @@ func Scope(caps Caps, pool *model.PoolRow, row model.BackendRow, a model.Action)
 	out := []Match{{Pool: pool, Row: row}}
 	for _, peer := range Peers(pool, row)[1:] {
 		act := model.Action{Kind: a.Kind, Ref: peer.Ref(), Weight: a.Weight}
-		if check(caps, pool.Kind, act, peer) == nil {
+		var p Planned
+		if check(caps, pool.Kind, act, peer) == nil && p.describe(caps, act) == nil {
 			out = append(out, Match{Pool: pool, Row: peer})
 		}
 	}

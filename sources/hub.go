@@ -274,3 +274,22 @@ func (h *Hub) PollNow(ctx context.Context, name string) model.Snapshot {
 		return model.Snapshot{Source: name, Kind: h.entries[i].Source.Kind(), Err: fmt.Errorf("poll of %q: %w", name, ctx.Err()), At: time.Now()}
 	}
 }
+
+// Describer is implemented by sources that can say exactly what an
+// action sends, or why they would refuse it, without sending anything.
+type Describer interface {
+	Describe(a model.Action) (string, error)
+}
+
+// Describe says what the named source sends for a, or why it would refuse
+// it: the source's own Describe, after the read-only and capability
+// checks. A source without Describe gets the action's name.
+func (h *Hub) Describe(source string, a model.Action) (string, error) {
+	if ok, why := h.Supports(source, a.Kind); !ok {
+		return "", fmt.Errorf("%w: %s", ErrUnsupported, why)
+	}
+	if d, ok := h.entries[h.byName[source]].Source.(Describer); ok {
+		return d.Describe(a)
+	}
+	return source + ": " + a.String(), nil
+}

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"os/signal"
 	"strconv"
@@ -15,7 +14,6 @@ import (
 	"syscall"
 
 	"github.com/lbtop/lbtop/actions"
-	"github.com/lbtop/lbtop/config"
 	"github.com/lbtop/lbtop/model"
 	"github.com/lbtop/lbtop/sources"
 )
@@ -188,7 +186,7 @@ func runAction(ctx context.Context, args []string, getenv func(string) string, s
 		for _, l := range impacts[i].Lines(8) {
 			fmt.Fprintln(stdout, "  "+l)
 		}
-		fmt.Fprintln(stdout, "  request  "+actions.Wire(req.Kind, sourceAddress(cfg, req.Action.Ref.Source), req.Action))
+		fmt.Fprintln(stdout, "  request  "+plan.Wire[i])
 	}
 	if a.dryRun {
 		if risky && !a.force {
@@ -242,22 +240,6 @@ func pollFleet(ctx context.Context, hub *sources.Hub, source string, stderr io.W
 		}
 	}
 	return f, nil
-}
-
-// sourceAddress is the configured address of a source, without any
-// credentials a URL may carry.
-func sourceAddress(cfg *config.Config, name string) string {
-	for _, s := range cfg.Sources {
-		if s.Name != name {
-			continue
-		}
-		if u, err := url.Parse(s.Address); err == nil && u.User != nil {
-			u.User = nil
-			return u.String()
-		}
-		return s.Address
-	}
-	return name
 }
 
 // confirm asks on the terminal: y for an ordinary action, the pool name
