@@ -182,6 +182,14 @@ func (r *Runner) end(id int) bool {
 	return f != nil && !f.done
 }
 
+// abandoned reports whether Abandon has written request id's line.
+func (r *Runner) abandoned(id int) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	f := r.inflight[id]
+	return f != nil && f.done
+}
+
 // Pending is how many requests are being run.
 func (r *Runner) Pending() int {
 	r.mu.Lock()
@@ -246,8 +254,10 @@ func (r *Runner) Run(ctx context.Context, req Request) Result {
 		res.Outcome, res.Err = Failed, err
 		return r.finishFlight(id, res)
 	}
-	sent := r.write(Result{Request: req, Outcome: Sent, SentAt: res.SentAt})
-	res.AuditErr = sent.AuditErr
+	if !r.abandoned(id) {
+		sent := r.write(Result{Request: req, Outcome: Sent, SentAt: res.SentAt})
+		res.AuditErr = sent.AuditErr
+	}
 	res = r.verify(ctx, res)
 	return r.finishFlight(id, res)
 }
