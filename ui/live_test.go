@@ -268,6 +268,9 @@ func TestQuitWithActionPending(t *testing.T) {
 	if after == nil {
 		t.Fatal("no Cmd after the last pending result: the wait never quits")
 	}
+	if _, ok := after().(tea.QuitMsg); !ok {
+		t.Fatal("the last pending result did not quit")
+	}
 	if got := results(rig.audit(t)); got != "proxy-fail:sent proxy-fail:confirmed" {
 		t.Fatalf("audit after wait: %s", got)
 	}
@@ -293,6 +296,9 @@ func TestQuitWithActionPending(t *testing.T) {
 	_, quit = updateCmd(t, m, keyMsg("q"))
 	if quit == nil {
 		t.Fatal("q, q did not quit")
+	}
+	if _, ok := quit().(tea.QuitMsg); !ok {
+		t.Fatal("q, q: the Cmd does not quit")
 	}
 	if ab := rig2.runner.Abandon(); len(ab) != 1 || ab[0].Outcome != actions.Abandoned {
 		t.Fatalf("Abandon: %+v", ab)

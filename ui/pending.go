@@ -86,7 +86,7 @@ func (m *Model) quitQuestion() string {
 // afterResult quits when a wait for the pending actions has ended.
 func (m Model) afterResult(cmd tea.Cmd) (tea.Model, tea.Cmd) {
 	if m.quit == quitWait && len(m.pending) == 0 {
-		return m, tea.Sequence(cmd, tea.Quit)
+		return m, tea.Quit // the status line's clearing tick no longer matters
 	}
 	return m, cmd
 }
