@@ -104,22 +104,17 @@ type Model struct {
 	text         string // input buffer
 	weightTarget target // target of the weight prompt
 
-	dialog  dialog
-	help    bool
-	pending []pending
-	nextID  int
-	msg     status
+	dialog dialog
+	help   bool
+	acts   actionState // pending actions, history, marks, who did what, a quit waiting on them
+	nextID int
+	msg    status
 
-	proxyBy     map[string]actions.Entry // who failed a proxy's health check, from the audit log and this session
-	quit        quitState
 	filterSteps []filterStep // lists of the filters typed, newest last
 
-	history   history                            // this session's actions
-	marks     []mark                             // recent outcomes shown on rows
-	drainedBy map[model.BackendRef]actions.Entry // who took a backend out, from the audit log and this session
-	seen      map[model.BackendRef]time.Time     // when lbtop first saw a backend out of rotation
-	list      listKind                           // the list overlay shown, if any
-	outs      []actions.Out                      // the out-of-rotation list, built when shown and per fleet while shown
+	seen map[model.BackendRef]time.Time // when lbtop first saw a backend out of rotation
+	list listKind                       // the list overlay shown, if any
+	outs []actions.Out                  // the out-of-rotation list, built when shown and per fleet while shown
 }
 
 // listKind is a list shown over the screen.
@@ -143,13 +138,12 @@ func New(actor Actor, opts Options) Model {
 		opts.Floor = actions.DefaultFloor
 	}
 	return Model{
-		actor:     actor,
-		opts:      opts,
-		keys:      DefaultKeyMap(),
-		st:        newStyles(opts.NoColor),
-		now:       opts.Now(),
-		drainedBy: actions.LastBy(opts.Audit),
-		proxyBy:   actions.LastProxy(opts.Audit),
+		actor: actor,
+		opts:  opts,
+		keys:  DefaultKeyMap(),
+		st:    newStyles(opts.NoColor),
+		now:   opts.Now(),
+		acts:  actionState{drainedBy: actions.LastBy(opts.Audit), proxyBy: actions.LastProxy(opts.Audit)},
 	}
 }
 
@@ -195,7 +189,7 @@ func (m Model) setFleet(f *model.Fleet) (tea.Model, tea.Cmd) {
 	m.fleet = f
 	m.now = m.opts.Now()
 	if m.list == listOut {
-		m.outs, _ = actions.OutOfRotation(f, m.seen, m.drainedBy, m.now)
+		m.outs, _ = actions.OutOfRotation(f, m.seen, m.acts.drainedBy, m.now)
 	}
 	m.counts = countFleet(f)
 	m.selectPools(true)
@@ -224,30 +218,30 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	if msg.String() == "ctrl+c" {
 		return m, tea.Quit
 	}
-	switch {
-	case m.quit == quitAsk:
+	switch ov := m.overlay(); ov {
+	case overlayQuit:
 		return m.quitKey(msg)
-	case m.dialog.open:
+	case overlayDialog:
 		return m.dialogKey(msg)
-	case m.help:
+	case overlayHelp:
 		if key.Matches(msg, km.Help, km.Back, km.Quit) {
 			m.help = false
 		}
 		return m, nil
-	case m.list != listNone:
+	case overlayActions, overlayOut:
 		if key.Matches(msg, km.Back, km.Quit, km.Actions, km.OutList) {
 			m.list = listNone
 		}
-		if key.Matches(msg, km.Undo) && m.list == listActions {
+		if key.Matches(msg, km.Undo) && ov == overlayActions {
 			m.list = listNone
 			return m.beginUndo()
 		}
 		return m, nil
-	case m.input != inputNone:
+	case overlayInput:
 		return m.inputKey(msg)
 	}
 	switch {
-	case key.Matches(msg, km.Quit) && m.quit == quitWait:
+	case key.Matches(msg, km.Quit) && m.acts.quit == quitWait:
 		return m, tea.Quit // q again while waiting: quit anyway
 	case key.Matches(msg, km.Quit):
 		return m.askQuit()
@@ -296,7 +290,7 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.list = listActions
 	case key.Matches(msg, km.OutList):
 		m.list = listOut
-		m.outs, _ = actions.OutOfRotation(m.fleet, m.seen, m.drainedBy, m.now)
+		m.outs, _ = actions.OutOfRotation(m.fleet, m.seen, m.acts.drainedBy, m.now)
 	}
 	return m, nil
 }
@@ -548,16 +542,16 @@ func (m *Model) render() string {
 	}
 	lines = padLines(lines, h-2)
 	lines = append(lines[:h-2], m.messageLine(w), m.statusBar(w))
-	switch {
-	case m.quit == quitAsk:
+	switch m.overlay() {
+	case overlayQuit:
 		overlay(lines, boxWidth("Quit?", []string{m.quitQuestion()}, min(w-2, 110), m.st.BoxDanger, m.st.BoxDanger), w)
-	case m.dialog.open:
+	case overlayDialog:
 		overlay(lines, m.dialogBox(w), w)
-	case m.help:
+	case overlayHelp:
 		overlay(lines, m.helpBox(w, h), w)
-	case m.list == listActions:
+	case overlayActions:
 		overlay(lines, m.actionsBox(w, h), w)
-	case m.list == listOut:
+	case overlayOut:
 		overlay(lines, m.outBox(w, h), w)
 	}
 	return strings.Join(lines, "\n")

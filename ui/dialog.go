@@ -211,18 +211,15 @@ func (m Model) applyDialog() (tea.Model, tea.Cmd) {
 	reqs, _ := d.scope()
 	m.nextID++
 	batch := m.nextID
-	m.pending = append([]pending(nil), m.pending...)
 	var cmds []tea.Cmd
+	acts := make([]model.Action, 0, len(reqs))
 	for _, req := range reqs {
 		req.Reason = d.reason
-		if d.undo != 0 {
-			req.Reverts = true
-		}
-		m.nextID++
-		m.pending = append(m.pending, pending{id: m.nextID, action: req.Action, batch: batch})
+		req.Reverts = d.undo != 0
+		acts = append(acts, req.Action)
 		cmds = append(cmds, m.execCmd(req, batch))
 	}
-	m.history = m.history.open(batch, len(reqs), d.undo, m.opts.Now())
+	m.acts = m.acts.begin(acts, batch, d.undo, m.opts.Now())
 	text := reqs[0].Action.String()
 	if d.danger {
 		text = reqs[0].Action.Kind.String() + " " + reqs[0].Action.Ref.Source

@@ -3,6 +3,7 @@ package ui
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -10,11 +11,25 @@ import (
 	"github.com/lbtop/lbtop/model"
 )
 
+// actionState is what the dashboard knows about actions, apart from the
+// lists and cursors: those still running, this session's history, the
+// outcome marks on rows, who took backends out and who failed proxies
+// (from the audit log and this session), and a quit waiting on pending
+// ones. Its slices and maps are replaced, never modified in place, so
+// model copies do not share changes.
+type actionState struct {
+	pending   []pending
+	history   history                            // this session's actions
+	marks     []mark                             // recent outcomes shown on rows
+	drainedBy map[model.BackendRef]actions.Entry // who took a backend out
+	proxyBy   map[string]actions.Entry           // who failed a proxy's health check
+	quit      quitState
+}
+
 // pending is an action confirmed by the user whose Executor has not
 // answered yet (the write, its verification and audit lines run in a
 // tea.Cmd).
 type pending struct {
-	id     int
 	action model.Action
 	batch  int // the confirmation it came from (fan-out: one per instance)
 }
@@ -28,13 +43,29 @@ func (p *pending) describe() string {
 }
 
 // pendingFor returns the pending action on ref, or nil.
-func (m *Model) pendingFor(ref model.BackendRef) *pending {
-	for i := range m.pending {
-		if m.pending[i].action.Ref == ref {
-			return &m.pending[i]
+func (m *Model) pendingFor(ref model.BackendRef) *pending { return m.acts.pendingFor(ref) }
+
+// pendingFor returns the pending action on ref, or nil.
+func (a *actionState) pendingFor(ref model.BackendRef) *pending {
+	for i := range a.pending {
+		if a.pending[i].action.Ref == ref {
+			return &a.pending[i]
 		}
 	}
 	return nil
+}
+
+// begin returns the state with one confirmation opened as batch batchID
+// (undoOf: the batch it reverts, or 0), each action in it pending.
+func (a actionState) begin(acts []model.Action, batchID, undoOf int, now time.Time) actionState {
+	ps := make([]pending, 0, len(a.pending)+len(acts))
+	ps = append(ps, a.pending...)
+	for _, act := range acts {
+		ps = append(ps, pending{action: act, batch: batchID})
+	}
+	a.pending = ps
+	a.history = a.history.open(batchID, len(acts), undoOf, now)
+	return a
 }
 
 // withoutPending returns a copy of ps without index i.
@@ -57,10 +88,10 @@ const (
 // wait for the pending actions' outcomes (their audit lines) or quit
 // anyway (main then writes an "abandoned" line for each).
 func (m Model) askQuit() (tea.Model, tea.Cmd) {
-	if len(m.pending) == 0 {
+	if len(m.acts.pending) == 0 {
 		return m, tea.Quit
 	}
-	m.quit = quitAsk
+	m.acts.quit = quitAsk
 	return m, nil
 }
 
@@ -68,24 +99,24 @@ func (m Model) askQuit() (tea.Model, tea.Cmd) {
 func (m Model) quitKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	switch msg.String() {
 	case "w", "enter":
-		m.quit = quitWait
-		return m.setStatus(StatusInfo, "waiting for "+plural(len(m.pending), "pending action")+" to finish, then quitting (q quits anyway)", 0)
+		m.acts.quit = quitWait
+		return m.setStatus(StatusInfo, "waiting for "+plural(len(m.acts.pending), "pending action")+" to finish, then quitting (q quits anyway)", 0)
 	case "q", "Q":
 		return m, tea.Quit
 	case "esc", "n":
-		m.quit = quitNone
+		m.acts.quit = quitNone
 	}
 	return m, nil
 }
 
 // quitQuestion is the text of the quit prompt.
 func (m *Model) quitQuestion() string {
-	return plural(len(m.pending), "action") + " pending: w wait for the outcome · q quit anyway (audited as abandoned) · esc stay"
+	return plural(len(m.acts.pending), "action") + " pending: w wait for the outcome · q quit anyway (audited as abandoned) · esc stay"
 }
 
 // afterResult quits when a wait for the pending actions has ended.
 func (m Model) afterResult(cmd tea.Cmd) (tea.Model, tea.Cmd) {
-	if m.quit == quitWait && len(m.pending) == 0 {
+	if m.acts.quit == quitWait && len(m.acts.pending) == 0 {
 		return m, tea.Quit // the status line's clearing tick no longer matters
 	}
 	return m, cmd
@@ -94,7 +125,7 @@ func (m Model) afterResult(cmd tea.Cmd) (tea.Model, tea.Cmd) {
 // proxyNote is "since 03:12 by ana" for a proxy lbtop reads as failing,
 // from this session's actions or the audit log, or "".
 func (m *Model) proxyNote(source string) string {
-	e, ok := m.proxyBy[source]
+	e, ok := m.acts.proxyBy[source]
 	if !ok {
 		return ""
 	}

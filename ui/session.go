@@ -80,35 +80,45 @@ type mark struct {
 	until time.Time
 }
 
-// actionResult records what the Executor reports for one instance.
-func (m Model) actionResult(msg ActionResultMsg) (tea.Model, tea.Cmd) {
-	r := msg.Result
-	for i := range m.pending {
-		if m.pending[i].batch == msg.Batch && m.pending[i].action == r.Action {
-			m.pending = withoutPending(m.pending, i)
+// record returns the state after one instance's result: no longer
+// pending, added to its batch in the history (returned), marked on its
+// row until now+markTTL, and, when confirmed, who took the backend out or
+// failed the proxy.
+func (a actionState) record(r actions.Result, batchID int, user string, now time.Time) (actionState, batch) {
+	for i := range a.pending {
+		if a.pending[i].batch == batchID && a.pending[i].action == r.Action {
+			a.pending = withoutPending(a.pending, i)
 			break
 		}
 	}
-	m.now = m.opts.Now()
 	var b batch
-	m.history, b = m.history.add(msg.Batch, r)
+	a.history, b = a.history.add(batchID, r)
 	text := r.Outcome.String()
 	if r.Outcome == actions.NotApplied && r.HasAfter {
 		text = "not applied: " + actions.StateOf(r.After).Health.String()
 	}
-	marks := make([]mark, 0, len(m.marks)+1)
-	for _, k := range m.marks {
-		if k.ref != r.Action.Ref && k.until.After(m.now) {
+	marks := make([]mark, 0, len(a.marks)+1)
+	for _, k := range a.marks {
+		if k.ref != r.Action.Ref && k.until.After(now) {
 			marks = append(marks, k)
 		}
 	}
-	m.marks = append(marks, mark{ref: r.Action.Ref, text: text, bad: !r.Done(), until: m.now.Add(markTTL)})
+	a.marks = append(marks, mark{ref: r.Action.Ref, text: text, bad: !r.Done(), until: now.Add(markTTL)})
 	switch {
 	case r.Done() && r.Action.Kind.ProxyLevel():
-		m.proxyBy = withProxy(m.proxyBy, r, m.opts.User)
+		a.proxyBy = withProxy(a.proxyBy, r, user)
 	case r.Done():
-		m.drainedBy = withDrain(m.drainedBy, r, m.opts.User, m.now)
+		a.drainedBy = withDrain(a.drainedBy, r, user, now)
 	}
+	return a, b
+}
+
+// actionResult records what the Executor reports for one instance and,
+// once every instance of its batch has answered, says so.
+func (m Model) actionResult(msg ActionResultMsg) (tea.Model, tea.Cmd) {
+	m.now = m.opts.Now()
+	var b batch
+	m.acts, b = m.acts.record(msg.Result, msg.Batch, m.opts.User, m.now)
 	if !b.complete() {
 		return m.afterResult(nil)
 	}
@@ -150,10 +160,13 @@ func withDrain(by map[model.BackendRef]actions.Entry, r actions.Result, user str
 }
 
 // markFor returns the outcome mark shown on ref's row, or nil.
-func (m *Model) markFor(ref model.BackendRef) *mark {
-	for i := range m.marks {
-		if m.marks[i].ref == ref && m.marks[i].until.After(m.now) {
-			return &m.marks[i]
+func (m *Model) markFor(ref model.BackendRef) *mark { return m.acts.markFor(ref, m.now) }
+
+// markFor returns the outcome mark shown on ref's row at now, or nil.
+func (a *actionState) markFor(ref model.BackendRef, now time.Time) *mark {
+	for i := range a.marks {
+		if a.marks[i].ref == ref && a.marks[i].until.After(now) {
+			return &a.marks[i]
 		}
 	}
 	return nil
@@ -166,7 +179,7 @@ func (m Model) beginUndo() (tea.Model, tea.Cmd) {
 	if m.actionsOff() {
 		return m.setStatus(StatusWarn, "read-only mode: actions disabled", 0)
 	}
-	last, skipped := m.history.undoable()
+	last, skipped := m.acts.history.undoable()
 	if last == nil {
 		msg := "nothing to undo: no confirmed action of this session is left to revert"
 		if skipped != "" {
@@ -252,7 +265,7 @@ func (m *Model) outNote(b *model.BackendRow) string {
 	if first, ok := m.seen[b.Ref()]; ok && o.Since.IsZero() {
 		o.Since, o.Observed = first, true
 	}
-	if e, ok := m.drainedBy[b.Ref()]; ok {
+	if e, ok := m.acts.drainedBy[b.Ref()]; ok {
 		o.By = &e
 	}
 	return o.Note(m.now)
@@ -261,8 +274,8 @@ func (m *Model) outNote(b *model.BackendRow) string {
 // actionsBox lists this session's actions, newest first.
 func (m *Model) actionsBox(w, h int) []string {
 	var lines []string
-	for i := len(m.history) - 1; i >= 0; i-- {
-		b := &m.history[i]
+	for i := len(m.acts.history) - 1; i >= 0; i-- {
+		b := &m.acts.history[i]
 		if len(b.results) == 0 {
 			lines = append(lines, b.at.Format("15:04:05")+"  sending… ("+plural(b.want, "instance")+")")
 		}

@@ -217,13 +217,13 @@ func TestConfirmationYesAndNo(t *testing.T) {
 		}
 	}
 	m, cmd := updateCmd(t, m, keyMsg("n"))
-	if m.dialog.open || len(m.pending) != 0 {
-		t.Fatalf("n: dialog open %v, pending %v", m.dialog.open, m.pending)
+	if m.dialog.open || len(m.acts.pending) != 0 {
+		t.Fatalf("n: dialog open %v, pending %v", m.dialog.open, m.acts.pending)
 	}
 	_ = cmd // the message-clearing tick; running it would wait for its TTL
 	m, cmd = updateCmd(t, press(t, m, "d"), keyMsg("y"))
 	if m.dialog.open || cmd == nil || m.pendingFor(model.BackendRef{Source: "lb1", Pool: "web", Backend: "web-2"}) == nil {
-		t.Fatalf("y: dialog open %v, cmd %v, pending %v", m.dialog.open, cmd != nil, m.pending)
+		t.Fatalf("y: dialog open %v, cmd %v, pending %v", m.dialog.open, cmd != nil, m.acts.pending)
 	}
 	if actor.calls != 0 {
 		t.Fatalf("Do called %d times before the Cmd ran", actor.calls)
@@ -323,8 +323,8 @@ func drainWeb2(t *testing.T, actor *fakeActor) (Model, *fixture) {
 
 func TestPendingConfirmed(t *testing.T) {
 	m, _ := drainWeb2(t, envoyActor())
-	if len(m.pending) != 0 || !strings.HasPrefix(m.msg.text, "confirmed: drain lb1:web/web-2") || m.msg.level != StatusOK {
-		t.Fatalf("after the drained poll: pending %v message %q", m.pending, m.msg.text)
+	if len(m.acts.pending) != 0 || !strings.HasPrefix(m.msg.text, "confirmed: drain lb1:web/web-2") || m.msg.level != StatusOK {
+		t.Fatalf("after the drained poll: pending %v message %q", m.acts.pending, m.msg.text)
 	}
 }
 
@@ -333,8 +333,8 @@ func TestPendingNotApplied(t *testing.T) {
 	actor.ignore = true
 	m, _ := drainWeb2(t, actor)
 	want := "not applied: drain lb1:web/web-2 — haproxy reports healthy (UP), weight 10"
-	if len(m.pending) != 0 || m.msg.text != want || m.msg.level != StatusError {
-		t.Fatalf("pending %v message %q, want %q", m.pending, m.msg.text, want)
+	if len(m.acts.pending) != 0 || m.msg.text != want || m.msg.level != StatusError {
+		t.Fatalf("pending %v message %q, want %q", m.acts.pending, m.msg.text, want)
 	}
 }
 
@@ -342,8 +342,8 @@ func TestActionErrorShownVerbatim(t *testing.T) {
 	actor := envoyActor()
 	actor.err = errors.New("haproxy 127.0.0.1:9999: No such server.")
 	m, _ := drainWeb2(t, actor)
-	if len(m.pending) != 0 || m.msg.level != StatusError || !strings.Contains(m.msg.text, "failed: drain lb1:web/web-2 — haproxy 127.0.0.1:9999: No such server.") {
-		t.Fatalf("error: pending %v message %q", m.pending, m.msg.text)
+	if len(m.acts.pending) != 0 || m.msg.level != StatusError || !strings.Contains(m.msg.text, "failed: drain lb1:web/web-2 — haproxy 127.0.0.1:9999: No such server.") {
+		t.Fatalf("error: pending %v message %q", m.acts.pending, m.msg.text)
 	}
 }
 
