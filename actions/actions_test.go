@@ -275,15 +275,3 @@ func TestOutOfRotation(t *testing.T) {
 		}
 	}
 }
-
-func TestWire(t *testing.T) {
-	t.Parallel()
-	a := model.Action{Kind: model.ActionWeight, Weight: 5, Ref: ref("h", "web", "a")}
-	if got := actions.Wire(model.KindHAProxy, "127.0.0.1:9", a); got != `HAProxy runtime API 127.0.0.1:9: "set server web/a weight 5"` {
-		t.Errorf("haproxy: %s", got)
-	}
-	a.Kind = model.ActionDrain
-	if got := actions.Wire(model.KindNGINX, "http://lb/api", a); !strings.Contains(got, `{"drain":true}`) {
-		t.Errorf("nginx: %s", got)
-	}
-}

@@ -92,7 +92,7 @@ func (r *rig) audit(t *testing.T) []actions.Entry {
 	if err != nil || bad != 0 {
 		t.Fatalf("read audit log: %d bad lines, %v", bad, err)
 	}
-	return es
+	return actions.Outcomes(t, es)
 }
 
 func webConfig() haproxytest.Config {

@@ -39,8 +39,14 @@ func (r Result) Done() bool { return r.Outcome == Confirmed }
 // Summary is one line for the UI's message line and the CLI.
 func (r Result) Summary() string {
 	a := r.Action.String()
+	if r.Action.Kind.ProxyLevel() {
+		a = r.Action.Kind.String() + " " + r.Action.Ref.Source
+	}
 	switch r.Outcome {
 	case Confirmed:
+		if r.Action.Kind.ProxyLevel() {
+			return "confirmed: " + a + " — the proxy now " + ProxyStateText(r.Action.Kind == model.ActionProxyFail)
+		}
 		return "confirmed: " + a + " — now " + StateOf(r.After).String()
 	case NotApplied:
 		if !r.HasAfter {
@@ -51,6 +57,8 @@ func (r Result) Summary() string {
 		return "failed: " + a + " — " + r.Err.Error() + " (nothing was changed as far as lbtop knows)"
 	case Refused:
 		return "refused: " + a + " — " + r.Err.Error()
+	case Abandoned:
+		return "abandoned: " + a + " — lbtop quit before its outcome was known"
 	}
 	return "pending: " + a
 }
@@ -64,6 +72,12 @@ func (r Result) Undo() (Request, error) {
 	}
 	a := model.Action{Ref: r.Action.Ref}
 	switch r.Action.Kind {
+	case model.ActionProxyFail, model.ActionProxyOK:
+		a.Kind = model.ActionProxyFail
+		if r.Action.Kind == model.ActionProxyFail {
+			a.Kind = model.ActionProxyOK
+		}
+		return Request{Action: a, Kind: r.Kind, Reason: "undo " + r.Action.Kind.String(), Reverts: true}, nil
 	case model.ActionWeight:
 		if r.Before.Weight < 0 {
 			return Request{}, fmt.Errorf("cannot undo %s: the weight before it is unknown", r.Action)
@@ -101,14 +115,26 @@ func adminAction(b model.Backend) model.ActionKind {
 	return model.ActionReady
 }
 
-// Runner performs actions end to end: the write, its verification by
-// polling the source again, and the audit line. It is safe for concurrent
-// use; the UI calls Run inside a tea.Cmd and the CLI from its goroutine.
+// ProxyStateText says what a proxy's own health check does.
+func ProxyStateText(failing bool) string {
+	if failing {
+		return "FAILS its health check"
+	}
+	return "passes its health check"
+}
+
+// Runner performs every action end to end, backend or proxy-level: the
+// write, an audit line "sent" as soon as it returns, its verification by
+// polling the source again, and the audit line with the outcome. It is
+// safe for concurrent use; the UI calls Run inside a tea.Cmd and the CLI
+// from its goroutine. Wait and Abandon let a quitting program keep the
+// audit complete.
 type Runner struct {
 	// Do sends the action to its source (sources.Hub.Do).
 	Do func(ctx context.Context, a model.Action) error
-	// Poll reads the named source afresh (sources.PollOnce); errors are in
-	// the snapshot's Err.
+	// Poll reads the named source afresh through the Hub (Hub.PollNow),
+	// so the verifying snapshot also feeds the Store and never overlaps
+	// another poll of that source; errors are in the snapshot's Err.
 	Poll func(ctx context.Context, source string) model.Snapshot
 	Log  *Log // nil: no audit file (tests, --audit-log -)
 	User Who
@@ -118,6 +144,85 @@ type Runner struct {
 	VerifyTimeout time.Duration // polls until the state shows; 10s when zero
 	PollEvery     time.Duration // between verifying polls; 200ms when zero
 	Now           func() time.Time
+
+	mu       sync.Mutex
+	inflight map[int]*flight
+	nextID   int
+	wg       sync.WaitGroup
+}
+
+// flight is one request being run; done is set once its outcome line
+// (or an abandoned line) is written.
+type flight struct {
+	req  Request
+	done bool
+}
+
+// begin registers a request as in flight.
+func (r *Runner) begin(req Request) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.inflight == nil {
+		r.inflight = map[int]*flight{}
+	}
+	r.nextID++
+	r.inflight[r.nextID] = &flight{req: req}
+	r.wg.Add(1)
+	return r.nextID
+}
+
+// end unregisters a request; it reports whether its outcome line is still
+// to be written (Abandon has not written one for it).
+func (r *Runner) end(id int) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	f := r.inflight[id]
+	delete(r.inflight, id)
+	r.wg.Done()
+	return f != nil && !f.done
+}
+
+// abandoned reports whether Abandon has written request id's line.
+func (r *Runner) abandoned(id int) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	f := r.inflight[id]
+	return f != nil && f.done
+}
+
+// Pending is how many requests are being run.
+func (r *Runner) Pending() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, f := range r.inflight {
+		if !f.done {
+			n++
+		}
+	}
+	return n
+}
+
+// Wait blocks until every request being run has its outcome line.
+func (r *Runner) Wait() { r.wg.Wait() }
+
+// Abandon writes an "abandoned" audit line for every request still being
+// run, for a program quitting before their outcome is known. Their later
+// outcomes are then not written.
+func (r *Runner) Abandon() []Result {
+	r.mu.Lock()
+	var out []Result
+	for _, f := range r.inflight {
+		if !f.done {
+			f.done = true
+			out = append(out, Result{Request: f.req, Outcome: Abandoned})
+		}
+	}
+	r.mu.Unlock()
+	for i := range out {
+		out[i] = r.write(out[i])
+	}
+	return out
 }
 
 func (r *Runner) now() time.Time {
@@ -139,6 +244,7 @@ func orDefault(d, def time.Duration) time.Duration {
 // the write returned shows the new state; the write's own reply is never
 // taken as proof.
 func (r *Runner) Run(ctx context.Context, req Request) Result {
+	id := r.begin(req)
 	res := Result{Request: req}
 	wctx, cancel := context.WithTimeout(ctx, orDefault(r.WriteTimeout, 10*time.Second))
 	err := r.Do(wctx, req.Action)
@@ -146,10 +252,36 @@ func (r *Runner) Run(ctx context.Context, req Request) Result {
 	res.SentAt = r.now()
 	if err != nil {
 		res.Outcome, res.Err = Failed, err
-		return r.finish(res)
+		return r.finishFlight(id, res)
+	}
+	if !r.abandoned(id) {
+		sent := r.write(Result{Request: req, Outcome: Sent, SentAt: res.SentAt})
+		res.AuditErr = sent.AuditErr
 	}
 	res = r.verify(ctx, res)
-	return r.finish(res)
+	return r.finishFlight(id, res)
+}
+
+// finishFlight writes res's outcome line unless Abandon already wrote one.
+func (r *Runner) finishFlight(id int, res Result) Result {
+	r.mu.Lock()
+	f := r.inflight[id]
+	abandoned := f != nil && f.done
+	if f != nil {
+		f.done = true
+	}
+	r.mu.Unlock()
+	defer r.end(id)
+	if abandoned {
+		res.At = r.now()
+		return res
+	}
+	auditErr := res.AuditErr
+	res = r.write(res)
+	if res.AuditErr == nil {
+		res.AuditErr = auditErr
+	}
+	return res
 }
 
 // verify polls the source until the action shows or the timeout passes.
@@ -162,10 +294,15 @@ func (r *Runner) verify(ctx context.Context, res Result) Result {
 	for {
 		snap := r.Poll(vctx, res.Action.Ref.Source)
 		out, b, found := Verify(res.Action, res.SentAt, snap)
+		proxy := res.Action.Kind.ProxyLevel()
 		switch {
 		case out == Confirmed:
-			res.Outcome, res.After, res.HasAfter = Confirmed, b, true
+			res.Outcome, res.After, res.HasAfter = Confirmed, b, !proxy
 			return res
+		case proxy && snap.Err == nil && found:
+			lastErr = fmt.Errorf("%s still reports that the proxy %s", res.Action.Ref.Source, ProxyStateText(snap.ProxyFailing))
+		case proxy && snap.Err == nil:
+			// A poll already under way when the write returned: wait.
 		case snap.Err != nil && vctx.Err() != nil:
 			// The verification's own deadline cut this poll: what an
 			// earlier poll showed is the better answer.
@@ -196,11 +333,11 @@ func (r *Runner) verify(ctx context.Context, res Result) Result {
 // Refuse records a request lbtop refused before sending (the guard, a
 // read-only source) and returns its result.
 func (r *Runner) Refuse(req Request, why error) Result {
-	return r.finish(Result{Request: req, Outcome: Refused, Err: why})
+	return r.write(Result{Request: req, Outcome: Refused, Err: why})
 }
 
-// finish stamps the result and writes its audit line.
-func (r *Runner) finish(res Result) Result {
+// write stamps the result and writes its audit line.
+func (r *Runner) write(res Result) Result {
 	res.At = r.now()
 	if r.Log != nil {
 		res.AuditErr = r.Log.Append(r.entry(res))
@@ -220,8 +357,10 @@ func (r *Runner) entry(res Result) Entry {
 		w := a.Weight
 		e.Weight = &w
 	}
-	before := StateOf(res.Before)
-	e.Before = &before
+	if !a.Kind.ProxyLevel() {
+		before := StateOf(res.Before)
+		e.Before = &before
+	}
 	if res.HasAfter {
 		after := StateOf(res.After)
 		e.After = &after

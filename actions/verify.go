@@ -16,6 +16,8 @@ const (
 	NotApplied                // sent, but polls within the timeout show otherwise
 	Failed                    // the system (or the connection) refused the write
 	Refused                   // lbtop refused before sending: read-only, guard, bad input
+	Sent                      // the audit line written when the write returned: its outcome follows
+	Abandoned                 // lbtop quit before the outcome was known
 )
 
 var outcomeNames = [...]string{
@@ -24,6 +26,8 @@ var outcomeNames = [...]string{
 	NotApplied: "not_applied",
 	Failed:     "failed",
 	Refused:    "refused",
+	Sent:       "sent",
+	Abandoned:  "abandoned",
 }
 
 // String returns the word written to the audit log's result field.
@@ -105,6 +109,12 @@ func Find(snap model.Snapshot, ref model.BackendRef) (model.Backend, bool) {
 func Verify(a model.Action, sentAt time.Time, snap model.Snapshot) (Outcome, model.Backend, bool) {
 	if snap.Err != nil || snap.At.Add(-snap.Took).Before(sentAt) {
 		return Pending, model.Backend{}, false
+	}
+	if a.Kind.ProxyLevel() {
+		if snap.ProxyFailing == (a.Kind == model.ActionProxyFail) {
+			return Confirmed, model.Backend{}, true
+		}
+		return Pending, model.Backend{}, true
 	}
 	b, ok := Find(snap, a.Ref)
 	if ok && Reached(a, b) {

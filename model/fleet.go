@@ -51,6 +51,9 @@ type SourceStatus struct {
 	Backends int
 	Metrics  []Metric // proxy-level figures with rates filled in
 	Note     string
+	// ProxyFailing: the proxy reported, on its last good poll, that it
+	// fails its own health check on purpose (Envoy /healthcheck/fail).
+	ProxyFailing bool
 }
 
 // BackendRow is a backend as shown on screen: the source's data plus which

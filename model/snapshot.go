@@ -102,6 +102,11 @@ type Snapshot struct {
 	// the whole source ("open-source NGINX exposes no per-upstream state").
 	Metrics []Metric
 	Note    string
+
+	// ProxyFailing is set when the proxy itself reports that it fails its
+	// own health check on purpose (Envoy after /healthcheck/fail), so
+	// lbtop knows it after a restart.
+	ProxyFailing bool
 }
 
 // BackendRef identifies one backend on one source, the target of an action.

@@ -80,6 +80,7 @@ func (s *Store) Ingest(snap Snapshot) *Fleet {
 	st.status.Metrics, st.prevM = metricRates(snap.Metrics, st.prevM, snap.At.Sub(st.prevAt).Seconds())
 	st.prevAt = snap.At
 	st.status.Note = snap.Note
+	st.status.ProxyFailing = snap.ProxyFailing
 	st.hay = make([]string, len(st.pools))
 	for i, p := range st.pools {
 		st.hay[i] = haystack(p)

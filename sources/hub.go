@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lbtop/lbtop/model"
@@ -45,6 +46,11 @@ type Hub struct {
 	kick    []chan struct{} // one-slot "poll now" signals
 	out     chan model.Snapshot
 	start   sync.Once
+
+	polling []sync.Mutex            // one per source: one poll of it at a time
+	waitMu  sync.Mutex              // guards waiters
+	waiters [][]chan model.Snapshot // PollNow callers, per source, for its next poll
+	running atomic.Bool             // Run has started the polling loops
 }
 
 // NewHub returns a hub over entries; names must be unique.
@@ -58,6 +64,8 @@ func NewHub(entries []Entry) (*Hub, error) {
 		h.byName[name] = i
 		h.kick = append(h.kick, make(chan struct{}, 1))
 	}
+	h.polling = make([]sync.Mutex, len(entries))
+	h.waiters = make([][]chan model.Snapshot, len(entries))
 	return h, nil
 }
 
@@ -69,6 +77,7 @@ func (h *Hub) Entries() []Entry { return h.entries }
 // Goroutines stop when ctx is done; the channel is then closed.
 func (h *Hub) Run(ctx context.Context) <-chan model.Snapshot {
 	h.start.Do(func() {
+		h.running.Store(true)
 		var wg sync.WaitGroup
 		for i := range h.entries {
 			wg.Add(1)
@@ -106,7 +115,7 @@ func (h *Hub) loop(ctx context.Context, i int) {
 				}
 			}
 		}
-		snap := PollOnce(ctx, e)
+		snap := h.poll(ctx, i)
 		if ctx.Err() != nil {
 			return
 		}
@@ -158,11 +167,11 @@ func PollOnce(ctx context.Context, e Entry) model.Snapshot {
 func (h *Hub) PollAll(ctx context.Context) []model.Snapshot {
 	out := make([]model.Snapshot, len(h.entries))
 	var wg sync.WaitGroup
-	for i, e := range h.entries {
+	for i := range h.entries {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out[i] = PollOnce(ctx, e)
+			out[i] = h.poll(ctx, i)
 		}()
 	}
 	wg.Wait()
@@ -207,4 +216,80 @@ func (h *Hub) Do(ctx context.Context, a model.Action) error {
 	err := Do(ctx, h.entries[i].Source, a)
 	h.Refresh(a.Ref.Source) // re-poll even after an error: the state may have changed
 	return err
+}
+
+// WeightRange is the inclusive range of weights the named source accepts;
+// ok is false when it has no weights (or no such source).
+func (h *Hub) WeightRange(source string) (lo, hi int, ok bool) {
+	i, found := h.byName[source]
+	if !found {
+		return 0, 0, false
+	}
+	if w, isW := h.entries[i].Source.(Weighter); isW {
+		lo, hi = w.WeightRange()
+		return lo, hi, true
+	}
+	return 0, 0, false
+}
+
+// poll runs one poll of source i, never two at once, and hands the
+// snapshot to every PollNow caller waiting since before it started.
+func (h *Hub) poll(ctx context.Context, i int) model.Snapshot {
+	h.waitMu.Lock()
+	ws := h.waiters[i]
+	h.waiters[i] = nil
+	h.waitMu.Unlock()
+	h.polling[i].Lock()
+	snap := PollOnce(ctx, h.entries[i])
+	h.polling[i].Unlock()
+	for _, w := range ws {
+		w <- snap // buffered: never blocks
+	}
+	return snap
+}
+
+// PollNow returns a snapshot of the named source from a poll that starts
+// after the call. While Run's loops poll, it asks that source's loop to
+// poll at once and waits for that poll, so the snapshot also reaches the
+// channel (and the Store) and never overlaps another poll of the source;
+// before Run it polls directly, still one poll at a time. Errors, ctx's
+// included, are in the snapshot's Err.
+func (h *Hub) PollNow(ctx context.Context, name string) model.Snapshot {
+	i, ok := h.byName[name]
+	if !ok {
+		return model.Snapshot{Source: name, Err: fmt.Errorf("no source named %q", name), At: time.Now()}
+	}
+	if !h.running.Load() {
+		return h.poll(ctx, i)
+	}
+	w := make(chan model.Snapshot, 1)
+	h.waitMu.Lock()
+	h.waiters[i] = append(h.waiters[i], w)
+	h.waitMu.Unlock()
+	h.Refresh(name)
+	select {
+	case snap := <-w:
+		return snap
+	case <-ctx.Done():
+		return model.Snapshot{Source: name, Kind: h.entries[i].Source.Kind(), Err: fmt.Errorf("poll of %q: %w", name, ctx.Err()), At: time.Now()}
+	}
+}
+
+// Describer is implemented by sources that can say exactly what an
+// action sends, or why they would refuse it, without sending anything.
+type Describer interface {
+	Describe(a model.Action) (string, error)
+}
+
+// Describe says what the named source sends for a, or why it would refuse
+// it: the source's own Describe, after the read-only and capability
+// checks. A source without Describe gets the action's name.
+func (h *Hub) Describe(source string, a model.Action) (string, error) {
+	if ok, why := h.Supports(source, a.Kind); !ok {
+		return "", fmt.Errorf("%w: %s", ErrUnsupported, why)
+	}
+	if d, ok := h.entries[h.byName[source]].Source.(Describer); ok {
+		return d.Describe(a)
+	}
+	return source + ": " + a.String(), nil
 }

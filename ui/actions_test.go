@@ -103,7 +103,7 @@ func TestRiskyActionNeedsPoolName(t *testing.T) {
 	}
 	m = typeText(t, press(t, m, "backspace"), "web")
 	m, cmd = updateCmd(t, m, keyMsg("enter"))
-	if m.dialog.open || cmd == nil || len(m.pending) != 1 {
+	if m.dialog.open || cmd == nil || len(m.acts.pending) != 1 {
 		t.Fatalf("pool name typed: open %v cmd %v", m.dialog.open, cmd != nil)
 	}
 }
@@ -117,7 +117,11 @@ func TestLastHealthyNeedsPoolName(t *testing.T) {
 		t.Fatalf("maint of web-2 with web-1 serving is risky at a 1%% floor")
 	}
 	m = press(t, m, "esc")
-	m.dialog = m.backendDialog(model.Action{Kind: model.ActionDrain, Ref: m.pool.Backends[0].Ref()}, target{row: onlyServing(m.pool), kind: model.KindHAProxy})
+	d, err := m.backendDialog(model.Action{Kind: model.ActionDrain, Ref: m.pool.Backends[0].Ref()}, target{row: onlyServing(m.pool), kind: model.KindHAProxy})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.dialog = d
 	if !m.dialog.risky() || !strings.Contains(view(m), "the last healthy backend") {
 		t.Fatalf("last healthy not guarded:\n%s", view(m))
 	}
@@ -162,8 +166,8 @@ func TestExecutorResultReasonAndUndo(t *testing.T) {
 	if len(ex.reqs) != 1 || ex.reqs[0].Reason != "deploy 42 yes" || ex.reqs[0].Before.Weight != 30 || ex.reqs[0].Action.Ref.Source != "lb1" {
 		t.Fatalf("requests %+v", ex.reqs)
 	}
-	if len(m.pending) != 0 || !strings.HasPrefix(m.msg.text, "confirmed: drain lb1:web/web-2") {
-		t.Fatalf("pending %v message %q", m.pending, m.msg.text)
+	if len(m.acts.pending) != 0 || !strings.HasPrefix(m.msg.text, "confirmed: drain lb1:web/web-2") {
+		t.Fatalf("pending %v message %q", m.acts.pending, m.msg.text)
 	}
 	if v := view(m); !strings.Contains(v, "confirmed · UP") {
 		t.Fatalf("row lacks the outcome mark:\n%s", v)

@@ -1,11 +1,10 @@
 // Package ui is lbtop's terminal interface, built on Bubble Tea v2. It
 // renders the immutable model.Fleet that main sends as FleetMsg, and turns
-// keys into confirmed actions performed through an Actor inside tea.Cmds.
+// keys into confirmed actions performed through an Executor inside tea.Cmds.
 // Update never does I/O and View renders only the visible rows.
 package ui
 
 import (
-	"context"
 	"strings"
 	"time"
 
@@ -16,15 +15,9 @@ import (
 	"github.com/lbtop/lbtop/model"
 )
 
-// Actor performs actions; *sources.Hub implements it.
-type Actor interface {
-	// Supports reports whether the source can perform the action kind,
-	// and if not, a sentence saying why. It must not block.
-	Supports(source string, k model.ActionKind) (ok bool, why string)
-	// Do performs the action. The UI calls it only inside a tea.Cmd,
-	// never in Update.
-	Do(ctx context.Context, a model.Action) error
-}
+// Actor says what each source can do; *sources.Hub implements it (and
+// actions.WeightRanger, which actions.Plan consults). It must not block.
+type Actor = actions.Caps
 
 // Options configure the UI.
 type Options struct {
@@ -33,9 +26,8 @@ type Options struct {
 	ActionTimeout time.Duration    // deadline of one action; 10s when zero
 	Now           func() time.Time // clock; time.Now when nil
 
-	// Executor, when set, performs backend actions end to end (write,
-	// verifying poll, audit line); without it the UI calls Actor.Do and
-	// verifies through the fleets main sends. Undo needs it.
+	// Executor performs every action end to end (write, verifying poll,
+	// audit lines); without it actions are disabled.
 	Executor Executor
 	// Floor is the share of a pool's backends that must stay serving
 	// before an action needs the pool name typed; actions.DefaultFloor
@@ -52,8 +44,6 @@ const (
 	defaultActionTimeout = 10 * time.Second
 	defaultStatusTTL     = 8 * time.Second
 	errorStatusTTL       = 30 * time.Second
-	pendingFleets        = 3                // fleets from the source before "not applied"
-	pendingTimeout       = 15 * time.Second // or this long after the action succeeded
 	defaultWidth         = 80
 	defaultHeight        = 24
 )
@@ -114,21 +104,17 @@ type Model struct {
 	text         string // input buffer
 	weightTarget target // target of the weight prompt
 
-	dialog  dialog
-	help    bool
-	pending []pending
-	nextID  int
-	msg     status
+	dialog dialog
+	help   bool
+	acts   actionState // pending actions, history, marks, who did what, a quit waiting on them
+	nextID int
+	msg    status
 
-	proxyFailed []string     // sources this session told to fail their health check
 	filterSteps []filterStep // lists of the filters typed, newest last
 
-	history   history                            // this session's actions
-	marks     []mark                             // recent outcomes shown on rows
-	drainedBy map[model.BackendRef]actions.Entry // who took a backend out, from the audit log and this session
-	seen      map[model.BackendRef]time.Time     // when lbtop first saw a backend out of rotation
-	list      listKind                           // the list overlay shown, if any
-	outs      []actions.Out                      // the out-of-rotation list, built when shown and per fleet while shown
+	seen map[model.BackendRef]time.Time // when lbtop first saw a backend out of rotation
+	list listKind                       // the list overlay shown, if any
+	outs []actions.Out                  // the out-of-rotation list, built when shown and per fleet while shown
 }
 
 // listKind is a list shown over the screen.
@@ -152,12 +138,12 @@ func New(actor Actor, opts Options) Model {
 		opts.Floor = actions.DefaultFloor
 	}
 	return Model{
-		actor:     actor,
-		opts:      opts,
-		keys:      DefaultKeyMap(),
-		st:        newStyles(opts.NoColor),
-		now:       opts.Now(),
-		drainedBy: actions.LastBy(opts.Audit),
+		actor: actor,
+		opts:  opts,
+		keys:  DefaultKeyMap(),
+		st:    newStyles(opts.NoColor),
+		now:   opts.Now(),
+		acts:  actionState{drainedBy: actions.LastBy(opts.Audit), proxyBy: actions.LastProxy(opts.Audit)},
 	}
 }
 
@@ -165,7 +151,7 @@ func New(actor Actor, opts Options) Model {
 func (m Model) Init() tea.Cmd { return nil }
 
 // Update applies one message. It is pure: no I/O, no blocking, and it
-// never calls Actor.Do (only the Cmd from actCmd does).
+// never runs the Executor (only the Cmd from execCmd does).
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
@@ -176,12 +162,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.seen = msg.Seen
 		}
 		return m.setFleet(msg.Fleet)
-	case ActionDoneMsg:
-		return m.actionDone(msg)
 	case ActionResultMsg:
 		return m.actionResult(msg)
-	case pendingTimeoutMsg:
-		return m.pendingTimeout(msg.id)
 	case StatusMsg:
 		return m.setStatus(msg.Level, msg.Text, msg.TTL)
 	case clearStatusMsg:
@@ -199,7 +181,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 // setFleet swaps in a newer fleet, keeping the cursor on the same pool
-// and backend, and settles pending actions the new data decides.
+// and backend.
 func (m Model) setFleet(f *model.Fleet) (tea.Model, tea.Cmd) {
 	if f == nil || (m.fleet != nil && f.Gen != 0 && f.Gen <= m.fleet.Gen) {
 		return m, nil // an older generation overtaken by a newer one
@@ -207,14 +189,14 @@ func (m Model) setFleet(f *model.Fleet) (tea.Model, tea.Cmd) {
 	m.fleet = f
 	m.now = m.opts.Now()
 	if m.list == listOut {
-		m.outs, _ = actions.OutOfRotation(f, m.seen, m.drainedBy, m.now)
+		m.outs, _ = actions.OutOfRotation(f, m.seen, m.acts.drainedBy, m.now)
 	}
 	m.counts = countFleet(f)
 	m.selectPools(true)
 	if m.screen == screenBackends {
 		m.reopenPool()
 	}
-	return m.settlePending()
+	return m, nil
 }
 
 // setStatus shows a message and returns the Cmd that clears it after ttl.
@@ -236,29 +218,33 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	if msg.String() == "ctrl+c" {
 		return m, tea.Quit
 	}
-	switch {
-	case m.dialog.open:
+	switch ov := m.overlay(); ov {
+	case overlayQuit:
+		return m.quitKey(msg)
+	case overlayDialog:
 		return m.dialogKey(msg)
-	case m.help:
+	case overlayHelp:
 		if key.Matches(msg, km.Help, km.Back, km.Quit) {
 			m.help = false
 		}
 		return m, nil
-	case m.list != listNone:
+	case overlayActions, overlayOut:
 		if key.Matches(msg, km.Back, km.Quit, km.Actions, km.OutList) {
 			m.list = listNone
 		}
-		if key.Matches(msg, km.Undo) && m.list == listActions {
+		if key.Matches(msg, km.Undo) && ov == overlayActions {
 			m.list = listNone
 			return m.beginUndo()
 		}
 		return m, nil
-	case m.input != inputNone:
+	case overlayInput:
 		return m.inputKey(msg)
 	}
 	switch {
+	case key.Matches(msg, km.Quit) && m.acts.quit == quitWait:
+		return m, tea.Quit // q again while waiting: quit anyway
 	case key.Matches(msg, km.Quit):
-		return m, tea.Quit
+		return m.askQuit()
 	case key.Matches(msg, km.Help):
 		m.help = true
 	case key.Matches(msg, km.Up):
@@ -304,7 +290,7 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.list = listActions
 	case key.Matches(msg, km.OutList):
 		m.list = listOut
-		m.outs, _ = actions.OutOfRotation(m.fleet, m.seen, m.drainedBy, m.now)
+		m.outs, _ = actions.OutOfRotation(m.fleet, m.seen, m.acts.drainedBy, m.now)
 	}
 	return m, nil
 }
@@ -545,7 +531,7 @@ func (m Model) View() tea.View {
 func (m *Model) render() string {
 	w, h := m.size()
 	lines := make([]string, 0, h+4)
-	lines = append(lines, m.header(w))
+	lines = append(lines, m.proxyHeader(m.header(w), w))
 	rows := m.bodyRows()
 	if m.screen == screenBackends {
 		lines = m.notes(lines, w)
@@ -556,14 +542,16 @@ func (m *Model) render() string {
 	}
 	lines = padLines(lines, h-2)
 	lines = append(lines[:h-2], m.messageLine(w), m.statusBar(w))
-	switch {
-	case m.dialog.open:
+	switch m.overlay() {
+	case overlayQuit:
+		overlay(lines, boxWidth("Quit?", []string{m.quitQuestion()}, min(w-2, 110), m.st.BoxDanger, m.st.BoxDanger), w)
+	case overlayDialog:
 		overlay(lines, m.dialogBox(w), w)
-	case m.help:
+	case overlayHelp:
 		overlay(lines, m.helpBox(w, h), w)
-	case m.list == listActions:
+	case overlayActions:
 		overlay(lines, m.actionsBox(w, h), w)
-	case m.list == listOut:
+	case overlayOut:
 		overlay(lines, m.outBox(w, h), w)
 	}
 	return strings.Join(lines, "\n")

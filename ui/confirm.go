@@ -6,6 +6,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/lbtop/lbtop/actions"
 	"github.com/lbtop/lbtop/model"
 )
 
@@ -19,7 +20,7 @@ type target struct {
 // beginAction starts a backend action from a key: refuse with a reason,
 // open the weight prompt, or open the confirmation.
 func (m Model) beginAction(kind model.ActionKind) (tea.Model, tea.Cmd) {
-	if m.opts.ReadOnly || m.actor == nil {
+	if m.actionsOff() {
 		return m.setStatus(StatusWarn, "read-only mode: actions disabled", 0)
 	}
 	if m.screen != screenBackends {
@@ -29,31 +30,41 @@ func (m Model) beginAction(kind model.ActionKind) (tea.Model, tea.Cmd) {
 	if b == nil {
 		return m.setStatus(StatusWarn, "no backend under the cursor", 0)
 	}
-	if ok, why := m.actor.Supports(b.Source, kind); !ok {
-		return m.setStatus(StatusWarn, why, 0)
-	}
 	if p := m.pendingFor(b.Ref()); p != nil {
 		return m.setStatus(StatusWarn, p.action.String()+" is still pending; wait for the next poll to confirm it", 0)
 	}
 	t := target{row: *b, kind: m.pool.Kind}
 	if kind == model.ActionWeight {
+		if ok, why := m.actor.Supports(b.Source, kind); !ok {
+			return m.setStatus(StatusError, "weight refused: "+why, 0)
+		}
 		m.input, m.text, m.weightTarget = inputWeight, "", t
 		return m, nil
 	}
-	m.dialog = m.backendDialog(model.Action{Kind: kind, Ref: b.Ref()}, t)
+	return m.openBackendDialog(model.Action{Kind: kind, Ref: b.Ref()}, t)
+}
+
+// openBackendDialog plans the action (actions.Plan: the same checks as
+// the CLI) and opens its confirmation, or shows why it is refused.
+func (m Model) openBackendDialog(a model.Action, t target) (tea.Model, tea.Cmd) {
+	d, err := m.backendDialog(a, t)
+	if err != nil {
+		return m.setStatus(StatusError, err.Error(), 0)
+	}
+	m.dialog = d
 	return m, nil
 }
 
 // submitWeight validates the weight prompt and opens the confirmation.
 func (m Model) submitWeight() (tea.Model, tea.Cmd) {
 	w, err := parseWeight(m.text)
-	if err != "" {
-		return m.setStatus(StatusError, err, 0)
-	}
 	m.input, m.text = inputNone, ""
+	if err != "" {
+		// The prompt closes so the message line shows the error.
+		return m.setStatus(StatusError, err+" (w to try again)", 0)
+	}
 	t := m.weightTarget
-	m.dialog = m.backendDialog(model.Action{Kind: model.ActionWeight, Ref: t.row.Ref(), Weight: w}, t)
-	return m, nil
+	return m.openBackendDialog(model.Action{Kind: model.ActionWeight, Ref: t.row.Ref(), Weight: w}, t)
 }
 
 // parseWeight accepts digits only; the error names the value typed.
@@ -94,7 +105,7 @@ func stateText(b *model.BackendRow) string {
 
 // beginProxyAction fails (or restores) a whole proxy's health check.
 func (m Model) beginProxyAction() (tea.Model, tea.Cmd) {
-	if m.opts.ReadOnly || m.actor == nil {
+	if m.actionsOff() {
 		return m.setStatus(StatusWarn, "read-only mode: actions disabled", 0)
 	}
 	src := ""
@@ -120,15 +131,24 @@ func (m Model) beginProxyAction() (tea.Model, tea.Cmd) {
 		return m.setStatus(StatusWarn, "no proxy under the cursor", 0)
 	}
 	kind := model.ActionProxyFail
-	if containsString(m.proxyFailed, src) {
+	if st, _ := m.fleet.Source(src); st.ProxyFailing {
 		kind = model.ActionProxyOK
 	}
-	if ok, why := m.actor.Supports(src, kind); !ok {
-		return m.setStatus(StatusWarn, why, 0)
+	return m.openProxyDialog(kind, src, 0)
+}
+
+// openProxyDialog plans a proxy-level action (undo: the batch it reverts,
+// or 0) and opens its confirmation, which needs the proxy's name typed,
+// or shows why it is refused.
+func (m Model) openProxyDialog(kind model.ActionKind, src string, undo int) (tea.Model, tea.Cmd) {
+	plan, err := actions.Plan(m.fleet, m.actor, model.Action{Kind: kind, Ref: model.BackendRef{Source: src}}, nil, "", m.opts.Floor)
+	if err != nil {
+		return m.setStatus(StatusError, err.Error(), 0)
 	}
 	st, _ := m.fleet.Source(src)
 	scope := "EVERY pool on this proxy (" + plural(st.Pools, "pool") + ", " + plural(st.Backends, "backend") + ")"
-	d := dialog{open: true, danger: true, action: model.Action{Kind: kind, Ref: model.BackendRef{Source: src}}}
+	d := dialog{open: true, danger: true, fixed: true, undo: undo, pool: src, field: fieldConfirm,
+		action: plan.Requests[0].Action, reqs: plan.Requests}
 	if kind == model.ActionProxyFail {
 		d.title = "!! FAIL THE WHOLE PROXY " + src + " !!"
 		d.lines = []string{
@@ -144,20 +164,11 @@ func (m Model) beginProxyAction() (tea.Model, tea.Cmd) {
 			"system   " + string(st.Kind),
 			"source   " + src,
 			"affects  " + scope,
-			"change   proxy health check failing (set by lbtop) → passing",
+			"change   proxy health check FAILING → passing",
 		}
 	}
 	m.dialog = d
 	return m, nil
-}
-
-func containsString(xs []string, s string) bool {
-	for _, x := range xs {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // plural renders "1 pool", "3 pools".
@@ -166,4 +177,10 @@ func plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+// actionsOff reports whether actions are disabled: read-only mode, or
+// nothing to perform them with.
+func (m *Model) actionsOff() bool {
+	return m.opts.ReadOnly || m.actor == nil || m.opts.Executor == nil
 }

@@ -29,7 +29,7 @@ type dialog struct {
 	action model.Action // the action on this instance (proxy actions: the only one)
 	title  string
 	lines  []string // label/value pairs already formatted
-	danger bool     // whole-proxy action: drawn loudly
+	danger bool     // whole-proxy action: drawn loudly, the proxy's name typed to apply
 
 	// Backend actions: one request per instance, this instance first.
 	reqs    []actions.Request
@@ -38,14 +38,14 @@ type dialog struct {
 	fixed   bool // the scope cannot change (an undo)
 	undo    int  // the batch an undo reverts; 0 for an ordinary action
 	field   dialogField
-	typed   string // the pool name typed
+	typed   string // the pool (or proxy) name typed
 	reason  string
-	pool    string
+	pool    string // the name to type: the pool's, or the proxy's for a proxy action
 }
 
 // scope is the requests the dialog will send.
 func (d *dialog) scope() ([]actions.Request, []actions.Impact) {
-	if d.all {
+	if d.all || len(d.impacts) == 0 {
 		return d.reqs, d.impacts
 	}
 	return d.reqs[:1], d.impacts[:1]
@@ -54,6 +54,9 @@ func (d *dialog) scope() ([]actions.Request, []actions.Impact) {
 // risky reports whether the pool name must be typed: an impact in scope
 // is the last healthy backend or takes capacity below the floor.
 func (d *dialog) risky() bool {
+	if d.danger {
+		return true
+	}
 	_, ims := d.scope()
 	for _, im := range ims {
 		if im.Risky() {
@@ -77,8 +80,16 @@ func (d *dialog) settleField() {
 // backendDialog says exactly what a backend action will change and what
 // the pool looks like after it, on this instance and on every other
 // instance that has the same backend.
-func (m *Model) backendDialog(a model.Action, t target) dialog {
+func (m *Model) backendDialog(a model.Action, t target) (dialog, error) {
 	b := &t.row
+	pool := m.pool
+	if pool == nil {
+		pool = &model.PoolRow{Name: b.Pool, Kind: t.kind, Backends: []model.BackendRow{*b}}
+	}
+	plan, err := actions.Plan(m.fleet, m.actor, a, actions.Scope(m.actor, pool, *b, a), "", m.opts.Floor)
+	if err != nil {
+		return dialog{}, err
+	}
 	change := "state " + stateText(b) + " → " + a.Kind.String()
 	if a.Kind == model.ActionWeight {
 		change = "weight " + fmtWeight(b.Weight) + " → " + strconv.Itoa(a.Weight)
@@ -100,24 +111,10 @@ func (m *Model) backendDialog(a model.Action, t target) dialog {
 			"backend  " + be,
 			"change   " + change,
 		},
-	}
-	pool := m.pool
-	if pool == nil {
-		pool = &model.PoolRow{Name: b.Pool, Kind: t.kind, Backends: []model.BackendRow{*b}}
-	}
-	for _, peer := range actions.Peers(pool, *b) {
-		if peer.Source != b.Source {
-			if ok, _ := m.actor.Supports(peer.Source, a.Kind); !ok {
-				continue // only instances that can take the action are offered
-			}
-		}
-		pa := a
-		pa.Ref = peer.Ref()
-		d.reqs = append(d.reqs, actions.Request{Action: pa, Kind: t.kind, Before: peer.Backend})
-		d.impacts = append(d.impacts, actions.Assess(pool, peer, pa, m.opts.Floor))
+		reqs: plan.Requests, impacts: plan.Impacts,
 	}
 	d.settleField()
-	return d
+	return d, nil
 }
 
 // dialogKey answers the confirmation: y performs, n or esc cancels; a
@@ -125,9 +122,6 @@ func (m *Model) backendDialog(a model.Action, t target) dialog {
 // reason; ←/→ switch between this instance and all of them.
 func (m Model) dialogKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	d := &m.dialog
-	if len(d.reqs) == 0 { // proxy-level: y or n only
-		return m.dialogYesNo(msg)
-	}
 	switch msg.String() {
 	case "esc":
 		return m.cancelDialog()
@@ -151,11 +145,12 @@ func (m Model) dialogKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		case fieldReason:
 			d.field = fieldNone
 			d.settleField()
+			return m.setStatus(StatusInfo, "reason kept; "+d.applyHint(), 0)
 		case fieldConfirm:
 			if d.typed == d.pool {
 				return m.applyDialog()
 			}
-			return m.setStatus(StatusError, "type the pool name exactly ("+d.pool+") to apply, esc to cancel", 0)
+			return m.setStatus(StatusError, "type the "+d.nameWord()+" name exactly ("+d.pool+") to apply, esc to cancel", 0)
 		}
 		return m, nil
 	case "backspace":
@@ -210,32 +205,25 @@ func (d *dialog) input() *string {
 func (m Model) applyDialog() (tea.Model, tea.Cmd) {
 	d := m.dialog
 	m.dialog = dialog{}
-	if len(d.reqs) == 0 {
-		a := d.action
-		m.nextID++
-		m.msg = status{level: StatusInfo, text: a.String() + ": sending…", id: m.nextID}
-		return m, m.actCmd(a)
+	if m.opts.Executor == nil {
+		return m.setStatus(StatusWarn, "actions disabled: no action runner", 0)
 	}
 	reqs, _ := d.scope()
 	m.nextID++
 	batch := m.nextID
-	m.pending = append([]pending(nil), m.pending...)
 	var cmds []tea.Cmd
+	acts := make([]model.Action, 0, len(reqs))
 	for _, req := range reqs {
 		req.Reason = d.reason
-		if d.undo != 0 {
-			req.Reverts = true
-		}
-		m.nextID++
-		m.pending = append(m.pending, pending{id: m.nextID, action: req.Action, batch: batch, exec: m.opts.Executor != nil})
-		if m.opts.Executor != nil {
-			cmds = append(cmds, m.execCmd(req, batch))
-		} else {
-			cmds = append(cmds, m.actCmd(req.Action))
-		}
+		req.Reverts = d.undo != 0
+		acts = append(acts, req.Action)
+		cmds = append(cmds, m.execCmd(req, batch))
 	}
-	m.history = m.history.open(batch, len(reqs), d.undo, m.opts.Now())
+	m.acts = m.acts.begin(acts, batch, d.undo, m.opts.Now())
 	text := reqs[0].Action.String()
+	if d.danger {
+		text = reqs[0].Action.Kind.String() + " " + reqs[0].Action.Ref.Source
+	}
 	if len(reqs) > 1 {
 		text += " on " + strconv.Itoa(len(reqs)) + " instances"
 	}
@@ -247,19 +235,6 @@ func (m Model) applyDialog() (tea.Model, tea.Cmd) {
 		return m, cmds[0]
 	}
 	return m, tea.Batch(cmds...)
-}
-
-// actCmd performs an action through the Actor off the UI goroutine. It
-// copies what it needs into locals so the closure never touches the
-// model. The Cmd is the root of this operation (Bubble Tea hands Cmds no
-// context), so it starts from Background and is bounded by ActionTimeout.
-func (m Model) actCmd(a model.Action) tea.Cmd {
-	actor, timeout := m.actor, m.opts.ActionTimeout
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		defer cancel()
-		return ActionDoneMsg{Action: a, Err: actor.Do(ctx, a)}
-	}
 }
 
 // execCmd performs one request end to end through the Executor (write,
@@ -279,44 +254,65 @@ func (m *Model) dialogBox(w int) []string {
 	d := &m.dialog
 	lines := append([]string{}, d.lines...)
 	border, title := m.st.Box, m.st.Title
-	if len(d.reqs) > 0 {
-		reqs, ims := d.scope()
-		for i, im := range ims {
-			if len(ims) > 1 {
-				lines = append(lines, "── "+reqs[i].Action.Ref.Source)
-			}
-			lines = append(lines, im.Lines(maxShareLines)...)
+	reqs, ims := d.scope()
+	for i, im := range ims {
+		if len(ims) > 1 {
+			lines = append(lines, "── "+reqs[i].Action.Ref.Source)
 		}
-		if len(d.reqs) > 1 && !d.fixed {
-			this, all := "[this instance]", " all "+strconv.Itoa(len(d.reqs))+" instances "
-			if d.all {
-				this, all = " this instance ", "[all "+strconv.Itoa(len(d.reqs))+" instances]"
-			}
-			lines = append(lines, "scope    "+this+" "+all+"   ←/→ switch")
-		}
-		cursor := func(f dialogField) string {
-			if d.field == f {
-				return "▏"
-			}
-			return ""
-		}
-		if d.reason == "" && d.field != fieldReason {
-			lines = append(lines, "reason   (optional: tab, then type one line)")
-		} else {
-			lines = append(lines, "reason   "+d.reason+cursor(fieldReason))
-		}
-		if d.risky() {
-			border, title = m.st.BoxDanger, m.st.BoxDanger
-			lines = append(lines, "", "type the pool name to apply: "+d.typed+cursor(fieldConfirm), "", "enter apply   esc cancel   tab reason")
-		} else {
-			lines = append(lines, "", "y apply   n/esc cancel")
-		}
-		return box(d.title, lines, w, border, title)
+		lines = append(lines, im.Lines(maxShareLines)...)
 	}
-	lines = append(lines, "", "y apply   n/esc cancel")
+	if len(d.reqs) > 1 && !d.fixed {
+		this, all := "[this instance]", " all "+strconv.Itoa(len(d.reqs))+" instances "
+		if d.all {
+			this, all = " this instance ", "[all "+strconv.Itoa(len(d.reqs))+" instances]"
+		}
+		lines = append(lines, "scope    "+this+" "+all+"   ←/→ switch")
+	}
+	cursor := func(f dialogField) string {
+		if d.field == f {
+			return "▏"
+		}
+		return ""
+	}
+	if d.reason == "" && d.field != fieldReason {
+		lines = append(lines, "reason   (optional: tab, then type one line)")
+	} else {
+		lines = append(lines, "reason   "+d.reason+cursor(fieldReason))
+	}
 	if d.danger {
-		border, title = m.st.BoxDanger, m.st.BoxDanger
 		lines = append([]string{"This affects the WHOLE proxy and every pool on it."}, lines...)
 	}
-	return box(d.title, lines, w, border, title)
+	if d.risky() {
+		border, title = m.st.BoxDanger, m.st.BoxDanger
+		lines = append(lines, "", "type the "+d.nameWord()+" name to apply: "+d.typed+cursor(fieldConfirm))
+	}
+	return box(d.title, append(lines, "", d.footer()), w, border, title)
+}
+
+// nameWord is what must be typed: the pool's name, or the proxy's.
+func (d *dialog) nameWord() string {
+	if d.danger {
+		return "proxy"
+	}
+	return "pool"
+}
+
+// applyHint says how to apply from the dialog's current state.
+func (d *dialog) applyHint() string {
+	if d.risky() {
+		return "type the " + d.nameWord() + " name and enter to apply"
+	}
+	return "y applies"
+}
+
+// footer lists the keys that work now: while the reason has the focus,
+// every letter (y included) is text and enter keeps the reason.
+func (d *dialog) footer() string {
+	switch d.field {
+	case fieldReason:
+		return "typing the reason: enter keeps it   tab leaves   esc cancels"
+	case fieldConfirm:
+		return "enter apply   esc cancel   tab reason"
+	}
+	return "y apply   n/esc cancel"
 }

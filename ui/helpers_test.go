@@ -10,6 +10,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/lbtop/lbtop/actions"
 	"github.com/lbtop/lbtop/model"
 	"github.com/lbtop/lbtop/sources"
 )
@@ -30,6 +31,7 @@ type fakeActor struct {
 	done    []model.Action
 	why     map[model.ActionKind]string // unsupported kinds and the reason
 	err     error
+	ignore  bool // Do succeeds but the system does not change
 	support func(source string, k model.ActionKind) (bool, string)
 }
 
@@ -144,10 +146,53 @@ func newModel(t testing.TB, actor Actor, opts Options, w, h int) (Model, *fixtur
 	opts.Now = fixedNow
 	opts.NoColor = true
 	f := newFixture()
+	if d, ok := actor.(doer); ok && opts.Executor == nil && !opts.ReadOnly {
+		opts.Executor = lb1Runner(d)
+	}
 	m := New(actor, opts)
 	m = update(t, m, tea.WindowSizeMsg{Width: w, Height: h})
 	m = update(t, m, FleetMsg{Fleet: f.poll(model.Healthy, "UP", 10)})
 	return m, f
+}
+
+// doer is a test actor that also plays the system: it takes the writes.
+type doer interface {
+	Actor
+	Do(ctx context.Context, a model.Action) error
+}
+
+// lb1Runner is the real actions.Runner over a test actor: writes go to
+// its Do, and verifying polls read lb1 as the actor's writes left it
+// (unless the actor ignores them), so the UI runs the production path.
+func lb1Runner(d doer) *actions.Runner {
+	return &actions.Runner{
+		Do: d.Do,
+		Poll: func(_ context.Context, src string) model.Snapshot {
+			web2 := be("web-2", "10.0.0.2:8080", model.Healthy, "UP", 10, 240, 4)
+			if f, ok := d.(*fakeActor); ok && !f.ignore {
+				for _, a := range f.done {
+					if a.Ref.Backend != "web-2" {
+						continue
+					}
+					switch a.Kind {
+					case model.ActionDrain:
+						web2.Health, web2.Reason, web2.Admin = model.Draining, "DRAIN", model.AdminDrain
+					case model.ActionMaint:
+						web2.Health, web2.Reason, web2.Admin = model.Down, "MAINT", model.AdminMaint
+					case model.ActionReady:
+						web2.Health, web2.Reason, web2.Admin = model.Healthy, "UP", model.AdminReady
+					case model.ActionWeight:
+						web2.Weight = a.Weight
+					}
+				}
+			}
+			pools := lb1Pools(2, web2.Health, web2.Reason, web2.Weight)
+			pools[0].Backends[1].Admin = web2.Admin
+			return model.Snapshot{Source: src, Kind: model.KindHAProxy, At: time.Now(), Pools: pools}
+		},
+		VerifyTimeout: 300 * time.Millisecond,
+		PollEvery:     20 * time.Millisecond,
+	}
 }
 
 // update applies one message and returns the concrete model.
@@ -254,4 +299,16 @@ func cursorTo(t testing.TB, m Model, name string) Model {
 	}
 	t.Fatalf("backend %q not shown; shown: %v", name, backendNames(m))
 	return m
+}
+
+// freshEdge delivers a fleet where Envoy "edge" answered its last poll
+// (in the fixture it is stale), as proxy-level actions need.
+func freshEdge(t testing.TB, m Model) Model {
+	t.Helper()
+	f := newFixture()
+	f.poll(model.Healthy, "UP", 10)
+	return update(t, m, FleetMsg{Fleet: f.store.Ingest(model.Snapshot{Source: "edge", Kind: model.KindEnvoy, At: t0, Pools: []model.Pool{{Name: "payments", Backends: []model.Backend{
+		{Name: "10.1.0.1:443", Address: "10.1.0.1:443", Health: model.Healthy, Weight: 1},
+		{Name: "10.1.0.2:443", Address: "10.1.0.2:443", Health: model.Unhealthy, Reason: "/failed_outlier_check", Weight: 1},
+	}}}})})
 }

@@ -6,6 +6,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/lbtop/lbtop/actions"
 	"github.com/lbtop/lbtop/model"
 )
 
@@ -15,7 +16,7 @@ import (
 func TestUpdateAndViewNeverCallDo(t *testing.T) {
 	actor := envoyActor()
 	counting := &countingActor{inner: actor}
-	m, f := newModel(t, counting, Options{}, 80, 24)
+	m, f := newModel(t, counting, Options{Executor: lb1Runner(counting)}, 80, 24)
 	script := []tea.Msg{
 		keyMsg("?"), keyMsg("?"), keyMsg("j"), keyMsg("k"), keyMsg("G"), keyMsg("g"),
 		keyMsg("pgdown"), keyMsg("pgup"), keyMsg("s"), keyMsg("s"), keyMsg("p"), keyMsg("p"),
@@ -23,7 +24,7 @@ func TestUpdateAndViewNeverCallDo(t *testing.T) {
 		keyMsg("/"), keyMsg("w"), keyMsg("e"), keyMsg("b"), keyMsg("enter"),
 		keyMsg("enter"), keyMsg("j"), keyMsg("d"), keyMsg("n"), keyMsg("r"), keyMsg("esc"),
 		keyMsg("m"), keyMsg("y"), // y answers the dialog opened by m: returns a Cmd, not run
-		ActionDoneMsg{Action: model.Action{Kind: model.ActionMaint, Ref: model.BackendRef{Source: "lb1", Pool: "web", Backend: "web-2"}}},
+		ActionResultMsg{Result: actions.Result{Request: actions.Request{Action: model.Action{Kind: model.ActionMaint, Ref: model.BackendRef{Source: "lb1", Pool: "web", Backend: "web-2"}}}, Outcome: actions.Confirmed}},
 		FleetMsg{Fleet: f.poll(model.Down, "MAINT", 10)},
 		keyMsg("w"), keyMsg("x"), keyMsg("enter"), keyMsg("ctrl+u"), keyMsg("7"), keyMsg("enter"), keyMsg("esc"),
 		keyMsg("F"), keyMsg("esc"), keyMsg("esc"), keyMsg("esc"), keyMsg("j"), keyMsg("F"), keyMsg("n"),
@@ -47,7 +48,7 @@ func TestUpdateAndViewNeverCallDo(t *testing.T) {
 	if counting.calls != 1 {
 		t.Fatalf("running the confirmation's Cmd called Do %d times, want 1", counting.calls)
 	}
-	if done, ok := msg.(ActionDoneMsg); !ok || done.Action.Ref.Backend != "static-1" || done.Action.Kind != model.ActionDrain {
+	if done, ok := msg.(ActionResultMsg); !ok || done.Result.Action.Ref.Backend != "static-1" || done.Result.Action.Kind != model.ActionDrain {
 		t.Fatalf("Cmd returned %#v", msg)
 	}
 }

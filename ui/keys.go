@@ -16,6 +16,7 @@ type KeyMap struct {
 	ProxyFail                           key.Binding
 	Undo, Actions, OutList              key.Binding
 	Yes, No                             key.Binding
+	Reason, Scope, Confirm              key.Binding // in a dialog: documented, matched by the dialog itself
 	Help, Quit                          key.Binding
 }
 
@@ -47,8 +48,11 @@ func DefaultKeyMap() KeyMap {
 		OutList:   b("o", "out-of-rotation list", "o"),
 		Yes:       b("y", "yes: apply (in a dialog)", "y"),
 		No:        b("n/esc", "no: cancel (in a dialog)", "n", "esc"),
+		Reason:    b("tab", "type a reason (in a dialog; y is then a letter)", "tab"),
+		Confirm:   b("enter", "keep the reason / apply once the name is typed (in a dialog)", "enter"),
+		Scope:     b("←/→", "this instance or all instances (in a dialog)", "left", "right"),
 		Help:      b("?", "help", "?"),
-		Quit:      b("q/ctrl+c", "quit", "q", "ctrl+c"),
+		Quit:      b("q/ctrl+c", "quit (asks while actions are pending)", "q", "ctrl+c"),
 	}
 }
 
@@ -78,6 +82,7 @@ func (km KeyMap) entries() []keyEntry {
 		{b: km.Undo, action: true, dangerous: true},
 		{b: km.Actions}, {b: km.OutList},
 		{b: km.Yes, action: true}, {b: km.No, action: true},
+		{b: km.Reason, action: true}, {b: km.Confirm, action: true}, {b: km.Scope, action: true},
 		{b: km.Help}, {b: km.Quit},
 	}
 }

@@ -7,19 +7,31 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/lbtop/lbtop/actions"
 	"github.com/lbtop/lbtop/model"
 )
 
-// pending is an action confirmed by the user and not yet seen in the data.
+// actionState is what the dashboard knows about actions, apart from the
+// lists and cursors: those still running, this session's history, the
+// outcome marks on rows, who took backends out and who failed proxies
+// (from the audit log and this session), and a quit waiting on pending
+// ones. Its slices and maps are replaced, never modified in place, so
+// model copies do not share changes.
+type actionState struct {
+	pending   []pending
+	history   history                            // this session's actions
+	marks     []mark                             // recent outcomes shown on rows
+	drainedBy map[model.BackendRef]actions.Entry // who took a backend out
+	proxyBy   map[string]actions.Entry           // who failed a proxy's health check
+	quit      quitState
+}
+
+// pending is an action confirmed by the user whose Executor has not
+// answered yet (the write, its verification and audit lines run in a
+// tea.Cmd).
 type pending struct {
-	id       int
-	action   model.Action
-	sent     bool      // Do returned without error
-	sentAt   time.Time // when Do returned
-	lastPoll time.Time // the source's LastPoll when counting started
-	fleets   int       // polls of the source seen since sent
-	batch    int       // the confirmation it came from (fan-out: one per instance)
-	exec     bool      // performed by the Executor, which verifies it itself
+	action model.Action
+	batch  int // the confirmation it came from (fan-out: one per instance)
 }
 
 // describe is the pending mark in the reason column: "drain", "weight 5".
@@ -31,13 +43,29 @@ func (p *pending) describe() string {
 }
 
 // pendingFor returns the pending action on ref, or nil.
-func (m *Model) pendingFor(ref model.BackendRef) *pending {
-	for i := range m.pending {
-		if m.pending[i].action.Ref == ref {
-			return &m.pending[i]
+func (m *Model) pendingFor(ref model.BackendRef) *pending { return m.acts.pendingFor(ref) }
+
+// pendingFor returns the pending action on ref, or nil.
+func (a *actionState) pendingFor(ref model.BackendRef) *pending {
+	for i := range a.pending {
+		if a.pending[i].action.Ref == ref {
+			return &a.pending[i]
 		}
 	}
 	return nil
+}
+
+// begin returns the state with one confirmation opened as batch batchID
+// (undoOf: the batch it reverts, or 0), each action in it pending.
+func (a actionState) begin(acts []model.Action, batchID, undoOf int, now time.Time) actionState {
+	ps := make([]pending, 0, len(a.pending)+len(acts))
+	ps = append(ps, a.pending...)
+	for _, act := range acts {
+		ps = append(ps, pending{action: act, batch: batchID})
+	}
+	a.pending = ps
+	a.history = a.history.open(batchID, len(acts), undoOf, now)
+	return a
 }
 
 // withoutPending returns a copy of ps without index i.
@@ -47,114 +75,75 @@ func withoutPending(ps []pending, i int) []pending {
 	return append(out, ps[i+1:]...)
 }
 
-// actionDone records the Actor's answer.
-func (m Model) actionDone(msg ActionDoneMsg) (tea.Model, tea.Cmd) {
-	a := msg.Action
-	idx := -1
-	for i := range m.pending {
-		if m.pending[i].action == a && !m.pending[i].sent {
-			idx = i
-			break
-		}
+// quitState is where a quit asked for while actions are pending stands.
+type quitState uint8
+
+const (
+	quitNone quitState = iota
+	quitAsk            // "N actions pending: w wait · q quit anyway · esc stay"
+	quitWait           // quit as soon as the last pending action answers
+)
+
+// askQuit quits at once when nothing is pending, else asks whether to
+// wait for the pending actions' outcomes (their audit lines) or quit
+// anyway (main then writes an "abandoned" line for each).
+func (m Model) askQuit() (tea.Model, tea.Cmd) {
+	if len(m.acts.pending) == 0 {
+		return m, tea.Quit
 	}
-	if msg.Err != nil {
-		if idx >= 0 {
-			m.pending = withoutPending(m.pending, idx)
-		}
-		return m.setStatus(StatusError, a.String()+" failed: "+msg.Err.Error(), 0)
-	}
-	if a.Kind.ProxyLevel() {
-		if a.Kind == model.ActionProxyFail {
-			if !containsString(m.proxyFailed, a.Ref.Source) {
-				m.proxyFailed = append(append([]string(nil), m.proxyFailed...), a.Ref.Source)
-			}
-			return m.setStatus(StatusWarn, "proxy-fail sent to "+a.Ref.Source+": the WHOLE proxy now fails its health check (F again restores it)", errorStatusTTL)
-		}
-		var rest []string
-		for _, s := range m.proxyFailed {
-			if s != a.Ref.Source {
-				rest = append(rest, s)
-			}
-		}
-		m.proxyFailed = rest
-		return m.setStatus(StatusOK, "proxy-ok sent to "+a.Ref.Source+": its health check passes again", 0)
-	}
-	m.now = m.opts.Now()
-	var timeout tea.Cmd
-	if idx >= 0 {
-		m.pending = append([]pending(nil), m.pending...)
-		p := &m.pending[idx]
-		p.sent, p.sentAt = true, m.now
-		if st, ok := m.fleet.Source(a.Ref.Source); ok {
-			p.lastPoll = st.LastPoll
-		}
-		id := p.id
-		timeout = tea.Tick(pendingTimeout, func(time.Time) tea.Msg { return pendingTimeoutMsg{id: id} })
-	}
-	m, clearCmd := m.setStatus(StatusInfo, a.Kind.String()+" sent to "+a.Ref.String()+"; waiting for the next poll", 0)
-	return m, tea.Batch(clearCmd, timeout)
+	m.acts.quit = quitAsk
+	return m, nil
 }
 
-// settlePending decides pending actions from the new fleet: confirmed
-// when the backend shows the new state, not applied after pendingFleets
-// polls of its source or pendingTimeout.
-func (m Model) settlePending() (tea.Model, tea.Cmd) {
-	if len(m.pending) == 0 {
-		return m, nil
-	}
-	var kept []pending
-	var msgs []string
-	level := StatusOK
-	for _, p := range m.pending {
-		if !p.sent {
-			kept = append(kept, p)
-			continue
-		}
-		st, _ := m.fleet.Source(p.action.Ref.Source)
-		if st.LastPoll.After(p.lastPoll) {
-			p.fleets++
-			p.lastPoll = st.LastPoll
-		}
-		b := findBackend(m.fleet, p.action.Ref)
-		switch {
-		case p.fleets > 0 && b != nil && reached(p.action, b):
-			msgs = append(msgs, "confirmed: "+p.action.String()+" — now "+stateWithWeight(b))
-		case p.fleets >= pendingFleets || m.now.Sub(p.sentAt) >= pendingTimeout:
-			msgs = append(msgs, notApplied(p.action, st.Kind, b))
-			level = StatusError
-		default:
-			kept = append(kept, p)
-		}
-	}
-	m.pending = kept
-	if len(msgs) == 0 {
-		return m, nil
-	}
-	return m.setStatus(level, strings.Join(msgs, "; "), 0)
-}
-
-// pendingTimeout ends a wait that no fleet decided.
-func (m Model) pendingTimeout(id int) (tea.Model, tea.Cmd) {
-	for i, p := range m.pending {
-		if p.id != id || !p.sent {
-			continue
-		}
-		m.pending = withoutPending(m.pending, i)
-		st, _ := m.fleet.Source(p.action.Ref.Source)
-		b := findBackend(m.fleet, p.action.Ref)
-		if b != nil && reached(p.action, b) {
-			return m.setStatus(StatusOK, "confirmed: "+p.action.String()+" — now "+stateWithWeight(b), 0)
-		}
-		return m.setStatus(StatusError, notApplied(p.action, st.Kind, b), 0)
+// quitKey answers the quit question.
+func (m Model) quitKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	switch msg.String() {
+	case "w", "enter":
+		m.acts.quit = quitWait
+		return m.setStatus(StatusInfo, "waiting for "+plural(len(m.acts.pending), "pending action")+" to finish, then quitting (q quits anyway)", 0)
+	case "q", "Q":
+		return m, tea.Quit
+	case "esc", "n":
+		m.acts.quit = quitNone
 	}
 	return m, nil
 }
 
-func notApplied(a model.Action, kind model.Kind, b *model.BackendRow) string {
-	if b == nil {
-		return "not applied: " + a.String() + " — the backend is no longer reported"
+// quitQuestion is the text of the quit prompt.
+func (m *Model) quitQuestion() string {
+	return plural(len(m.acts.pending), "action") + " pending: w wait for the outcome · q quit anyway (audited as abandoned) · esc stay"
+}
+
+// afterResult quits when a wait for the pending actions has ended.
+func (m Model) afterResult(cmd tea.Cmd) (tea.Model, tea.Cmd) {
+	if m.acts.quit == quitWait && len(m.acts.pending) == 0 {
+		return m, tea.Quit // the status line's clearing tick no longer matters
 	}
-	return "not applied: " + a.String() + " — " + string(kind) + " reports " + stateWithWeight(b)
+	return m, cmd
+}
+
+// proxyNote is "since 03:12 by ana" for a proxy lbtop reads as failing,
+// from this session's actions or the audit log, or "".
+func (m *Model) proxyNote(source string) string {
+	e, ok := m.acts.proxyBy[source]
+	if !ok {
+		return ""
+	}
+	return "since " + e.Time.Local().Format("15:04") + " by " + e.User.Login
+}
+
+// withProxy returns by updated for a confirmed proxy-level result.
+func withProxy(by map[string]actions.Entry, r actions.Result, user string) map[string]actions.Entry {
+	out := make(map[string]actions.Entry, len(by)+1)
+	for k, v := range by {
+		out[k] = v
+	}
+	if r.Action.Kind == model.ActionProxyFail {
+		out[r.Action.Ref.Source] = actions.Entry{Time: r.At, User: actions.Who{Login: user}, Source: r.Action.Ref.Source, Action: r.Action.Kind.String(), Result: r.Outcome}
+	} else {
+		delete(out, r.Action.Ref.Source)
+	}
+	return out
 }
 
 // stateWithWeight is what the system reports: "healthy (UP), weight 10".
@@ -162,23 +151,40 @@ func stateWithWeight(b *model.BackendRow) string {
 	return stateText(b) + ", weight " + fmtWeight(b.Weight)
 }
 
-// reached reports whether a backend shows the effect of an action.
-func reached(a model.Action, b *model.BackendRow) bool {
-	switch a.Kind {
-	case model.ActionDrain:
-		return b.Health == model.Draining
-	case model.ActionMaint:
-		return b.Health == model.Down
-	case model.ActionReady:
-		return b.Health.Serving()
-	case model.ActionWeight:
-		return b.Weight == a.Weight
+// failingProxies are the sources whose last good poll says the proxy
+// fails its own health check on purpose.
+func (m *Model) failingProxies() []model.SourceStatus {
+	if m.fleet == nil {
+		return nil
 	}
-	return false
+	var out []model.SourceStatus
+	for _, s := range m.fleet.Sources {
+		if s.ProxyFailing {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
-// findBackend locates the action's target in a fleet.
-func findBackend(f *model.Fleet, ref model.BackendRef) *model.BackendRow {
-	_, b := f.Locate(ref)
-	return b
+// proxyText is "PROXY edge FAILING health checks (since 03:12 by ana)".
+func (m *Model) proxyText(s model.SourceStatus) string {
+	t := "PROXY " + s.Name + " FAILING health checks"
+	if n := m.proxyNote(s.Name); n != "" {
+		t += " (" + n + ")"
+	}
+	return t
+}
+
+// proxyHeader puts a lasting red line for every failing proxy before the
+// header h: it stays as long as the proxy reports failing.
+func (m *Model) proxyHeader(h string, w int) string {
+	ps := m.failingProxies()
+	if len(ps) == 0 {
+		return h
+	}
+	var parts []string
+	for _, s := range ps {
+		parts = append(parts, m.proxyText(s))
+	}
+	return clip(m.st.MsgError.Render(strings.Join(parts, " · "))+" "+h, w)
 }

@@ -80,34 +80,47 @@ type mark struct {
 	until time.Time
 }
 
-// actionResult records what the Executor reports for one instance.
-func (m Model) actionResult(msg ActionResultMsg) (tea.Model, tea.Cmd) {
-	r := msg.Result
-	for i := range m.pending {
-		if m.pending[i].exec && m.pending[i].action == r.Action {
-			m.pending = withoutPending(m.pending, i)
+// record returns the state after one instance's result: no longer
+// pending, added to its batch in the history (returned), marked on its
+// row until now+markTTL, and, when confirmed, who took the backend out or
+// failed the proxy.
+func (a actionState) record(r actions.Result, batchID int, user string, now time.Time) (actionState, batch) {
+	for i := range a.pending {
+		if a.pending[i].batch == batchID && a.pending[i].action == r.Action {
+			a.pending = withoutPending(a.pending, i)
 			break
 		}
 	}
-	m.now = m.opts.Now()
 	var b batch
-	m.history, b = m.history.add(msg.Batch, r)
+	a.history, b = a.history.add(batchID, r)
 	text := r.Outcome.String()
 	if r.Outcome == actions.NotApplied && r.HasAfter {
 		text = "not applied: " + actions.StateOf(r.After).Health.String()
 	}
-	marks := make([]mark, 0, len(m.marks)+1)
-	for _, k := range m.marks {
-		if k.ref != r.Action.Ref && k.until.After(m.now) {
+	marks := make([]mark, 0, len(a.marks)+1)
+	for _, k := range a.marks {
+		if k.ref != r.Action.Ref && k.until.After(now) {
 			marks = append(marks, k)
 		}
 	}
-	m.marks = append(marks, mark{ref: r.Action.Ref, text: text, bad: !r.Done(), until: m.now.Add(markTTL)})
-	if r.Done() {
-		m.drainedBy = withDrain(m.drainedBy, r, m.opts.User, m.now)
+	a.marks = append(marks, mark{ref: r.Action.Ref, text: text, bad: !r.Done(), until: now.Add(markTTL)})
+	switch {
+	case r.Done() && r.Action.Kind.ProxyLevel():
+		a.proxyBy = withProxy(a.proxyBy, r, user)
+	case r.Done():
+		a.drainedBy = withDrain(a.drainedBy, r, user, now)
 	}
+	return a, b
+}
+
+// actionResult records what the Executor reports for one instance and,
+// once every instance of its batch has answered, says so.
+func (m Model) actionResult(msg ActionResultMsg) (tea.Model, tea.Cmd) {
+	m.now = m.opts.Now()
+	var b batch
+	m.acts, b = m.acts.record(msg.Result, msg.Batch, m.opts.User, m.now)
 	if !b.complete() {
-		return m, nil
+		return m.afterResult(nil)
 	}
 	level, lines := StatusOK, make([]string, 0, len(b.results)+1)
 	for _, x := range b.results {
@@ -124,7 +137,8 @@ func (m Model) actionResult(msg ActionResultMsg) (tea.Model, tea.Cmd) {
 	if len(b.results) > 1 {
 		lines = append([]string{actions.FanOutSummary(b.results)}, lines...)
 	}
-	return m.setStatus(level, strings.Join(lines, "; "), 0)
+	m, cmd := m.setStatus(level, strings.Join(lines, "; "), 0)
+	return m.afterResult(cmd)
 }
 
 // withDrain returns by updated for a confirmed result: a drain, maint or
@@ -146,10 +160,13 @@ func withDrain(by map[model.BackendRef]actions.Entry, r actions.Result, user str
 }
 
 // markFor returns the outcome mark shown on ref's row, or nil.
-func (m *Model) markFor(ref model.BackendRef) *mark {
-	for i := range m.marks {
-		if m.marks[i].ref == ref && m.marks[i].until.After(m.now) {
-			return &m.marks[i]
+func (m *Model) markFor(ref model.BackendRef) *mark { return m.acts.markFor(ref, m.now) }
+
+// markFor returns the outcome mark shown on ref's row at now, or nil.
+func (a *actionState) markFor(ref model.BackendRef, now time.Time) *mark {
+	for i := range a.marks {
+		if a.marks[i].ref == ref && a.marks[i].until.After(now) {
+			return &a.marks[i]
 		}
 	}
 	return nil
@@ -159,22 +176,23 @@ func (m *Model) markFor(ref model.BackendRef) *mark {
 // this session that is not yet undone: the state and weight read before
 // it, on every instance it changed.
 func (m Model) beginUndo() (tea.Model, tea.Cmd) {
-	if m.opts.ReadOnly || m.actor == nil {
+	if m.actionsOff() {
 		return m.setStatus(StatusWarn, "read-only mode: actions disabled", 0)
 	}
-	if m.opts.Executor == nil {
-		return m.setStatus(StatusWarn, "undo needs the action runner (it keeps the state read before each action)", 0)
-	}
-	var last *batch
-	for i := len(m.history) - 1; i >= 0; i-- {
-		b := &m.history[i]
-		if b.undoOf == 0 && !b.undone && b.complete() {
-			last = b
-			break
-		}
-	}
+	last, skipped := m.acts.history.undoable()
 	if last == nil {
-		return m.setStatus(StatusWarn, "nothing to undo: no action of this session is left to revert", 0)
+		msg := "nothing to undo: no confirmed action of this session is left to revert"
+		if skipped != "" {
+			msg += " (" + skipped + ")"
+		}
+		return m.setStatus(StatusWarn, msg, 0)
+	}
+	if r := last.results[0]; r.Action.Kind.ProxyLevel() {
+		req, err := r.Undo()
+		if err != nil {
+			return m.setStatus(StatusError, err.Error(), 0)
+		}
+		return m.openProxyDialog(req.Action.Kind, r.Action.Ref.Source, last.id)
 	}
 	d := dialog{open: true, all: true, fixed: true, undo: last.id}
 	for _, r := range last.results {
@@ -209,9 +227,32 @@ func (m Model) beginUndo() (tea.Model, tea.Cmd) {
 	if len(d.reqs) == 0 {
 		return m.setStatus(StatusWarn, "nothing to undo: "+last.results[0].Summary(), 0)
 	}
+	if skipped != "" {
+		d.lines = append(d.lines, "NOTE     skipped "+skipped)
+	}
 	d.settleField()
 	m.dialog = d
 	return m, nil
+}
+
+// undoable is the newest batch of this session with a confirmed result
+// that is neither an undo nor undone yet, and a note naming the newer
+// batches skipped because nothing in them was confirmed.
+func (h history) undoable() (*batch, string) {
+	var skipped []string
+	for i := len(h) - 1; i >= 0; i-- {
+		b := &h[i]
+		if b.undoOf != 0 || b.undone || !b.complete() || len(b.results) == 0 {
+			continue
+		}
+		for _, r := range b.results {
+			if r.Done() {
+				return b, strings.Join(skipped, ", ")
+			}
+		}
+		skipped = append(skipped, b.results[0].Outcome.String()+" "+b.results[0].Action.String())
+	}
+	return nil, strings.Join(skipped, ", ")
 }
 
 // outNote is the "drained 12 min ago by alice" note for a row out of
@@ -224,7 +265,7 @@ func (m *Model) outNote(b *model.BackendRow) string {
 	if first, ok := m.seen[b.Ref()]; ok && o.Since.IsZero() {
 		o.Since, o.Observed = first, true
 	}
-	if e, ok := m.drainedBy[b.Ref()]; ok {
+	if e, ok := m.acts.drainedBy[b.Ref()]; ok {
 		o.By = &e
 	}
 	return o.Note(m.now)
@@ -233,8 +274,8 @@ func (m *Model) outNote(b *model.BackendRow) string {
 // actionsBox lists this session's actions, newest first.
 func (m *Model) actionsBox(w, h int) []string {
 	var lines []string
-	for i := len(m.history) - 1; i >= 0; i-- {
-		b := &m.history[i]
+	for i := len(m.acts.history) - 1; i >= 0; i-- {
+		b := &m.acts.history[i]
 		if len(b.results) == 0 {
 			lines = append(lines, b.at.Format("15:04:05")+"  sending… ("+plural(b.want, "instance")+")")
 		}
@@ -258,7 +299,10 @@ func (m *Model) actionsBox(w, h int) []string {
 // outBox lists every backend out of rotation across pools.
 func (m *Model) outBox(w, h int) []string {
 	outs := m.outs
-	lines := make([]string, 0, len(outs))
+	lines := make([]string, 0, len(outs)+1)
+	for _, p := range m.failingProxies() {
+		lines = append(lines, m.proxyText(p)+": no traffic from the load balancers in front of it (u or F restores)")
+	}
 	for _, o := range outs {
 		b := &o.Row
 		s := b.Pool + "/" + b.Name + " @" + b.InstanceName() + "  " + stateWithWeight(b)
@@ -267,7 +311,7 @@ func (m *Model) outBox(w, h int) []string {
 		}
 		lines = append(lines, s)
 	}
-	if len(lines) == 0 {
+	if len(outs) == 0 {
 		lines = append(lines, "every backend is in rotation: none drained, down, in maintenance or at weight 0")
 	}
 	return m.listBox("Out of rotation: drained, down, maint, weight 0 ("+strconv.Itoa(len(outs))+")", lines, "esc closes", w, h)

@@ -10,6 +10,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/lbtop/lbtop/actions"
 	"github.com/lbtop/lbtop/model"
 )
 
@@ -183,9 +184,11 @@ func TestWeightPromptValidation(t *testing.T) {
 		if !strings.Contains(m.msg.text, c.want) || m.msg.level != StatusError {
 			t.Fatalf("weight %q: message %q (%v), want %q", c.typed, m.msg.text, m.msg.level, c.want)
 		}
-		if m.input != inputWeight || m.dialog.open {
-			t.Fatalf("weight %q: prompt closed or dialog opened on invalid input", c.typed)
+		// The prompt closes so the error is on screen, not under it.
+		if m.input != inputNone || m.dialog.open || !strings.Contains(view(m), c.want) {
+			t.Fatalf("weight %q: prompt open %v, dialog %v, or the error is not shown:\n%s", c.typed, m.input != inputNone, m.dialog.open, view(m))
 		}
+		m = press(t, m, "w")
 	}
 	m = press(t, typeText(t, press(t, m, "ctrl+u"), "5"), "enter")
 	if !m.dialog.open || m.dialog.action != (model.Action{Kind: model.ActionWeight, Ref: model.BackendRef{Source: "lb1", Pool: "web", Backend: "web-2"}, Weight: 5}) {
@@ -214,19 +217,19 @@ func TestConfirmationYesAndNo(t *testing.T) {
 		}
 	}
 	m, cmd := updateCmd(t, m, keyMsg("n"))
-	if m.dialog.open || len(m.pending) != 0 {
-		t.Fatalf("n: dialog open %v, pending %v", m.dialog.open, m.pending)
+	if m.dialog.open || len(m.acts.pending) != 0 {
+		t.Fatalf("n: dialog open %v, pending %v", m.dialog.open, m.acts.pending)
 	}
 	_ = cmd // the message-clearing tick; running it would wait for its TTL
 	m, cmd = updateCmd(t, press(t, m, "d"), keyMsg("y"))
 	if m.dialog.open || cmd == nil || m.pendingFor(model.BackendRef{Source: "lb1", Pool: "web", Backend: "web-2"}) == nil {
-		t.Fatalf("y: dialog open %v, cmd %v, pending %v", m.dialog.open, cmd != nil, m.pending)
+		t.Fatalf("y: dialog open %v, cmd %v, pending %v", m.dialog.open, cmd != nil, m.acts.pending)
 	}
 	if actor.calls != 0 {
 		t.Fatalf("Do called %d times before the Cmd ran", actor.calls)
 	}
-	done, ok := cmd().(ActionDoneMsg)
-	if !ok || done.Err != nil || done.Action.Kind != model.ActionDrain || actor.calls != 1 {
+	done, ok := cmd().(ActionResultMsg)
+	if !ok || done.Result.Outcome != actions.Confirmed || done.Result.Action.Kind != model.ActionDrain || actor.calls != 1 {
 		t.Fatalf("Cmd returned %+v; Do called %d times", done, actor.calls)
 	}
 }
@@ -255,7 +258,7 @@ func TestReadOnlyHidesActions(t *testing.T) {
 }
 
 func TestUnsupportedActionShowsWhy(t *testing.T) {
-	m, _ := newModel(t, envoyActor(), Options{}, 80, 24)
+	m, f := newModel(t, envoyActor(), Options{}, 80, 24)
 	m = press(t, openPoolNamed(t, m, "payments"), "d")
 	if m.dialog.open || !strings.Contains(m.msg.text, "Envoy's admin API cannot drain one host") {
 		t.Fatalf("unsupported drain: dialog %v message %q", m.dialog.open, m.msg.text)
@@ -270,6 +273,12 @@ func TestUnsupportedActionShowsWhy(t *testing.T) {
 		t.Fatalf("F on haproxy: dialog %v message %q", m.dialog.open, m.msg.text)
 	}
 	m = press(t, openPoolNamed(t, press(t, m, "esc"), "payments"), "esc", "F")
+	if m.dialog.open || !strings.Contains(view(m), `source "edge" did not answer: its proxy state is unknown`) {
+		t.Fatalf("F on a stale envoy: dialog %v\n%s", m.dialog.open, view(m))
+	}
+	m = update(t, m, FleetMsg{Fleet: f.store.Ingest(model.Snapshot{Source: "edge", Kind: model.KindEnvoy, At: t0, Pools: []model.Pool{{Name: "payments", Backends: []model.Backend{
+		{Name: "10.1.0.1:443", Address: "10.1.0.1:443", Health: model.Healthy, Weight: 1}}}}})})
+	m = press(t, m, "F")
 	v := view(m)
 	if !m.dialog.open || m.dialog.action.Kind != model.ActionProxyFail || !strings.Contains(v, "WHOLE proxy") || !strings.Contains(v, "EVERY pool") {
 		t.Fatalf("F on envoy: dialog %+v\n%s", m.dialog, v)
@@ -299,49 +308,33 @@ func TestCursorFollowsBackendAcrossFleets(t *testing.T) {
 	}
 }
 
-// drainWeb2 confirms a drain of web-2 and delivers Do's answer.
+// drainWeb2 confirms a drain of web-2 and delivers the Executor's answer
+// (the real actions.Runner over the test actor).
 func drainWeb2(t *testing.T, actor *fakeActor) (Model, *fixture) {
 	t.Helper()
 	m, f := newModel(t, actor, Options{Floor: 0.3}, 120, 40) // an ordinary drain, as above
 	m = cursorTo(t, openPoolNamed(t, m, "web"), "web-2")
 	m, cmd := updateCmd(t, press(t, m, "d"), keyMsg("y"))
+	if !strings.Contains(view(m), "pending drain") {
+		t.Fatalf("row not marked pending:\n%s", view(m))
+	}
 	return update(t, m, cmd()), f
 }
 
 func TestPendingConfirmed(t *testing.T) {
-	m, f := drainWeb2(t, envoyActor())
-	if !strings.Contains(m.msg.text, "drain sent to lb1:web/web-2; waiting for the next poll") {
-		t.Fatalf("after success: %q", m.msg.text)
-	}
-	if !strings.Contains(view(m), "pending drain") {
-		t.Fatalf("row not marked pending:\n%s", view(m))
-	}
-	m = update(t, m, FleetMsg{Fleet: f.poll(model.Draining, "DRAIN", 10)})
-	if len(m.pending) != 0 || !strings.HasPrefix(m.msg.text, "confirmed: drain lb1:web/web-2") || m.msg.level != StatusOK {
-		t.Fatalf("after the drained poll: pending %v message %q", m.pending, m.msg.text)
+	m, _ := drainWeb2(t, envoyActor())
+	if len(m.acts.pending) != 0 || !strings.HasPrefix(m.msg.text, "confirmed: drain lb1:web/web-2") || m.msg.level != StatusOK {
+		t.Fatalf("after the drained poll: pending %v message %q", m.acts.pending, m.msg.text)
 	}
 }
 
 func TestPendingNotApplied(t *testing.T) {
-	m, f := drainWeb2(t, envoyActor())
-	for i := range pendingFleets - 1 {
-		m = update(t, m, FleetMsg{Fleet: f.poll(model.Healthy, "UP", 10)})
-		if len(m.pending) != 1 {
-			t.Fatalf("pending decided after %d polls: %q", i+1, m.msg.text)
-		}
-	}
-	m = update(t, m, FleetMsg{Fleet: f.poll(model.Healthy, "UP", 10)})
+	actor := envoyActor()
+	actor.ignore = true
+	m, _ := drainWeb2(t, actor)
 	want := "not applied: drain lb1:web/web-2 — haproxy reports healthy (UP), weight 10"
-	if len(m.pending) != 0 || m.msg.text != want || m.msg.level != StatusError {
-		t.Fatalf("after %d polls: pending %v message %q, want %q", pendingFleets, m.pending, m.msg.text, want)
-	}
-}
-
-func TestPendingTimeoutWithoutPolls(t *testing.T) {
-	m, _ := drainWeb2(t, envoyActor())
-	m = update(t, m, pendingTimeoutMsg{id: m.pending[0].id})
-	if len(m.pending) != 0 || !strings.HasPrefix(m.msg.text, "not applied") {
-		t.Fatalf("timeout: pending %v message %q", m.pending, m.msg.text)
+	if len(m.acts.pending) != 0 || m.msg.text != want || m.msg.level != StatusError {
+		t.Fatalf("pending %v message %q, want %q", m.acts.pending, m.msg.text, want)
 	}
 }
 
@@ -349,8 +342,8 @@ func TestActionErrorShownVerbatim(t *testing.T) {
 	actor := envoyActor()
 	actor.err = errors.New("haproxy 127.0.0.1:9999: No such server.")
 	m, _ := drainWeb2(t, actor)
-	if len(m.pending) != 0 || m.msg.level != StatusError || !strings.HasSuffix(m.msg.text, ": haproxy 127.0.0.1:9999: No such server.") {
-		t.Fatalf("error: pending %v message %q", m.pending, m.msg.text)
+	if len(m.acts.pending) != 0 || m.msg.level != StatusError || !strings.Contains(m.msg.text, "failed: drain lb1:web/web-2 — haproxy 127.0.0.1:9999: No such server.") {
+		t.Fatalf("error: pending %v message %q", m.acts.pending, m.msg.text)
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"os/signal"
 	"strconv"
@@ -15,7 +14,6 @@ import (
 	"syscall"
 
 	"github.com/lbtop/lbtop/actions"
-	"github.com/lbtop/lbtop/config"
 	"github.com/lbtop/lbtop/model"
 	"github.com/lbtop/lbtop/sources"
 )
@@ -175,24 +173,30 @@ func runAction(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return fail(err)
 	}
-	reqs, impacts, err := a.requests(hub, cfg, matches)
+	plan, err := actions.Plan(fleet, hub, model.Action{Kind: a.kind, Weight: a.weight}, matches, a.reason, a.floor)
 	if err != nil {
+		if a.dryRun {
+			fmt.Fprintln(stdout, "dry run: would be refused:", err)
+		}
 		return fail(err)
 	}
-	risky := false
+	reqs, impacts, risky := plan.Requests, plan.Impacts, plan.Risky()
 	for i, req := range reqs {
 		fmt.Fprintf(stdout, "%s %s/%s on %s (%s)\n", req.Action.Kind, a.pool, req.Action.Ref.Backend, req.Action.Ref.Source, req.Kind)
 		for _, l := range impacts[i].Lines(8) {
 			fmt.Fprintln(stdout, "  "+l)
 		}
-		fmt.Fprintln(stdout, "  request  "+actions.Wire(req.Kind, sourceAddress(cfg, req.Action.Ref.Source), req.Action))
-		risky = risky || impacts[i].Risky()
+		fmt.Fprintln(stdout, "  request  "+plan.Wire[i])
 	}
 	if a.dryRun {
+		if risky && !a.force {
+			fmt.Fprintln(stdout, "dry run: would be refused without --force: "+plan.Why())
+			return exitError
+		}
 		fmt.Fprintln(stdout, "dry run: nothing was sent")
 		return exitOK
 	}
-	runner, closeLog, err := newRunner(o, getenv, hub, entries)
+	runner, closeLog, err := newRunner(o, getenv, hub)
 	if err != nil {
 		return fail(err)
 	}
@@ -236,62 +240,6 @@ func pollFleet(ctx context.Context, hub *sources.Hub, source string, stderr io.W
 		}
 	}
 	return f, nil
-}
-
-// requests checks every match (capability, read-only, weight range) and
-// builds its request and impact. Any bad input fails the whole command
-// before anything is sent.
-func (a *actionOpts) requests(hub *sources.Hub, cfg *config.Config, ms []actions.Match) ([]actions.Request, []actions.Impact, error) {
-	var reqs []actions.Request
-	var impacts []actions.Impact
-	for _, m := range ms {
-		act := model.Action{Kind: a.kind, Ref: m.Row.Ref(), Weight: a.weight}
-		if m.Row.Stale {
-			return nil, nil, fmt.Errorf("source %q did not answer: its state of %s/%s is unknown, nothing sent", m.Row.Source, a.pool, a.backend)
-		}
-		if ok, why := hub.Supports(m.Row.Source, a.kind); !ok {
-			return nil, nil, fmt.Errorf("%s refused: %s", a.kind, why)
-		}
-		if a.kind == model.ActionWeight {
-			if err := checkWeight(hub, m.Row.Source, a.weight); err != nil {
-				return nil, nil, err
-			}
-		}
-		reqs = append(reqs, actions.Request{Action: act, Kind: m.Pool.Kind, Before: m.Row.Backend, Reason: a.reason})
-		impacts = append(impacts, actions.Assess(m.Pool, m.Row, act, a.floor))
-	}
-	return reqs, impacts, nil
-}
-
-// checkWeight refuses a weight outside the source's range.
-func checkWeight(hub *sources.Hub, source string, w int) error {
-	for _, e := range hub.Entries() {
-		if e.Source.Name() != source {
-			continue
-		}
-		if wr, ok := e.Source.(sources.Weighter); ok {
-			if lo, hi := wr.WeightRange(); w < lo || w > hi {
-				return fmt.Errorf("weight %d out of range for %s source %q: must be %d–%d; nothing sent", w, e.Source.Kind(), source, lo, hi)
-			}
-		}
-	}
-	return nil
-}
-
-// sourceAddress is the configured address of a source, without any
-// credentials a URL may carry.
-func sourceAddress(cfg *config.Config, name string) string {
-	for _, s := range cfg.Sources {
-		if s.Name != name {
-			continue
-		}
-		if u, err := url.Parse(s.Address); err == nil && u.User != nil {
-			u.User = nil
-			return u.String()
-		}
-		return s.Address
-	}
-	return name
 }
 
 // confirm asks on the terminal: y for an ordinary action, the pool name

@@ -1,19 +1,17 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
 
 	"github.com/lbtop/lbtop/actions"
-	"github.com/lbtop/lbtop/model"
 	"github.com/lbtop/lbtop/sources"
 )
 
 // newRunner builds the action runner shared by the CLI and the UI: writes
 // through the hub, verifying polls of the same entries, the audit log at
 // --audit-log or the default path. The returned func closes the log.
-func newRunner(o *options, getenv func(string) string, hub *sources.Hub, entries []sources.Entry) (*actions.Runner, func(), error) {
+func newRunner(o *options, getenv func(string) string, hub *sources.Hub) (*actions.Runner, func(), error) {
 	path := o.auditLog
 	if path == "" {
 		p, err := actions.DefaultPath(getenv)
@@ -30,19 +28,9 @@ func newRunner(o *options, getenv func(string) string, hub *sources.Hub, entries
 	if err != nil {
 		host = "unknown"
 	}
-	byName := map[string]sources.Entry{}
-	for _, e := range entries {
-		byName[e.Source.Name()] = e
-	}
 	r := &actions.Runner{
-		Do: hub.Do,
-		Poll: func(ctx context.Context, name string) model.Snapshot {
-			e, ok := byName[name]
-			if !ok {
-				return model.Snapshot{Source: name, Err: fmt.Errorf("no source named %q", name)}
-			}
-			return sources.PollOnce(ctx, e)
-		},
+		Do:   hub.Do,
+		Poll: hub.PollNow,
 		Log:  log,
 		User: actions.CurrentUser(getenv),
 		Host: host,

@@ -33,8 +33,33 @@ func actRun(t *testing.T, stdin string, args ...string) (int, string, string) {
 	return code, out.String(), errb.String()
 }
 
-// actAudit reads an audit log, failing on any line that is not JSON.
+// actAudit reads an audit log, failing on any line that is not JSON, and
+// returns its outcome lines: every confirmed or not-applied line must
+// follow a "sent" line for the same action, which is left out.
 func actAudit(t *testing.T, path string) []actions.Entry {
+	t.Helper()
+	sent := map[string]int{}
+	var out []actions.Entry
+	for _, e := range actAuditAll(t, path) {
+		k := e.Source + "\x00" + e.Pool + "\x00" + e.Backend + "\x00" + e.Action
+		switch e.Result {
+		case actions.Sent:
+			sent[k]++
+			continue
+		case actions.Confirmed, actions.NotApplied:
+			if sent[k] == 0 {
+				t.Errorf("outcome line without a sent line before it: %+v", e)
+			}
+			sent[k]--
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// actAuditAll reads every line of an audit log, failing on any that is
+// not JSON.
+func actAuditAll(t *testing.T, path string) []actions.Entry {
 	t.Helper()
 	raw, err := os.ReadFile(path)
 	if os.IsNotExist(err) {
@@ -243,7 +268,7 @@ func TestActionConcurrentAudit(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			codes[i], _, errs[i] = actRun(t, "", "weight", fmt.Sprint(i+1), fmt.Sprintf("big/s%d", i), "--haproxy", inst.Addr, "--yes", "--audit-log", log)
+			codes[i], _, errs[i] = actRun(t, "", "weight", fmt.Sprint(i+2), fmt.Sprintf("big/s%d", i), "--haproxy", inst.Addr, "--yes", "--audit-log", log)
 		}()
 	}
 	wg.Wait()
@@ -258,7 +283,7 @@ func TestActionConcurrentAudit(t *testing.T) {
 	}
 	seen := map[string]bool{}
 	for _, e := range es {
-		if e.Result != actions.Confirmed || e.Weight == nil || e.Backend != fmt.Sprintf("s%d", *e.Weight-1) {
+		if e.Result != actions.Confirmed || e.Weight == nil || e.Backend != fmt.Sprintf("s%d", *e.Weight-2) {
 			t.Errorf("entry %+v", e)
 		}
 		seen[e.Backend] = true
@@ -267,7 +292,7 @@ func TestActionConcurrentAudit(t *testing.T) {
 		t.Errorf("%d distinct backends logged", len(seen))
 	}
 	for i := range n {
-		if w := inst.Row(t, "big", fmt.Sprintf("s%d", i))["weight"]; w != fmt.Sprint(i+1) {
+		if w := inst.Row(t, "big", fmt.Sprintf("s%d", i))["weight"]; w != fmt.Sprint(i+2) {
 			t.Errorf("s%d weight %s", i, w)
 		}
 	}

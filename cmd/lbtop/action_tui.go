@@ -34,13 +34,15 @@ func runTUI(ctx context.Context, o *options, entries []sources.Entry, readOnly b
 		return exitError
 	}
 	opts := ui.Options{ReadOnly: readOnly, NoColor: getenv("NO_COLOR") != "", Floor: o.floor, User: actions.CurrentUser(getenv).Login}
+	var runner *actions.Runner
 	if !readOnly {
-		runner, closeLog, err := newRunner(o, getenv, hub, entries)
+		r, closeLog, err := newRunner(o, getenv, hub)
 		if err != nil {
 			fmt.Fprintln(stderr, "lbtop:", err)
 			return exitError
 		}
 		defer closeLog()
+		runner = r
 		opts.Executor = runner
 		es, bad, err := actions.ReadEntries(runner.Log.Path(), auditHistory)
 		if err != nil || bad > 0 {
@@ -54,7 +56,15 @@ func runTUI(ctx context.Context, o *options, entries []sources.Entry, readOnly b
 	store := newStore(entries)
 	snaps := hub.Run(ctx)
 	go engine(store, snaps, p.Send, log)
-	if _, err := p.Run(); err != nil && ctx.Err() == nil {
+	_, err = p.Run()
+	if runner != nil {
+		// Quit anyway (or ctrl+c) with actions still running: each gets an
+		// "abandoned" audit line, so the log never just stops.
+		for _, r := range runner.Abandon() {
+			fmt.Fprintln(stderr, "lbtop:", r.Summary())
+		}
+	}
+	if err != nil && ctx.Err() == nil {
 		fmt.Fprintln(stderr, "lbtop:", err)
 		return exitError
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 
 	"github.com/lbtop/lbtop/config"
@@ -17,15 +18,12 @@ import (
 	"github.com/lbtop/lbtop/sources/prometheus"
 )
 
-// closer is implemented by sources holding resources (informers, servers).
-type closer interface{ Close() error }
-
 // buildEntries turns validated config into polling entries. The returned
 // cleanup releases whatever the sources hold; call it once.
 func buildEntries(ctx context.Context, c *config.Config) ([]sources.Entry, func(), error) {
 	var (
 		entries []sources.Entry
-		closers []closer
+		closers []io.Closer
 	)
 	cleanup := func() {
 		for _, cl := range closers {
@@ -38,7 +36,7 @@ func buildEntries(ctx context.Context, c *config.Config) ([]sources.Entry, func(
 			cleanup()
 			return nil, nil, fmt.Errorf("source %q: %w", s.Name, err)
 		}
-		if cl, ok := src.(closer); ok {
+		if cl, ok := src.(io.Closer); ok { // sources holding resources (informers)
 			closers = append(closers, cl)
 		}
 		entries = append(entries, sources.Entry{Source: src, Interval: s.Interval, Timeout: s.Timeout, ReadOnly: s.ReadOnly, MergeAs: s.MergeAs})

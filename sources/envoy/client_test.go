@@ -56,6 +56,10 @@ func TestPollOK(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method == http.MethodGet && r.URL.Path == tc.prefix+readyPath {
+					_, _ = w.Write([]byte("LIVE\n")) // the proxy's own state, read on every poll
+					return
+				}
 				if r.Method != http.MethodGet || r.URL.Path != tc.prefix+"/clusters" || r.URL.RawQuery != "format=json" {
 					t.Errorf("request %s %s, want GET %s/clusters?format=json", r.Method, r.URL, tc.prefix)
 					http.NotFound(w, r)

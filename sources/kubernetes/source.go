@@ -321,12 +321,14 @@ func (s *Source) Name() string { return s.name }
 func (s *Source) Kind() model.Kind { return model.KindKubernetes }
 
 // Close stops the informers and waits for them to finish. It is safe to
-// call more than once.
-func (s *Source) Close() {
+// call more than once and always returns nil; it implements io.Closer so
+// whoever built the source (cmd/lbtop's cleanup) finds and calls it.
+func (s *Source) Close() error {
 	s.once.Do(func() {
 		s.stop()
 		s.done.Wait()
 	})
+	return nil
 }
 
 // Poll builds a snapshot from the informer caches; it makes no API call.

@@ -46,7 +46,7 @@ func newSource(t testing.TB, kubeconfig string, namespaces ...string) *Source {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(s.Close)
+	t.Cleanup(func() { _ = s.Close() })
 	return s
 }
 
@@ -330,7 +330,7 @@ func TestForbiddenEndpointSlicesReported(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(src.Close)
+	t.Cleanup(func() { _ = src.Close() })
 	const want = "kubernetes limited: cannot list endpointslices.discovery.k8s.io in all namespaces: forbidden"
 	snap, _ := waitSnapshot(t, src, "only the endpointslices error, services served", func(s model.Snapshot) bool {
 		_, ok := findPool(s, f.ns+"/web")
