@@ -32,6 +32,9 @@ func (m Model) beginAction(kind model.ActionKind) (tea.Model, tea.Cmd) {
 	if ok, why := m.actor.Supports(b.Source, kind); !ok {
 		return m.setStatus(StatusWarn, why, 0)
 	}
+	if err := b.Addressable(); err != nil {
+		return m.setStatus(StatusWarn, kind.String()+" refused: "+err.Error(), 0)
+	}
 	if p := m.pendingFor(b.Ref()); p != nil {
 		return m.setStatus(StatusWarn, p.action.String()+" is still pending; wait for the next poll to confirm it", 0)
 	}

@@ -61,7 +61,7 @@ func (m Model) actionDone(msg ActionDoneMsg) (tea.Model, tea.Cmd) {
 		if idx >= 0 {
 			m.pending = withoutPending(m.pending, idx)
 		}
-		return m.setStatus(StatusError, a.String()+" failed: "+msg.Err.Error(), 0)
+		return m.setStatus(StatusError, a.String()+" failed: "+model.SafeError(msg.Err.Error()), 0)
 	}
 	if a.Kind.ProxyLevel() {
 		if a.Kind == model.ActionProxyFail {

@@ -232,7 +232,7 @@ func pollFleet(ctx context.Context, hub *sources.Hub, source string, stderr io.W
 	for _, snap := range hub.PollAll(ctx) {
 		f = st.Ingest(snap)
 		if snap.Err != nil {
-			fmt.Fprintf(stderr, "lbtop: %s: %v\n", snap.Source, snap.Err)
+			fmt.Fprintf(stderr, "lbtop: %s: %s\n", snap.Source, model.SafeError(snap.Err.Error()))
 		}
 	}
 	return f, nil
@@ -248,6 +248,9 @@ func (a *actionOpts) requests(hub *sources.Hub, cfg *config.Config, ms []actions
 		act := model.Action{Kind: a.kind, Ref: m.Row.Ref(), Weight: a.weight}
 		if m.Row.Stale {
 			return nil, nil, fmt.Errorf("source %q did not answer: its state of %s/%s is unknown, nothing sent", m.Row.Source, a.pool, a.backend)
+		}
+		if err := m.Row.Addressable(); err != nil {
+			return nil, nil, fmt.Errorf("%s refused: %w; nothing sent", a.kind, err)
 		}
 		if ok, why := hub.Supports(m.Row.Source, a.kind); !ok {
 			return nil, nil, fmt.Errorf("%s refused: %s", a.kind, why)

@@ -41,7 +41,9 @@ func newRunner(o *options, getenv func(string) string, hub *sources.Hub, entries
 			if !ok {
 				return model.Snapshot{Source: name, Err: fmt.Errorf("no source named %q", name)}
 			}
-			return sources.PollOnce(ctx, e)
+			// Sanitized like the Store's: the verifying poll's reason is
+			// printed, and the target's name is matched in the form shown.
+			return model.SanitizeSnapshot(sources.PollOnce(ctx, e))
 		},
 		Log:  log,
 		User: actions.CurrentUser(getenv),

@@ -70,7 +70,7 @@ func engine(store *model.Store, snaps <-chan model.Snapshot, send func(tea.Msg),
 	var seen map[model.BackendRef]time.Time
 	for snap := range snaps {
 		if snap.Err != nil {
-			log.Warn("poll failed", logSource, snap.Source, logErr, snap.Err, logTook, snap.Took)
+			log.Warn("poll failed", logSource, snap.Source, logErr, model.SafeError(snap.Err.Error()), logTook, snap.Took)
 		}
 		f := store.Ingest(snap)
 		seen = actions.Seen(f, seen, time.Now())

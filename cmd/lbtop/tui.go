@@ -34,7 +34,7 @@ func runOnce(ctx context.Context, entries []sources.Entry, format string, stdout
 	for _, snap := range hub.PollAll(ctx) {
 		fleet = store.Ingest(snap)
 		if snap.Err != nil {
-			fmt.Fprintf(stderr, "lbtop: %s: %v\n", snap.Source, snap.Err)
+			fmt.Fprintf(stderr, "lbtop: %s: %s\n", snap.Source, model.SafeError(snap.Err.Error()))
 		}
 	}
 	if fleet == nil {
