@@ -50,7 +50,9 @@ func runTUI(ctx context.Context, o *options, entries []sources.Entry, readOnly b
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	p := tea.NewProgram(ui.New(hub, opts), tea.WithContext(ctx), tea.WithFPS(uiFPS))
+	// lbtop's own signal context (signalContext) ends the program: Bubble
+	// Tea's handler would turn SIGTERM into a graceful quit with exit 0.
+	p := tea.NewProgram(ui.New(hub, opts), tea.WithContext(ctx), tea.WithFPS(uiFPS), tea.WithoutSignalHandler())
 	store := newStore(entries)
 	snaps := hub.Run(ctx)
 	go engine(store, snaps, p.Send, log)
