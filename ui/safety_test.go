@@ -189,3 +189,24 @@ func BenchmarkHugeErrorIngestView(b *testing.B) {
 		_ = m.View()
 	}
 }
+
+// TestEscapedBackendRefusesActions: a backend shown under an escaped name
+// cannot be acted on; the key says why and no dialog opens.
+func TestEscapedBackendRefusesActions(t *testing.T) {
+	t.Parallel()
+	actor := &fakeActor{}
+	m := New(actor, Options{Now: fixedNow, NoColor: true})
+	m = update(t, m, tea.WindowSizeMsg{Width: 120, Height: 30})
+	f := hostileFleet(func(s string) string { return s })
+	m = update(t, m, FleetMsg{Fleet: f})
+	m = openPoolNamed(t, m, model.SafeText("shop"+hostileTexts[2]))
+	for _, k := range []string{"d", "m", "r"} {
+		m = press(t, m, k)
+		if m.dialog.open || !strings.Contains(m.msg.text, "refused") || !strings.Contains(m.msg.text, "escaped") {
+			t.Fatalf("%s: dialog %v, message %q", k, m.dialog.open, m.msg.text)
+		}
+	}
+	if actor.calls != 0 {
+		t.Fatalf("%d actions sent", actor.calls)
+	}
+}
