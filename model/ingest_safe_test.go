@@ -1,4 +1,4 @@
-package model
+package model_test
 
 import (
 	"context"
@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lbtop/lbtop/model"
+	"github.com/lbtop/lbtop/model/modeltest"
 )
 
 // hostile are texts a misbehaving source sent: a title change, a screen
@@ -21,70 +24,36 @@ var hostile = []string{
 	"\x9b2J",
 }
 
-// unsafeIn reports the first byte sequence of s that must not reach a
-// terminal raw: ESC, any C0 or C1 control, DEL, a bidi control, bad UTF-8.
-func unsafeIn(s string) string {
-	if t := SafeText(s); t != s {
-		return fmt.Sprintf("%q (safe form %q)", s, t)
-	}
-	return ""
-}
-
-// AssertFleetSafe fails when any text of f could drive a terminal.
-func assertFleetSafe(t *testing.T, f *Fleet) {
+// assertFleetSafe fails when any text of f could drive a terminal or a
+// figure is out of range.
+func assertFleetSafe(t *testing.T, f *model.Fleet) {
 	t.Helper()
-	check := func(what, s string) {
-		if u := unsafeIn(s); u != "" {
-			t.Errorf("%s: %s", what, u)
-		}
-	}
-	for _, s := range f.Sources {
-		check("source error", s.Err)
-		check("source note", s.Note)
-		if len(s.Err) > MaxErrorText+len(truncMark) {
-			t.Errorf("source error is %d bytes", len(s.Err))
-		}
-		for _, m := range s.Metrics {
-			check("metric", m.Name)
-		}
-	}
-	for _, p := range f.Pools {
-		check("pool", p.Name)
-		for _, n := range p.Notes {
-			check("pool note", n)
-		}
-		for _, a := range p.Aggregates {
-			check("aggregate instance", a.Instance)
-		}
-		for _, b := range p.Backends {
-			for _, s := range []string{b.Name, b.Address, b.Zone, b.Instance, b.Reason, b.Pool} {
-				check("backend "+b.Name, s)
-			}
-		}
+	if p := modeltest.Problems(f, model.Range{Min: 0, Max: 256}); len(p) > 0 {
+		t.Error(strings.Join(p, "\n"))
 	}
 }
 
-func hostileSnapshot(at time.Time) Snapshot {
-	var pools []Pool
+func hostileSnapshot(at time.Time) model.Snapshot {
+	var pools []model.Pool
 	for i, h := range hostile {
-		pools = append(pools, Pool{
+		pools = append(pools, model.Pool{
 			Name: "pool" + h,
 			Note: "note" + h,
-			Backends: []Backend{
-				{Name: "web" + h, Address: "10.0.0.1:80" + h, Zone: "z" + h, Instance: "i" + h, Reason: "DOWN" + h, Health: Unhealthy},
-				{Name: fmt.Sprintf("clean%d", i), Address: "10.0.0.2:80", Reason: "reason" + h, Health: Healthy},
+			Backends: []model.Backend{
+				{Name: "web" + h, Address: "10.0.0.1:80" + h, Zone: "z" + h, Instance: "i" + h, Reason: "DOWN" + h, Health: model.Unhealthy},
+				{Name: fmt.Sprintf("clean%d", i), Address: "10.0.0.2:80", Reason: "reason" + h, Health: model.Healthy},
 			},
-			Aggregate: &Aggregate{Instance: "agg" + h, Total: 1},
+			Aggregate: &model.Aggregate{Instance: "agg" + h, Total: 1},
 		})
 	}
-	pools = append(pools, Pool{Name: "clean", Backends: []Backend{{Name: "ok", Health: Healthy}}})
-	return Snapshot{Source: "s", Kind: KindHAProxy, Pools: pools, At: at, Note: "n\x1b[2J",
-		Metrics: []Metric{{Name: "m\x1b]0;x\x07", Value: 1}}}
+	pools = append(pools, model.Pool{Name: "clean", Backends: []model.Backend{{Name: "ok", Health: model.Healthy}}})
+	return model.Snapshot{Source: "s", Kind: model.KindHAProxy, Pools: pools, At: at, Note: "n\x1b[2J",
+		Metrics: []model.Metric{{Name: "m\x1b]0;x\x07", Value: 1}}}
 }
 
 func TestIngestSanitizesEverySourceText(t *testing.T) {
 	t.Parallel()
-	s := NewStore(nil)
+	s := model.NewStore(nil)
 	snap := hostileSnapshot(time.Now())
 	orig := snap.Pools[0].Backends[0].Name
 	f := s.Ingest(snap)
@@ -99,49 +68,49 @@ func TestIngestSanitizesEverySourceText(t *testing.T) {
 				t.Errorf("%s/%s: Escaped %v, want %v", p.Name, b.Name, b.Escaped, wantEscaped)
 			}
 			err := b.Addressable()
-			if wantEscaped != (err != nil) || (err != nil && !errors.Is(err, ErrEscapedName)) {
+			if wantEscaped != (err != nil) || (err != nil && !errors.Is(err, model.ErrEscapedName)) {
 				t.Errorf("%s/%s: Addressable() = %v", p.Name, b.Name, err)
 			}
 		}
 	}
-	if _, row := f.Locate(BackendRef{Source: "s", Pool: "clean", Backend: "ok"}); row == nil || row.Escaped {
+	if _, row := f.Locate(model.BackendRef{Source: "s", Pool: "clean", Backend: "ok"}); row == nil || row.Escaped {
 		t.Errorf("clean backend: %+v", row)
 	}
 
 	// A failed poll: the error is cut and escaped, and still wraps the cause.
 	huge := errors.New(strings.Repeat("\x1b[31mBAD\u202e", 1<<16))
 	cause := fmt.Errorf("poll: %w: %w", context.DeadlineExceeded, huge)
-	f = s.Ingest(Snapshot{Source: "s", Kind: KindHAProxy, Err: cause, At: time.Now()})
+	f = s.Ingest(model.Snapshot{Source: "s", Kind: model.KindHAProxy, Err: cause, At: time.Now()})
 	assertFleetSafe(t, f)
-	if e := SanitizeError(cause); !errors.Is(e, context.DeadlineExceeded) || len(e.Error()) > MaxErrorText+len(truncMark) {
-		t.Errorf("SanitizeError: %d bytes, Is(DeadlineExceeded) %v", len(e.Error()), errors.Is(e, context.DeadlineExceeded))
+	if e := model.SanitizeError(cause); !errors.Is(e, context.DeadlineExceeded) || len(e.Error()) > model.MaxErrorText+len("…(cut)") {
+		t.Errorf("model.SanitizeError: %d bytes, Is(DeadlineExceeded) %v", len(e.Error()), errors.Is(e, context.DeadlineExceeded))
 	}
 }
 
 func TestSanitizeSnapshotKeepsCleanSnapshotAsIs(t *testing.T) {
 	t.Parallel()
-	snap := Snapshot{Source: "s", Pools: []Pool{{Name: "p", Backends: []Backend{{Name: "b", Reason: "UP ✔ 日本"}}}}, Metrics: []Metric{{Name: "m"}}}
-	got := SanitizeSnapshot(snap)
+	snap := model.Snapshot{Source: "s", Pools: []model.Pool{{Name: "p", Backends: []model.Backend{{Name: "b", Reason: "UP ✔ 日本"}}}}, Metrics: []model.Metric{{Name: "m"}}}
+	got := model.SanitizeSnapshot(snap)
 	if &got.Pools[0] != &snap.Pools[0] || &got.Pools[0].Backends[0] != &snap.Pools[0].Backends[0] || &got.Metrics[0] != &snap.Metrics[0] {
 		t.Error("a clean snapshot was copied")
 	}
 	plain := errors.New("dial tcp 127.0.0.1:1: connection refused")
-	if SanitizeError(plain) != plain || SanitizeError(nil) != nil {
+	if model.SanitizeError(plain) != plain || model.SanitizeError(nil) != nil {
 		t.Error("a clean error was wrapped")
 	}
 }
 
 func BenchmarkIngestClean(b *testing.B) {
-	snap := Snapshot{Source: "s", Kind: KindHAProxy, At: time.Now()}
+	snap := model.Snapshot{Source: "s", Kind: model.KindHAProxy, At: time.Now()}
 	for i := range 1000 {
-		p := Pool{Name: fmt.Sprintf("pool-%d", i)}
+		p := model.Pool{Name: fmt.Sprintf("pool-%d", i)}
 		for j := range 10 {
-			p.Backends = append(p.Backends, Backend{Name: fmt.Sprintf("srv-%d", j), Address: "10.0.0.1:8080", Reason: "L7STS 503 (Service Unavailable)"})
+			p.Backends = append(p.Backends, model.Backend{Name: fmt.Sprintf("srv-%d", j), Address: "10.0.0.1:8080", Reason: "L7STS 503 (Service Unavailable)"})
 		}
 		snap.Pools = append(snap.Pools, p)
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		_ = SanitizeSnapshot(snap)
+		_ = model.SanitizeSnapshot(snap)
 	}
 }
