@@ -23,15 +23,21 @@ import (
 // screen, cursor shown, cooked mode; exit code 128+n. The PTY is opened
 // with the kernel's own ioctls (no PTY library).
 
-// ptyBuffer collects what the program writes to its terminal.
+// ptyBuffer collects what the program writes to its terminal and says
+// on wrote when more arrived.
 type ptyBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	wrote chan struct{}
 }
 
 func (b *ptyBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	select {
+	case b.wrote <- struct{}{}:
+	default:
+	}
 	return b.buf.Write(p)
 }
 
@@ -80,15 +86,17 @@ func buildLbtop(t *testing.T) string {
 	return bin
 }
 
-// waitFor polls cond until it holds; limit only guards against a hang.
-func waitFor(t *testing.T, what string, limit time.Duration, cond func() bool) {
+// waitFor checks cond each time the program writes until it holds;
+// limit only guards against a hang.
+func waitFor(t *testing.T, b *ptyBuffer, what string, limit time.Duration, cond func(string) bool) {
 	t.Helper()
-	end := time.Now().Add(limit)
-	for !cond() {
-		if time.Now().After(end) {
-			t.Fatalf("gave up waiting for %s", what)
+	give := time.After(limit)
+	for !cond(b.String()) {
+		select {
+		case <-b.wrote:
+		case <-give:
+			t.Fatalf("gave up waiting for %s; got %q", what, b.String())
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }
 
@@ -120,7 +128,7 @@ func TestDashboardRestoresTerminalOnSignal(t *testing.T) {
 				t.Fatal(err)
 			}
 			_ = slave.Close()
-			var out ptyBuffer
+			out := ptyBuffer{wrote: make(chan struct{}, 1)}
 			copied := make(chan struct{})
 			go func() {
 				defer close(copied)
@@ -129,8 +137,7 @@ func TestDashboardRestoresTerminalOnSignal(t *testing.T) {
 			done := make(chan error, 1)
 			go func() { done <- cmd.Wait() }()
 			// Running: in the alternate screen with a frame of the demo drawn.
-			waitFor(t, "the dashboard to draw", 60*time.Second, func() bool {
-				s := out.String()
+			waitFor(t, &out, "the dashboard to draw", 60*time.Second, func(s string) bool {
 				return strings.Contains(s, "\x1b[?1049h") && strings.Contains(s, "POOL")
 			})
 			if err := cmd.Process.Signal(tc.sig); err != nil {
