@@ -122,7 +122,7 @@ func sanitizePools(pools []Pool) []Pool {
 func sanitizeBackends(bs []Backend, poolEscaped bool) ([]Backend, bool) {
 	var out []Backend
 	for j := range bs {
-		b := bs[j]
+		b := &bs[j] // read in place: a Backend is ~200 bytes, most need no change
 		name, addr := SafeText(b.Name), SafeText(b.Address)
 		escaped := poolEscaped || name != b.Name || addr != b.Address
 		zone, inst, reason := SafeText(b.Zone), SafeText(b.Instance), SafeText(b.Reason)
@@ -132,9 +132,9 @@ func sanitizeBackends(bs []Backend, poolEscaped bool) ([]Backend, bool) {
 		if out == nil {
 			out = slices.Clone(bs)
 		}
-		b.Name, b.Address, b.Zone, b.Instance, b.Reason = name, addr, zone, inst, reason
-		b.Escaped = b.Escaped || escaped
-		out[j] = b
+		c := &out[j]
+		c.Name, c.Address, c.Zone, c.Instance, c.Reason = name, addr, zone, inst, reason
+		c.Escaped = c.Escaped || escaped
 	}
 	return out, out != nil
 }
