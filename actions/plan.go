@@ -123,6 +123,9 @@ func check(caps Caps, kind model.Kind, act model.Action, row model.BackendRow) e
 	if ok, why := caps.Supports(row.Source, act.Kind); !ok {
 		return refuse("%s refused: %s", act.Kind, why)
 	}
+	if err := row.Addressable(); err != nil {
+		return refuse("%s refused: %v; nothing sent", act.Kind, err)
+	}
 	if row.Stale {
 		return refuse("source %q did not answer: its state of %s is unknown; nothing sent", row.Source, target)
 	}

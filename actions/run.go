@@ -246,12 +246,17 @@ func orDefault(d, def time.Duration) time.Duration {
 func (r *Runner) Run(ctx context.Context, req Request) Result {
 	id := r.begin(req)
 	res := Result{Request: req}
+	if err := req.Before.Addressable(); err != nil {
+		return r.Refuse(req, err)
+	}
 	wctx, cancel := context.WithTimeout(ctx, orDefault(r.WriteTimeout, 10*time.Second))
 	err := r.Do(wctx, req.Action)
 	cancel()
 	res.SentAt = r.now()
 	if err != nil {
-		res.Outcome, res.Err = Failed, err
+		// The system's reply becomes the error: make it terminal-safe
+		// and short once, for the screen, the CLI and the audit line.
+		res.Outcome, res.Err = Failed, model.SanitizeError(err)
 		return r.finishFlight(id, res)
 	}
 	if !r.abandoned(id) {
@@ -307,7 +312,7 @@ func (r *Runner) verify(ctx context.Context, res Result) Result {
 			// The verification's own deadline cut this poll: what an
 			// earlier poll showed is the better answer.
 		case snap.Err != nil:
-			lastErr = snap.Err
+			lastErr = model.SanitizeError(snap.Err)
 		case found:
 			res.After, res.HasAfter, lastErr = b, true, nil
 		default:

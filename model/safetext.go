@@ -1,6 +1,7 @@
 package model
 
 import (
+	"encoding/binary"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -22,7 +23,7 @@ const truncMark = "…(cut)"
 // terminal. Text that needs no change is returned as is, without
 // allocating. JSON output keeps its own escaping on top of this.
 func SafeText(s string) string {
-	i := 0
+	i := cleanASCIIPrefix(s)
 	for i < len(s) {
 		c := s[i]
 		if c >= 0x20 && c < 0x7f {
@@ -101,4 +102,21 @@ func SafeError(s string) string {
 		s += truncMark
 	}
 	return s
+}
+
+// cleanASCIIPrefix returns the length of s's leading run of printable
+// ASCII, eight bytes at a time: the Store passes every name through
+// SafeText on each poll, and nearly all of them are plain ASCII.
+func cleanASCIIPrefix(s string) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := binary.LittleEndian.Uint64([]byte(s[i : i+8]))
+		// A byte below 0x20 borrows into its high bit; a byte of 0x7f or
+		// more sets it when 1 is added (0xff already has it).
+		if ((x-0x20*ones)&^x|x|(x+ones))&highs != 0 {
+			break
+		}
+	}
+	return i
 }

@@ -49,3 +49,24 @@ func BenchmarkSafeTextClean(b *testing.B) {
 		_ = SafeText(s)
 	}
 }
+
+// TestCleanASCIIPrefixStopsAtEveryUnsafeByte checks the word-at-a-time
+// scan against a byte-at-a-time one for every byte value at every
+// position of a 24-byte string.
+func TestCleanASCIIPrefixStopsAtEveryUnsafeByte(t *testing.T) {
+	for pos := range 24 {
+		for c := range 256 {
+			b := []byte(strings.Repeat("abcdefgh", 3))
+			b[pos] = byte(c)
+			s := string(b)
+			want := 0
+			for want < len(s) && s[want] >= 0x20 && s[want] < 0x7f {
+				want++
+			}
+			got := cleanASCIIPrefix(s)
+			if got > want || (want-got) >= 8 {
+				t.Fatalf("byte %#x at %d: prefix %d, byte scan %d", c, pos, got, want)
+			}
+		}
+	}
+}

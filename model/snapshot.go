@@ -51,6 +51,11 @@ type Backend struct {
 	// system reports it; AdminUnknown otherwise. Actions are verified
 	// against it, since Health mixes it with check results.
 	Admin AdminState
+
+	// Escaped is set by the Store when the backend's name, address or
+	// pool name held characters it had to escape (SafeText): the text
+	// shown is not the system's name, so no action may be sent for it.
+	Escaped bool
 }
 
 // Pool is a group of backends that share traffic: an HAProxy backend, an

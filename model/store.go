@@ -62,7 +62,11 @@ func (s *Store) MergeAs(name string, kind Kind) {
 
 // Ingest records one snapshot and returns the new fleet. A failed poll
 // (snap.Err != nil) keeps the source's last good data and marks it stale.
+// Every text from the source is made terminal-safe first
+// (SanitizeSnapshot): names, reasons and notes through SafeText, the
+// error through SafeError.
 func (s *Store) Ingest(snap Snapshot) *Fleet {
+	snap = SanitizeSnapshot(snap)
 	s.Register(snap.Source, snap.Kind)
 	st := s.sources[snap.Source]
 	st.status.Polled = true

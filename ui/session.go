@@ -268,7 +268,8 @@ func (m *Model) outNote(b *model.BackendRow) string {
 	if e, ok := m.acts.drainedBy[b.Ref()]; ok {
 		o.By = &e
 	}
-	return o.Note(m.now)
+	// The audit log names the user; a line in it is not trusted text.
+	return model.SafeText(o.Note(m.now))
 }
 
 // actionsBox lists this session's actions, newest first.
@@ -306,7 +307,7 @@ func (m *Model) outBox(w, h int) []string {
 	for _, o := range outs {
 		b := &o.Row
 		s := b.Pool + "/" + b.Name + " @" + b.InstanceName() + "  " + stateWithWeight(b)
-		if n := o.Note(m.now); n != "" {
+		if n := model.SafeText(o.Note(m.now)); n != "" {
 			s += "  · " + n
 		}
 		lines = append(lines, s)

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 
 	"github.com/lbtop/lbtop/actions"
+	"github.com/lbtop/lbtop/model"
 	"github.com/lbtop/lbtop/sources"
 )
 
@@ -29,8 +31,12 @@ func newRunner(o *options, getenv func(string) string, hub *sources.Hub) (*actio
 		host = "unknown"
 	}
 	r := &actions.Runner{
-		Do:   hub.Do,
-		Poll: hub.PollNow,
+		Do: hub.Do,
+		// Sanitized like the Store's: the verifying poll's reason is
+		// printed, and the target's name is matched in the form shown.
+		Poll: func(ctx context.Context, name string) model.Snapshot {
+			return model.SanitizeSnapshot(hub.PollNow(ctx, name))
+		},
 		Log:  log,
 		User: actions.CurrentUser(getenv),
 		Host: host,

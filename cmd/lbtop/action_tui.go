@@ -52,7 +52,9 @@ func runTUI(ctx context.Context, o *options, entries []sources.Entry, readOnly b
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	p := tea.NewProgram(ui.New(hub, opts), tea.WithContext(ctx), tea.WithFPS(uiFPS))
+	// lbtop's own signal context (signalContext) ends the program: Bubble
+	// Tea's handler would turn SIGTERM into a graceful quit with exit 0.
+	p := tea.NewProgram(ui.New(hub, opts), tea.WithContext(ctx), tea.WithFPS(uiFPS), tea.WithoutSignalHandler())
 	store := newStore(entries)
 	snaps := hub.Run(ctx)
 	go engine(store, snaps, p.Send, log)
@@ -80,7 +82,7 @@ func engine(store *model.Store, snaps <-chan model.Snapshot, send func(tea.Msg),
 	var seen map[model.BackendRef]time.Time
 	for snap := range snaps {
 		if snap.Err != nil {
-			log.Warn("poll failed", logSource, snap.Source, logErr, snap.Err, logTook, snap.Took)
+			log.Warn("poll failed", logSource, snap.Source, logErr, model.SafeError(snap.Err.Error()), logTook, snap.Took)
 		}
 		f := store.Ingest(snap)
 		seen = actions.Seen(f, seen, time.Now())

@@ -16,9 +16,10 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/signal"
 	"runtime/pprof"
 	"syscall"
+
+	"github.com/lbtop/lbtop/config"
 )
 
 func main() {
@@ -58,8 +59,24 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		}
 		defer stopProfile()
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, caught, stop := signalContext(context.Background())
 	defer stop()
+	code := runWith(ctx, o, cfg, getenv, logger, stdout, stderr)
+	if s := caught(); s != 0 {
+		// The dashboard has restored the terminal by now (a cancelled
+		// context kills the program, which leaves the alternate screen,
+		// shows the cursor and restores cooked mode).
+		if s == syscall.SIGQUIT {
+			dumpGoroutines(stderr)
+		}
+		return 128 + int(s)
+	}
+	return code
+}
+
+// runWith starts the demo fleet when asked, builds the sources and runs
+// the one-shot output or the dashboard under ctx.
+func runWith(ctx context.Context, o *options, cfg *config.Config, getenv func(string) string, logger *slog.Logger, stdout, stderr io.Writer) int {
 	if o.demo {
 		fleet, err := startDemo(ctx, cfg, o.seed)
 		if err != nil {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/lbtop/lbtop/model"
 )
@@ -128,7 +127,9 @@ func writeJSON(w io.Writer, f *model.Fleet) error {
 // writeTable prints sources, then one line per pool; pools with problems
 // list their backends that are not healthy, with the system's reason.
 func writeTable(w io.Writer, f *model.Fleet) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	// Every text here came through the Store, so it is terminal-safe;
+	// the column writer measures it in terminal cells.
+	tw := newColumnWriter(w, 2)
 	for _, s := range f.Sources {
 		state := "ok"
 		if !s.OK {

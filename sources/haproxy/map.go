@@ -115,6 +115,10 @@ func checkFailed(cs string) bool {
 	return cs[0] >= 'A' && cs[0] <= 'Z'
 }
 
+// weightRange is a server's documented weight range: HAProxy scales
+// every weight to 0–256.
+var weightRange = model.Range{Min: 0, Max: 256}
+
 // Backend maps one server row to a model.Backend. now anchors Since.
 // Strings are copied so the result does not pin the CSV line in memory.
 func Backend(s *Stat, now time.Time) model.Backend {
@@ -150,6 +154,7 @@ func Backend(s *Stat, now time.Time) model.Backend {
 		Counters: true,
 	}
 	b.Admin, _ = AdminFromStatus(s.Status)
+	model.CheckFigures(&b, weightRange)
 	if s.LastChg >= 0 {
 		b.Since = now.Add(-time.Duration(s.LastChg) * time.Second)
 	}

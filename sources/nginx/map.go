@@ -115,6 +115,9 @@ func toBackend(p *peer, stream bool) model.Backend {
 		b.Requests = p.Connections
 		b.Errors = 0
 	}
+	// NGINX accepts weights of 1–1000000; 0 is what a payload without a
+	// weight decodes to, so only values no NGINX can report are rejected.
+	model.CheckFigures(&b, model.Range{Min: 0, Max: maxWeight})
 	if since && !p.Downstart.IsZero() {
 		b.Since = p.Downstart.Time
 	}

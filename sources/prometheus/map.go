@@ -169,15 +169,25 @@ func (r *row) toBackend(mode healthMode) model.Backend {
 		b.Health, b.Reason = binaryHealth(r)
 	}
 	if r.hasWeight {
-		b.Weight = int(r.weight)
+		b.Weight = int(model.SaturatingInt(r.weight))
 	}
 	if r.hasActive {
-		b.Active = int64(r.active)
+		b.Active = model.SaturatingInt(r.active)
 	}
+	model.CheckFigures(&b, weightRange(mode))
 	if r.hasReq || r.hasErr {
 		b.ReqRate, b.ErrRate, b.HasRates = r.req, r.errs, true
 	}
 	return b
+}
+
+// weightRange is the weight a mode's exporter can report: HAProxy's 0–256,
+// and for mappings any non-negative 32-bit weight.
+func weightRange(mode healthMode) model.Range {
+	if mode == modeHAProxy {
+		return model.Range{Min: 0, Max: 256}
+	}
+	return model.Range{Min: 0, Max: math.MaxInt32}
 }
 
 // haproxyState maps a PROMEX haproxy_server_status state label (HAProxy
@@ -265,15 +275,18 @@ func aggregatePools(rows []row) []model.Pool {
 		r := &rows[i]
 		a := &model.Aggregate{
 			Instance: r.instance,
-			Healthy:  int(r.healthy + r.degr),
-			Total:    int(r.total),
-			Active:   int64(r.active),
+			Healthy:  int(model.SaturatingInt(r.healthy + r.degr)),
+			Total:    int(model.SaturatingInt(r.total)),
+			Active:   model.SaturatingInt(r.active),
 		}
 		if r.hasReq || r.hasErr {
 			a.ReqRate, a.ErrRate, a.HasRates = r.req, r.errs, true
 		}
 		p := model.Pool{Name: r.pool, Aggregate: a}
 		p.Note = envoyNote(r)
+		if why := model.CheckAggregate(a); why != "" {
+			p.Note = strings.TrimPrefix(p.Note+"; "+why, "; ")
+		}
 		pools = append(pools, p)
 	}
 	return pools
