@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
 )
@@ -27,16 +28,19 @@ func main() {
 
 // run is main without the process: it returns the exit code.
 func run(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	if isActionVerb(args) {
-		return runActionMain(args, getenv, stdout, stderr)
-	}
-	o, err := parseFlags(args, getenv, stderr)
-	if errors.Is(err, flag.ErrHelp) {
+	o, a, err := parseArgs(args, getenv)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		printUsage(stdout)
 		return exitOK
-	}
-	if err != nil {
+	case err != nil:
 		fmt.Fprintln(stderr, "lbtop:", err)
 		return exitError
+	case o.version:
+		fmt.Fprint(stdout, versionText(debug.ReadBuildInfo()))
+		return exitOK
+	case a != nil:
+		return runActionMain(o, a, getenv, stdout, stderr)
 	}
 	cfg, err := o.loadConfig()
 	if err != nil {
@@ -75,7 +79,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	}
 	defer cleanup()
 	if o.once {
-		return runOnce(ctx, entries, o.output, stdout, stderr)
+		return runOnce(ctx, entries, o, stdout, stderr)
 	}
 	return runTUI(ctx, o, entries, cfg.ReadOnly, getenv, logger, stderr)
 }
