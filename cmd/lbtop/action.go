@@ -137,7 +137,7 @@ func runAction(ctx context.Context, args []string, getenv func(string) string, s
 		err = errors.New("no command: want drain, ready, maint or weight")
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "lbtop:", err)
+		printErr(stderr, err)
 		return exitError
 	}
 	return act(ctx, o, a, getenv, stdin, stdout, stderr)
@@ -146,7 +146,7 @@ func runAction(ctx context.Context, args []string, getenv func(string) string, s
 // act performs a parsed action command.
 func act(ctx context.Context, o *options, a *actionOpts, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fail := func(err error) int {
-		fmt.Fprintln(stderr, "lbtop:", err)
+		printErr(stderr, err)
 		return exitError
 	}
 	cfg, err := o.loadConfig()

@@ -1,6 +1,6 @@
 package main
 
-//go:generate go test -run ^TestREADMEFlags$ . -args -update-readme
+//go:generate go test -run TestREADMEFlags . -args -update-readme
 
 import (
 	"errors"
@@ -117,6 +117,14 @@ func flagName(name string) string {
 		return "-" + name
 	}
 	return "--" + name
+}
+
+// printErr reports err on w, "lbtop: " before each of its lines (a bad
+// config file gives one line per problem).
+func printErr(w io.Writer, err error) {
+	for line := range strings.Lines(err.Error()) {
+		fmt.Fprint(w, "lbtop: "+strings.TrimSuffix(line, "\n")+"\n")
+	}
 }
 
 // envOr returns the environment variable's value or def.

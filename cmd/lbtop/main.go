@@ -34,7 +34,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		printUsage(stdout)
 		return exitOK
 	case err != nil:
-		fmt.Fprintln(stderr, "lbtop:", err)
+		printErr(stderr, err)
 		return exitError
 	case o.version:
 		fmt.Fprint(stdout, versionText(debug.ReadBuildInfo()))
@@ -44,7 +44,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	}
 	cfg, err := o.loadConfig()
 	if err != nil {
-		fmt.Fprintln(stderr, "lbtop:", err)
+		printErr(stderr, err)
 		return exitError
 	}
 	logger, closeLog, err := openLog(o.logFile)

@@ -208,7 +208,7 @@ func writeTable(w io.Writer, f *model.Fleet) error {
 		}
 		for _, b := range p.Backends {
 			if b.Health != model.Healthy {
-				extra[k] = append(extra[k], fmt.Sprintf("    %s on %s: %s, %s (weight %d, active %d)", b.Name, b.InstanceName(), b.Health, b.Reason, b.Weight, b.Active))
+				extra[k] = append(extra[k], backendLine(b))
 			}
 		}
 	}
@@ -243,6 +243,20 @@ func writeRows(sb *strings.Builder, rows [][]string, extra func(int) []string) {
 			}
 		}
 	}
+}
+
+// backendLine describes a backend that is not healthy, under its pool:
+// "    a2 on lb1: unhealthy: L4CON (Connection refused); weight 10, active 0".
+func backendLine(b model.BackendRow) string {
+	state := b.Health.String()
+	if b.Reason != "" && b.Reason != state {
+		state += ": " + b.Reason
+	}
+	weight := "–"
+	if b.Weight >= 0 {
+		weight = strconv.Itoa(b.Weight)
+	}
+	return fmt.Sprintf("    %s on %s: %s; weight %s, active %d", b.Name, b.InstanceName(), state, weight, b.Active)
 }
 
 // plural is "1 pool", "3 pools".
