@@ -111,7 +111,8 @@ func flagsMarkdown() string {
 		sb.WriteString("| **" + g.title + "** | |\n")
 		for _, d := range g.flags {
 			name, help := flagLine(fs, d)
-			sb.WriteString("| `" + name + "` | " + strings.ReplaceAll(help, "|", `\|`) + " |\n")
+			esc := strings.NewReplacer("|", `\|`)
+			sb.WriteString("| `" + esc.Replace(name) + "` | " + esc.Replace(help) + " |\n")
 		}
 	}
 	return sb.String()
