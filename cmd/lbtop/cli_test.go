@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lbtop/lbtop/model"
 	"github.com/lbtop/lbtop/sources/haproxy/haproxytest"
 )
 
@@ -245,6 +246,51 @@ func TestStrictAndSummary(t *testing.T) {
 		}
 		if !strings.HasSuffix(out, "\n1 pool, 0 with no healthy backend, 1 source unreadable\n") {
 			t.Errorf("no summary line:\n%s", out)
+		}
+	}
+}
+
+// TestDemoActionAuditsToDemoLog: an action on the demo fleet lands in
+// audit-demo.log, never in the real audit log (neither the default one nor
+// LBTOP_AUDIT_LOG's).
+func TestDemoActionAuditsToDemoLog(t *testing.T) {
+	t.Parallel()
+	state := t.TempDir()
+	real := filepath.Join(t.TempDir(), "real-audit.log")
+	env := map[string]string{"XDG_STATE_HOME": state, "LBTOP_AUDIT_LOG": real}
+	code, out, errs := runEnv(t, env, "--demo", "--once", "-o", "json")
+	if code == exitError {
+		t.Fatalf("demo --once: %s", errs)
+	}
+	target := ""
+	for _, p := range decodeOnce(t, out).Pools {
+		if p.Kind != model.KindHAProxy || p.Healthy < 3 {
+			continue
+		}
+		for _, b := range p.Backends {
+			if b.Health == model.Healthy {
+				target = p.Name + "/" + b.Name
+				break
+			}
+		}
+		if target != "" {
+			break
+		}
+	}
+	if target == "" {
+		t.Fatal("no HAProxy pool with 3 healthy backends in the demo")
+	}
+	code, out, errs = runEnv(t, env, "--demo", "drain", target, "--source", "demo-haproxy", "--yes", "--reason", "demo test")
+	if code != exitOK && code != exitNotApplied {
+		t.Fatalf("drain %s: exit %d\n%s%s", target, code, out, errs)
+	}
+	lines := actAudit(t, filepath.Join(state, "lbtop", demoAuditFile))
+	if len(lines) != 1 || lines[0].Reason != "demo test" {
+		t.Errorf("demo audit log: %+v", lines)
+	}
+	for _, p := range []string{real, filepath.Join(state, "lbtop", "audit.log")} {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("%s written by a demo action (%v)", p, err)
 		}
 	}
 }

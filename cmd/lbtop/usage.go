@@ -14,7 +14,8 @@ const usageHead = `lbtop — live load-balancer upstream health in your terminal
 Usage:
   lbtop --demo                                  the dashboard on a built-in demo fleet
   lbtop SOURCES [flags]                         the live dashboard
-  lbtop SOURCES --once [-o table|json] [--strict]   poll once, print, exit
+  lbtop SOURCES --once [-o table|json] [--strict]
+                                                poll once, print, exit
   lbtop drain|ready|maint POOL/BACKEND SOURCES [action flags]
   lbtop weight N POOL/BACKEND SOURCES [action flags]
                                                 act, verify by re-poll, audit (docs/actions.md)
@@ -105,13 +106,13 @@ func printUsage(w io.Writer) {
 // flagsMarkdown is the README's flags table.
 func flagsMarkdown() string {
 	fs := docFlagSet()
+	esc := strings.NewReplacer("|", `\|`) // a | ends a table cell, even in code
 	var sb strings.Builder
 	sb.WriteString("| flag | meaning |\n|---|---|\n")
 	for _, g := range flagGroups {
 		sb.WriteString("| **" + g.title + "** | |\n")
 		for _, d := range g.flags {
 			name, help := flagLine(fs, d)
-			esc := strings.NewReplacer("|", `\|`)
 			sb.WriteString("| `" + esc.Replace(name) + "` | " + esc.Replace(help) + " |\n")
 		}
 	}
