@@ -141,9 +141,10 @@ func Parse(file string, b []byte) (*Config, error) {
 		k.add(line, "", "a second YAML document (after ---): lbtop reads one; list every source under one sources:")
 	}
 	if len(root.Content) > 0 {
-		k.walk(root.Content[0], reflect.TypeFor[Config](), "")
-		if err := root.Decode(c); err != nil {
-			k.decodeProblems(err)
+		if k.walk(root.Content[0], reflect.TypeFor[Config](), "") {
+			if err := root.Decode(c); err != nil {
+				k.decodeProblems(err)
+			}
 		}
 	}
 	c.lines, c.suggested = k.lines, k.suggested
