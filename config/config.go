@@ -8,9 +8,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"os"
+	"reflect"
 	"strings"
 	"time"
 
@@ -28,7 +30,12 @@ type Config struct {
 	ReadOnly bool          `yaml:"read_only"` // refuse every action
 	Sources  []Source      `yaml:"sources"`
 
-	file string // where it was read from, for messages
+	file      string          // where it was read from, for messages
+	lines     map[string]int  // "sources[0].interval" → its line in the file
+	suggested map[string]bool // fields named in a "did you mean": not reported again
+
+	// Which durations came from flags (--interval, --timeout), for messages.
+	intervalFlag, timeoutFlag bool
 }
 
 // Source is one system instance to read.
@@ -66,16 +73,24 @@ type Source struct {
 // block. It wraps the library type so decoding errors carry the line.
 type HTTPClient struct {
 	commonconfig.HTTPClientConfig
+
+	reported bool // its decoding error is already reported
 }
 
 // UnmarshalYAML decodes the block with the library's own defaults and
 // validation, adding the line number to any error.
 func (h *HTTPClient) UnmarshalYAML(n *yaml.Node) error {
 	if err := n.Decode(&h.HTTPClientConfig); err != nil {
-		return fmt.Errorf("line %d: http: %w", n.Line, err)
+		h.reported = true
+		// A TypeError lets the decoder go on, so the file's other
+		// problems are reported too.
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %s%v", n.Line, httpErrPrefix, err)}}
 	}
 	return nil
 }
+
+// httpErrPrefix marks the decoder messages of an http: block.
+const httpErrPrefix = "http: "
 
 // Defaults applied when neither the file nor a flag sets a value.
 const (
@@ -94,63 +109,85 @@ func Load(path string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	c, err := Parse(path, b)
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
+	return Parse(path, b)
 }
 
-// Parse decodes a config from YAML. file names it in errors. Unknown fields
-// are errors, so a typo is never silently ignored.
+// Parse decodes and validates a config from YAML; file names it in
+// errors. Every problem of the file is reported, one per line in file
+// order ("lbtop.yaml:4: sources[0]: unknown field \"adress\" (did you mean
+// \"address\"?)"), and any problem fails the whole file: unknown fields,
+// durations without a unit or not positive, a second YAML document.
 func Parse(file string, b []byte) (*Config, error) {
 	c := &Config{file: file}
+	k := &checker{file: file, paths: map[int]string{}, values: map[int]string{}, lines: map[string]int{}, suggested: map[string]bool{}}
 	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(c); err != nil && !errors.Is(err, errEOF(err)) {
-		return nil, fmt.Errorf("%s: %s", file, strings.TrimPrefix(err.Error(), "yaml: "))
-	}
 	var root yaml.Node
-	if err := yaml.Unmarshal(b, &root); err == nil {
-		for i, line := range sourceLines(&root) {
-			if i < len(c.Sources) {
-				c.Sources[i].line = line
+	if err := dec.Decode(&root); err != nil {
+		if errors.Is(err, io.EOF) {
+			return c, c.Validate()
+		}
+		return nil, syntaxErr(file, err)
+	}
+	var second yaml.Node
+	switch err := dec.Decode(&second); {
+	case errors.Is(err, io.EOF):
+	case err != nil:
+		k.problems = append(k.problems, problem{msg: syntaxErr(file, err).Error()})
+	default:
+		line := second.Line
+		if len(second.Content) > 0 {
+			line = second.Content[0].Line
+		}
+		k.add(line, "", "a second YAML document (after ---): lbtop reads one; list every source under one sources:")
+	}
+	if len(root.Content) > 0 {
+		if k.walk(root.Content[0], reflect.TypeFor[Config](), "") {
+			if err := root.Decode(c); err != nil {
+				k.decodeProblems(err)
 			}
 		}
+	}
+	c.lines, c.suggested = k.lines, k.suggested
+	for i := range c.Sources {
+		c.Sources[i].line = k.lines[fmt.Sprintf("sources[%d]", i)]
 	}
 	if err := c.Validate(); err != nil {
-		return nil, err
-	}
-	return c, nil
-}
-
-// errEOF lets an empty file decode to an empty config.
-func errEOF(err error) error {
-	if err != nil && err.Error() == "EOF" {
-		return err
-	}
-	return nil
-}
-
-// sourceLines returns the line of each item of the top-level sources list.
-func sourceLines(root *yaml.Node) []int {
-	if root.Kind != yaml.DocumentNode || len(root.Content) == 0 {
-		return nil
-	}
-	m := root.Content[0]
-	if m.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == "sources" && m.Content[i+1].Kind == yaml.SequenceNode {
-			var out []int
-			for _, it := range m.Content[i+1].Content {
-				out = append(out, it.Line)
+		for _, e := range unjoin(err) {
+			var p problem
+			if !errors.As(e, &p) {
+				p = problem{msg: e.Error()}
 			}
-			return out
+			k.problems = append(k.problems, p)
 		}
 	}
-	return nil
+	if len(k.problems) == 0 {
+		return c, nil
+	}
+	sortProblems(k.problems)
+	errs := make([]error, len(k.problems))
+	for i, p := range k.problems {
+		errs[i] = p
+	}
+	return nil, errors.Join(errs...)
+}
+
+// syntaxErr phrases a YAML syntax error as file:line: message.
+func syntaxErr(file string, err error) error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	var line int
+	if _, scanErr := fmt.Sscanf(msg, "line %d:", &line); scanErr == nil {
+		_, rest, _ := strings.Cut(msg, ": ")
+		return fmt.Errorf("%s:%d: %s", file, line, rest)
+	}
+	return fmt.Errorf("%s: %s", file, msg)
+}
+
+// unjoin lists the errors inside an errors.Join.
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
 }
 
 // Add appends a source given on the command line, e.g. --haproxy ADDR.
@@ -158,24 +195,45 @@ func (c *Config) Add(kind model.Kind, address string) {
 	c.Sources = append(c.Sources, Source{Kind: kind, Address: address})
 }
 
-// Validate fills defaults (names, intervals) and checks every source. The
-// error names the file, line and field of the first problem of each source.
+// Override sets the interval and/or timeout of the whole config and of
+// every source, as --interval and --timeout do; zero leaves it as is.
+func (c *Config) Override(interval, timeout time.Duration) {
+	if interval > 0 {
+		c.Interval, c.intervalFlag = interval, true
+		for i := range c.Sources {
+			c.Sources[i].Interval = interval
+		}
+	}
+	if timeout > 0 {
+		c.Timeout, c.timeoutFlag = timeout, true
+		for i := range c.Sources {
+			c.Sources[i].Timeout = timeout
+		}
+	}
+}
+
+// Validate fills defaults (names, intervals) and checks every source. It
+// reports every problem, each naming the file, line and field (or the
+// flag) it comes from.
 func (c *Config) Validate() error {
 	if c.Interval == 0 {
 		c.Interval = DefaultInterval
 	}
 	var errs []error
 	if c.Interval < minInterval {
-		errs = append(errs, c.fieldErr(-1, "interval", "%s is too short: at least %s", c.Interval, minInterval))
+		errs = append(errs, c.topErr("interval", c.intervalFlag, "%s is too short: at least %s", c.Interval, minInterval))
 	}
 	if c.Timeout < 0 {
-		errs = append(errs, c.fieldErr(-1, "timeout", "must not be negative, got %s", c.Timeout))
+		errs = append(errs, c.topErr("timeout", c.timeoutFlag, "must be positive, got %s", c.Timeout))
+	}
+	if c.Timeout > c.Interval {
+		errs = append(errs, c.topErr("timeout", c.timeoutFlag, "%s is longer than %s: a poll must end before the next one starts", c.Timeout, c.intervalWords(c.Interval)))
 	}
 	seen := map[string]int{}
 	for i := range c.Sources {
 		s := &c.Sources[i]
-		if err := c.validateSource(i, s); err != nil {
-			errs = append(errs, err)
+		if serrs := c.validateSource(i, s); len(serrs) > 0 {
+			errs = append(errs, serrs...)
 			continue
 		}
 		if j, dup := seen[s.Name]; dup {
@@ -186,49 +244,74 @@ func (c *Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-func (c *Config) validateSource(i int, s *Source) error {
-	if !kinds[s.Kind] {
-		if s.Kind == "" {
-			return c.fieldErr(i, "kind", "missing (one of haproxy, envoy, nginx, prometheus, kubernetes)")
+// intervalWords names an interval and where it came from: "--interval 1s",
+// "the default interval 2s" or "the interval 2s".
+func (c *Config) intervalWords(d time.Duration) string {
+	switch {
+	case c.intervalFlag:
+		return "--interval " + d.String()
+	case c.lines["interval"] == 0 && d == DefaultInterval:
+		return "the default interval " + d.String()
+	}
+	return "the interval " + d.String()
+}
+
+// validateSource fills a source's defaults and returns all its problems.
+func (c *Config) validateSource(i int, s *Source) []error {
+	var errs []error
+	add := func(field, format string, args ...any) {
+		if !c.suggested[fmt.Sprintf("sources[%d].%s", i, field)] {
+			errs = append(errs, c.fieldErr(i, field, format, args...))
 		}
-		return c.fieldErr(i, "kind", "unknown kind %q (one of haproxy, envoy, nginx, prometheus, kubernetes)", s.Kind)
+	}
+	const kindList = "one of haproxy, envoy, nginx, prometheus, kubernetes"
+	switch {
+	case s.Kind == "":
+		add("kind", "missing (%s)", kindList)
+	case !kinds[s.Kind]:
+		add("kind", "unknown kind %q (%s)", s.Kind, kindList)
+	default:
+		if err := checkAddress(s.Kind, s.Address); err != nil {
+			add("address", "%v", err)
+		}
 	}
 	if s.MergeAs != "" && !kinds[s.MergeAs] {
-		return c.fieldErr(i, "merge_as", "unknown kind %q (one of haproxy, envoy, nginx, prometheus, kubernetes)", s.MergeAs)
-	}
-	if err := checkAddress(s.Kind, s.Address); err != nil {
-		return c.fieldErr(i, "address", "%v", err)
+		add("merge_as", "unknown kind %q (%s)", s.MergeAs, kindList)
 	}
 	if s.Interval == 0 {
 		s.Interval = c.Interval
 	}
-	if s.Interval < minInterval {
-		return c.fieldErr(i, "interval", "%s is too short: at least %s", s.Interval, minInterval)
+	if s.Interval < minInterval && s.Interval != c.Interval {
+		add("interval", "%s is too short: at least %s", s.Interval, minInterval)
 	}
 	if s.Timeout == 0 {
 		s.Timeout = c.Timeout
 	}
-	if s.Timeout < 0 {
-		return c.fieldErr(i, "timeout", "must not be negative, got %s", s.Timeout)
+	if s.Timeout < 0 && s.Timeout != c.Timeout {
+		add("timeout", "must be positive, got %s", s.Timeout)
+	}
+	if s.Timeout > s.Interval && (s.Timeout != c.Timeout || s.Interval != c.Interval) {
+		add("timeout", "%s is longer than the interval %s: a poll must end before the next one starts", s.Timeout, s.Interval)
 	}
 	if s.HTTP != nil {
 		if s.Kind == model.KindHAProxy || s.Kind == model.KindKubernetes {
-			return c.fieldErr(i, "http", "HTTP client settings do not apply to %s sources", s.Kind)
-		}
-		if err := s.HTTP.HTTPClientConfig.Validate(); err != nil {
-			return c.fieldErr(i, "http", "%v", err)
+			add("http", "HTTP client settings do not apply to %s sources", s.Kind)
+		} else if !s.HTTP.reported {
+			if err := s.HTTP.HTTPClientConfig.Validate(); err != nil {
+				add("http", "%v", err)
+			}
 		}
 	}
 	if (len(s.Presets) > 0 || len(s.Mappings) > 0) && s.Kind != model.KindPrometheus {
-		return c.fieldErr(i, "presets", "only prometheus sources have presets and mappings")
+		add("presets", "only prometheus sources have presets and mappings")
 	}
 	for j, m := range s.Mappings {
 		if err := m.Validate(); err != nil {
-			return c.fieldErr(i, fmt.Sprintf("mappings[%d]", j), "%v", err)
+			add(fmt.Sprintf("mappings[%d]", j), "%v", err)
 		}
 	}
 	if s.Kind != model.KindKubernetes && (s.Context != "" || s.Kubeconfig != "" || len(s.Namespaces) > 0 || s.GateCondition != "") {
-		return c.fieldErr(i, "context", "kubeconfig, context, namespaces and gate_condition only apply to kubernetes sources")
+		add("context", "kubeconfig, context, namespaces and gate_condition only apply to kubernetes sources")
 	}
 	if s.Name == "" {
 		s.Name = defaultName(*s)
@@ -236,22 +319,35 @@ func (c *Config) validateSource(i int, s *Source) error {
 	if s.ReadOnly || c.ReadOnly {
 		s.ReadOnly = true
 	}
-	return nil
+	return errs
 }
 
-// fieldErr formats a validation error for field of sources[i], or of the
-// top level when i < 0: "lbtop.yaml:12: sources[1].address: …". Sources
-// given as flags have no line and are named by their flag instead.
+// topErr formats a problem of a top-level setting: "lbtop.yaml:3:
+// interval: …", or "--interval 50ms: …" when a flag set it.
+func (c *Config) topErr(field string, fromFlag bool, format string, args ...any) error {
+	msg := fmt.Sprintf(format, args...)
+	if fromFlag {
+		return problem{msg: fmt.Sprintf("--%s %s", field, msg)}
+	}
+	line := c.lines[field]
+	return problem{line: line, msg: fmt.Sprintf("%s: %s: %s", c.where(line), field, msg)}
+}
+
+// fieldErr formats a validation problem of field of sources[i]:
+// "lbtop.yaml:12: sources[1].address: …", on the field's own line when the
+// file has it. Sources given as flags have no line and are named by their
+// flag instead.
 func (c *Config) fieldErr(i int, field, format string, args ...any) error {
 	msg := fmt.Sprintf(format, args...)
-	if i < 0 {
-		return fmt.Errorf("%s: %s: %s", c.where(0), field, msg)
-	}
 	s := c.Sources[i]
 	if s.line == 0 {
-		return fmt.Errorf("--%s %s: %s: %s", s.Kind, redact(s.Address), field, msg)
+		return problem{msg: fmt.Sprintf("--%s %s: %s: %s", s.Kind, redact(s.Address), field, msg)}
 	}
-	return fmt.Errorf("%s: sources[%d].%s: %s", c.where(s.line), i, field, msg)
+	line := s.line
+	if l := c.lines[fmt.Sprintf("sources[%d].%s", i, strings.SplitN(field, "[", 2)[0])]; l > 0 {
+		line = l
+	}
+	return problem{line: line, msg: fmt.Sprintf("%s: sources[%d].%s: %s", c.where(line), i, field, msg)}
 }
 
 func (c *Config) where(line int) string {

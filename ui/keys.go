@@ -104,6 +104,22 @@ func (km KeyMap) docs(readOnly bool) []KeyDoc {
 // in read-only mode. The README's keybindings table is generated from it.
 func KeyHelp(readOnly bool) []KeyDoc { return DefaultKeyMap().docs(readOnly) }
 
+// DialogKeyHelp lists the confirmation dialog's own keys (handled in
+// dialog.go), for the README; y and n are in KeyHelp.
+func DialogKeyHelp() []KeyDoc {
+	return []KeyDoc{
+		{Key: "←/→", Action: "this instance or all N instances that have the backend"},
+		{Key: "tab", Action: "type a one-line reason for the audit log; tab or enter when done"},
+		{Key: "name + enter", Action: "a risky action (last healthy backend, below --floor): type the pool name in full, then enter"},
+		{Key: "esc", Action: "cancel: nothing is sent"},
+	}
+}
+
+// READMEKeys is the README's keys section: the keys, then the dialog's.
+func READMEKeys() string {
+	return KeyMarkdown(KeyHelp(false)) + "\nIn a confirmation dialog:\n\n" + KeyMarkdown(DialogKeyHelp())
+}
+
 // KeyMarkdown renders docs as the README's Markdown keybindings table,
 // dangerous keys marked ⚠.
 func KeyMarkdown(docs []KeyDoc) string {

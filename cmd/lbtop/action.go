@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/lbtop/lbtop/actions"
+	"github.com/lbtop/lbtop/internal/suggest"
 	"github.com/lbtop/lbtop/model"
 	"github.com/lbtop/lbtop/sources"
 )
@@ -31,17 +32,15 @@ var actionVerbs = map[string]model.ActionKind{
 	"weight": model.ActionWeight,
 }
 
-// isActionVerb reports whether args start with an action subcommand.
-func isActionVerb(args []string) bool {
-	if len(args) == 0 {
-		return false
-	}
-	_, ok := actionVerbs[args[0]]
-	return ok
-}
+// verbNames are the commands in help order, for messages.
+var verbNames = []string{"drain", "ready", "maint", "weight"}
+
+// actionFlags are the flags only the action commands take.
+var actionFlags = []string{"source", "reason", "yes", "force", "dry-run"}
 
 // actionOpts are an action subcommand's own arguments and flags.
 type actionOpts struct {
+	verb    string
 	kind    model.ActionKind
 	weight  int
 	pool    string
@@ -56,98 +55,104 @@ type actionOpts struct {
 
 // runActionMain is the process entry of an action subcommand: it owns the
 // signal context and reads confirmations from the terminal.
-func runActionMain(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+func runActionMain(o *options, a *actionOpts, getenv func(string) string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return runAction(ctx, args, getenv, os.Stdin, stdout, stderr)
+	return act(ctx, o, a, getenv, os.Stdin, stdout, stderr)
 }
 
-// parseAction parses "VERB [N] POOL/BACKEND" and the flags, which may come
-// before, between or after the positional arguments.
-func parseAction(args []string, getenv func(string) string, stderr io.Writer) (*options, *actionOpts, error) {
-	o := &options{}
-	fs, err := o.flagSet(getenv, stderr)
-	if err != nil {
-		return nil, nil, err
-	}
-	a := &actionOpts{kind: actionVerbs[args[0]]}
+// register adds the action commands' own flags to fs.
+func (a *actionOpts) register(fs *flag.FlagSet) {
 	fs.StringVar(&a.source, "source", "", "act on this source only; \"all\" for every instance that has the backend")
 	fs.StringVar(&a.reason, "reason", "", "one-line reason written to the audit log")
 	fs.BoolVar(&a.yes, "yes", false, "do not ask for confirmation")
 	fs.BoolVar(&a.force, "force", false, "allow taking the last healthy backend (or capacity below the floor) out")
 	fs.BoolVar(&a.dryRun, "dry-run", false, "print the impact and the exact request; send nothing")
-	var pos []string
-	rest := args[1:]
-	// "weight -1 web/a": a negative N right after the verb is the value
-	// (to be refused by range), not a flag.
-	if a.kind == model.ActionWeight && len(rest) > 0 && strings.HasPrefix(rest[0], "-") {
-		if _, err := strconv.Atoi(rest[0]); err == nil {
-			pos, rest = append(pos, rest[0]), rest[1:]
-		}
+}
+
+// parsePositional reads "VERB [N] POOL/BACKEND". The command comes first:
+// anything else there is an unknown command, with the closest verb
+// suggested, and a POOL/BACKEND before its command is named as such.
+func (a *actionOpts) parsePositional(pos []string) error {
+	kind, ok := actionVerbs[pos[0]]
+	if !ok {
+		return unknownCommand(pos)
 	}
-	for {
-		if err := fs.Parse(rest); err != nil {
-			return nil, nil, err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		pos = append(pos, fs.Arg(0))
-		rest = fs.Args()[1:]
-	}
-	if err := o.check(); err != nil {
-		return nil, nil, err
-	}
-	a.floor = o.floor
+	a.verb, a.kind = pos[0], kind
+	args := pos[1:]
 	want := 1
 	if a.kind == model.ActionWeight {
 		want = 2
 	}
-	if len(pos) != want {
+	if len(args) != want {
 		if a.kind == model.ActionWeight {
-			return nil, nil, fmt.Errorf("usage: lbtop weight N POOL/BACKEND [flags] (got %d arguments)", len(pos))
+			return fmt.Errorf("usage: lbtop weight N POOL/BACKEND [flags] (got %d arguments after weight)", len(args))
 		}
-		return nil, nil, fmt.Errorf("usage: lbtop %s POOL/BACKEND [flags] (got %d arguments)", args[0], len(pos))
+		return fmt.Errorf("usage: lbtop %s POOL/BACKEND [flags] (got %d arguments after %s)", a.verb, len(args), a.verb)
 	}
 	if a.kind == model.ActionWeight {
-		w, err := strconv.Atoi(pos[0])
+		w, err := strconv.Atoi(args[0])
 		if err != nil {
-			return nil, nil, fmt.Errorf("weight %q is not a whole number", pos[0])
+			return fmt.Errorf("weight %q is not a whole number", args[0])
 		}
-		a.weight, pos = w, pos[1:]
+		a.weight, args = w, args[1:]
 	}
-	i := strings.LastIndexByte(pos[0], '/')
-	if i <= 0 || i == len(pos[0])-1 {
-		return nil, nil, fmt.Errorf("target %q: want POOL/BACKEND, e.g. web/web1 or web/10.0.0.1:80", pos[0])
+	i := strings.LastIndexByte(args[0], '/')
+	if i <= 0 || i == len(args[0])-1 {
+		return fmt.Errorf("target %q: want POOL/BACKEND, e.g. web/web1 or web/10.0.0.1:80", args[0])
 	}
-	a.pool, a.backend = pos[0][:i], pos[0][i+1:]
+	a.pool, a.backend = args[0][:i], args[0][i+1:]
 	if strings.ContainsAny(a.reason, "\n\r") {
-		return nil, nil, errors.New("--reason: one line only")
+		return errors.New("--reason: one line only")
 	}
-	return o, a, nil
+	return nil
+}
+
+// unknownCommand explains a first argument that is not a command.
+func unknownCommand(pos []string) error {
+	word := pos[0]
+	if s := suggest.Closest(word, append(verbNames[:len(verbNames):len(verbNames)], "help", "version")); s != "" {
+		return fmt.Errorf("unknown command %q; did you mean %q?", word, s)
+	}
+	for j, p := range pos[1:] {
+		if _, ok := actionVerbs[p]; ok {
+			rest := append(append([]string{p}, pos[:j+1]...), pos[j+2:]...)
+			return fmt.Errorf("unknown command %q: the command comes first, e.g. lbtop %s [flags]", word, strings.Join(rest, " "))
+		}
+	}
+	if strings.Contains(word, "/") {
+		return fmt.Errorf("unknown command %q: a POOL/BACKEND follows a command, e.g. lbtop drain %s [flags]", word, word)
+	}
+	return fmt.Errorf("unknown command %q (commands: %s; sources are flags: --haproxy ADDR, --envoy URL, …; see lbtop -h)", word, strings.Join(verbNames, ", "))
 }
 
 // runAction performs an action subcommand: poll, resolve the target,
 // check input and impact, confirm, send, verify, audit. It returns the
 // exit code: 0 only when every instance's re-poll confirms the change.
 func runAction(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fail := func(err error) int {
-		fmt.Fprintln(stderr, "lbtop:", err)
-		return exitError
-	}
-	o, a, err := parseAction(args, getenv, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
+	o, a, err := parseArgs(args, getenv)
+	if err == nil && a == nil {
+		err = errors.New("no command: want drain, ready, maint or weight")
 	}
 	if err != nil {
-		return fail(err)
+		printErr(stderr, err)
+		return exitError
+	}
+	return act(ctx, o, a, getenv, stdin, stdout, stderr)
+}
+
+// act performs a parsed action command.
+func act(ctx context.Context, o *options, a *actionOpts, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fail := func(err error) int {
+		printErr(stderr, err)
+		return exitError
 	}
 	cfg, err := o.loadConfig()
 	if err != nil {
 		return fail(err)
 	}
 	if cfg.ReadOnly {
-		return fail(fmt.Errorf("read-only mode (--read-only, LBTOP_READ_ONLY or read_only in the config): %s refused, nothing sent", args[0]))
+		return fail(fmt.Errorf("read-only mode (--read-only, LBTOP_READ_ONLY or read_only in the config): %s refused, nothing sent", a.verb))
 	}
 	if o.demo {
 		fleet, err := startDemo(ctx, cfg, o.seed)

@@ -12,15 +12,11 @@ import (
 
 // newRunner builds the action runner shared by the CLI and the UI: writes
 // through the hub, verifying polls of the same entries, the audit log at
-// --audit-log or the default path. The returned func closes the log.
+// --audit-log or the default path (audit-demo.log with --demo). The returned func closes the log.
 func newRunner(o *options, getenv func(string) string, hub *sources.Hub) (*actions.Runner, func(), error) {
-	path := o.auditLog
-	if path == "" {
-		p, err := actions.DefaultPath(getenv)
-		if err != nil {
-			return nil, nil, err
-		}
-		path = p
+	path, err := o.auditPath(getenv)
+	if err != nil {
+		return nil, nil, err
 	}
 	log, err := actions.Open(path)
 	if err != nil {

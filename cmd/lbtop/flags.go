@@ -1,15 +1,19 @@
 package main
 
+//go:generate go test -run TestREADMEFlags . -args -update-readme
+
 import (
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/lbtop/lbtop/actions"
 	"github.com/lbtop/lbtop/config"
+	"github.com/lbtop/lbtop/internal/suggest"
 	"github.com/lbtop/lbtop/model"
 )
 
@@ -30,10 +34,14 @@ type options struct {
 	timeout    time.Duration
 	once       bool
 	output     string
+	strict     bool // --once: exit 1 when a source cannot be read
 	readOnly   bool
 	logFile    string
 	auditLog   string  // audit log path; "" is the default under the state dir
 	floor      float64 // share of a pool that must stay serving before an action needs more than y
+	version    bool
+
+	set map[string]bool // flags given on the command line
 }
 
 // listFlag is a repeatable string flag; a comma-separated environment
@@ -50,6 +58,75 @@ func (l *listFlag) Set(v string) error {
 	return nil
 }
 
+// durationFlag is a poll interval or timeout: a positive duration with a
+// unit ("2" is refused rather than read as 2 ns, "0" rather than read as
+// the default).
+type durationFlag struct{ d *time.Duration }
+
+func (f durationFlag) String() string {
+	if f.d == nil || *f.d == 0 {
+		return ""
+	}
+	return f.d.String()
+}
+
+func (f durationFlag) Set(v string) error {
+	d, err := config.ParseDuration(v)
+	if err != nil {
+		return err
+	}
+	*f.d = d
+	return nil
+}
+
+// checkedValue wraps every flag's value so that a bad value is reported
+// in one line naming the flag and the value, in words: the flag package's
+// own message is "invalid value … : parse error" followed by the usage.
+type checkedValue struct {
+	flag.Value
+	name string
+	err  *error // the first bad value, for parseArgs
+}
+
+func (v checkedValue) Set(s string) error {
+	err := v.Value.Set(s)
+	if err != nil && *v.err == nil {
+		why := err.Error()
+		switch {
+		case why == "parse error" && v.IsBoolFlag():
+			why = "want true or false"
+		case why == "parse error":
+			why = "not a number"
+		case why == "value out of range":
+			why = "out of range"
+		}
+		*v.err = fmt.Errorf("invalid %s %q: %s", flagName(v.name), s, why)
+	}
+	return err
+}
+
+// IsBoolFlag keeps --once working without a value through the wrapper.
+func (v checkedValue) IsBoolFlag() bool {
+	b, ok := v.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
+}
+
+// flagName is a flag as the user types it: -o, --interval.
+func flagName(name string) string {
+	if len(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
+}
+
+// printErr reports err on w, "lbtop: " before each of its lines (a bad
+// config file gives one line per problem).
+func printErr(w io.Writer, err error) {
+	for line := range strings.Lines(err.Error()) {
+		fmt.Fprint(w, "lbtop: "+strings.TrimSuffix(line, "\n")+"\n")
+	}
+}
+
 // envOr returns the environment variable's value or def.
 func envOr(getenv func(string) string, key, def string) string {
 	if v := getenv(key); v != "" {
@@ -58,45 +135,133 @@ func envOr(getenv func(string) string, key, def string) string {
 	return def
 }
 
-const usageHead = `lbtop — live load-balancer upstream health in your terminal
-
-Usage:
-  lbtop --demo                              built-in demo fleet
-  lbtop [sources] [flags]                   live dashboard
-  lbtop [sources] --once [-o table|json]    poll once, print, exit 0 (all pools serve), 2 (a pool has no healthy backend), 1 (error)
-  lbtop drain|ready|maint POOL/BACKEND [sources] [--source NAME|all] [--reason TEXT] [--yes] [--force] [--dry-run]
-  lbtop weight N POOL/BACKEND [same flags]  act, verify by re-poll, audit; exit 0 only when confirmed (see docs/actions.md)
-
-Sources (repeatable; or --config FILE):
-`
-
-// parseFlags parses args (without the program name). Flags mirror
-// LBTOP_* environment variables; flags win.
-func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*options, error) {
-	o := &options{}
-	fs, err := o.flagSet(getenv, stderr)
+// parseArgs parses the whole command line (without the program name).
+// Flags may come before, between or after the command and its arguments
+// (kubectl order: lbtop --haproxy X drain web/web1 is lbtop drain web/web1
+// --haproxy X). The action is nil without a command. Flags mirror LBTOP_*
+// environment variables; flags win. -h gives flag.ErrHelp.
+func parseArgs(args []string, getenv func(string) string) (*options, *actionOpts, error) {
+	o := &options{set: map[string]bool{}}
+	a := &actionOpts{}
+	fs, err := o.flagSet(getenv)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if err := fs.Parse(args); err != nil {
-		return nil, err
+	a.register(fs)
+	var badValue error
+	fs.VisitAll(func(f *flag.Flag) { f.Value = checkedValue{Value: f.Value, name: f.Name, err: &badValue} })
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		if badValue != nil {
+			return nil, nil, badValue
+		}
+		return nil, nil, flagError(fs, err)
 	}
-	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q (sources are given with --haproxy, --envoy, …)", fs.Arg(0))
+	fs.Visit(func(f *flag.Flag) { o.set[f.Name] = true })
+	if o.version {
+		return o, nil, nil
 	}
-	return o, o.check()
+	if len(pos) == 0 {
+		for _, name := range actionFlags {
+			if o.set[name] {
+				return nil, nil, fmt.Errorf("%s only applies to the commands drain, ready, maint and weight", flagName(name))
+			}
+		}
+		return o, nil, o.check(false)
+	}
+	switch pos[0] {
+	case "help":
+		return nil, nil, flag.ErrHelp
+	case "version":
+		o.version = true
+		return o, nil, nil
+	}
+	if err := a.parsePositional(pos); err != nil {
+		return nil, nil, err
+	}
+	if err := o.check(true); err != nil {
+		return nil, nil, err
+	}
+	a.floor = o.floor
+	return o, a, nil
+}
+
+// parseInterleaved parses flags wherever they are and returns the other
+// arguments in order. After "weight", a negative number is the weight (to
+// be refused by range), not a flag; after "--" everything is positional.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	rest := args
+	for {
+		if err := fs.Parse(rest); err != nil {
+			return nil, err
+		}
+		if used := len(rest) - fs.NArg(); used > 0 && rest[used-1] == "--" && (used < 2 || !takesValue(fs, rest[used-2])) {
+			return append(pos, fs.Args()...), nil
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		rest = fs.Args()[1:]
+		if len(pos) == 1 && pos[0] == "weight" && len(rest) > 0 && isNegativeInt(rest[0]) {
+			pos, rest = append(pos, rest[0]), rest[1:]
+		}
+	}
+}
+
+// takesValue reports whether tok is a flag that consumes the next argument.
+func takesValue(fs *flag.FlagSet, tok string) bool {
+	name := strings.TrimLeft(tok, "-")
+	if !strings.HasPrefix(tok, "-") || strings.Contains(name, "=") {
+		return false
+	}
+	f := fs.Lookup(name)
+	if f == nil {
+		return false
+	}
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return !ok || !b.IsBoolFlag()
+}
+
+func isNegativeInt(s string) bool {
+	if len(s) < 2 || s[0] != '-' {
+		return false
+	}
+	for _, r := range s[1:] {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// flagError rephrases the flag package's parse errors in one line.
+func flagError(fs *flag.FlagSet, err error) error {
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+		var names []string
+		fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+		if s := suggest.Closest(name, names); s != "" {
+			return fmt.Errorf("unknown flag %s; did you mean %s?", flagName(name), flagName(s))
+		}
+		return fmt.Errorf("unknown flag %s (see lbtop -h)", flagName(name))
+	}
+	if name, ok := strings.CutPrefix(msg, "flag needs an argument: -"); ok {
+		return fmt.Errorf("%s needs a value", flagName(name))
+	}
+	return err
 }
 
 // flagSet registers every common flag on a new set writing into o; the
-// action subcommands add their own to it.
-func (o *options) flagSet(getenv func(string) string, stderr io.Writer) (*flag.FlagSet, error) {
+// action commands add theirs (actionOpts.register). Its output is
+// discarded: errors are reported by the caller in one line, and -h prints
+// the grouped usage.
+func (o *options) flagSet(getenv func(string) string) (*flag.FlagSet, error) {
 	fs := flag.NewFlagSet("lbtop", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, usageHead)
-		fs.PrintDefaults()
-	}
-	fs.StringVar(&o.configFile, "config", envOr(getenv, "LBTOP_CONFIG", ""), "YAML config listing sources (env LBTOP_CONFIG)")
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	fs.StringVar(&o.configFile, "config", envOr(getenv, "LBTOP_CONFIG", ""), "YAML config listing sources (env LBTOP_CONFIG; see testdata/lbtop.yaml)")
 	fs.Var(&o.haproxy, "haproxy", "HAProxy runtime API: unix socket path or host:port")
 	fs.Var(&o.envoy, "envoy", "Envoy admin URL, e.g. http://127.0.0.1:9901")
 	fs.Var(&o.nginx, "nginx", "NGINX Plus API root (http://lb:8080/api) or stub_status URL")
@@ -105,30 +270,43 @@ func (o *options) flagSet(getenv func(string) string, stderr io.Writer) (*flag.F
 	fs.Var(&o.kubeCtx, "kube-context", "kubeconfig context (repeatable: one source per context; implies --kube)")
 	fs.StringVar(&o.kubeconfig, "kubeconfig", "", "kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)")
 	fs.Var(&o.namespaces, "namespace", "Kubernetes namespace to watch (repeatable; default all)")
-	fs.BoolVar(&o.demo, "demo", false, "start a simulated fleet on 127.0.0.1 and watch it")
+	fs.BoolVar(&o.demo, "demo", false, "start a simulated fleet on 127.0.0.1 and watch it; its actions are audited in audit-demo.log, never the real audit log")
 	fs.Int64Var(&o.seed, "demo-seed", 1, "random seed of the demo fleet")
-	interval, err := time.ParseDuration(envOr(getenv, "LBTOP_INTERVAL", "0s"))
-	if err != nil {
-		return nil, fmt.Errorf("LBTOP_INTERVAL: %w", err)
+	if env := getenv("LBTOP_INTERVAL"); env != "" {
+		d, err := config.ParseDuration(env)
+		if err != nil {
+			return nil, fmt.Errorf("invalid LBTOP_INTERVAL %q: %v", env, err)
+		}
+		o.interval = d
 	}
-	fs.DurationVar(&o.interval, "interval", interval, "poll interval (default 2s; env LBTOP_INTERVAL)")
-	fs.DurationVar(&o.timeout, "timeout", 0, "per-poll timeout (default: the interval, at most 10s)")
-	fs.BoolVar(&o.once, "once", false, "poll every source once, print and exit")
+	fs.Var(durationFlag{&o.interval}, "interval", "poll interval, e.g. 2s (default 2s; env LBTOP_INTERVAL)")
+	fs.Var(durationFlag{&o.timeout}, "timeout", "per-poll deadline, at most the interval (default: the interval, at most 10s)")
+	fs.BoolVar(&o.once, "once", false, "poll every source once, print and exit: 0 all pools serve, 2 a pool has no healthy backend, 1 error")
 	fs.StringVar(&o.output, "o", "table", "output of --once: table or json")
+	fs.BoolVar(&o.strict, "strict", false, "with --once: exit 1 when any source cannot be read (for monitoring scripts)")
 	fs.BoolVar(&o.readOnly, "read-only", getenv("LBTOP_READ_ONLY") == "1" || getenv("LBTOP_READ_ONLY") == "true", "disable every action (env LBTOP_READ_ONLY=1)")
 	fs.StringVar(&o.logFile, "log-file", envOr(getenv, "LBTOP_LOG", ""), "write diagnostics to this file (env LBTOP_LOG)")
-	fs.StringVar(&o.auditLog, "audit-log", envOr(getenv, "LBTOP_AUDIT_LOG", ""), "append one JSON line per action to this file (default $XDG_STATE_HOME/lbtop/audit.log or ~/.local/state/lbtop/audit.log; env LBTOP_AUDIT_LOG)")
+	fs.StringVar(&o.auditLog, "audit-log", envOr(getenv, "LBTOP_AUDIT_LOG", ""), "append one JSON line per action to this file (default $XDG_STATE_HOME/lbtop/audit.log or ~/.local/state/lbtop/audit.log, audit-demo.log there with --demo; env LBTOP_AUDIT_LOG)")
 	fs.Float64Var(&o.floor, "floor", actions.DefaultFloor, "share of a pool's backends that must stay serving before an action needs the pool name typed (or --force)")
+	fs.BoolVar(&o.version, "version", false, "print the version, commit and Go version, and exit")
 	return fs, nil
 }
 
-// check validates flag values after parsing.
-func (o *options) check() error {
+// check validates flag values after parsing; action is true for a command.
+func (o *options) check(action bool) error {
 	if o.floor <= 0 || o.floor > 1 {
 		return fmt.Errorf("--floor %v: want a share between 0 and 1, e.g. 0.5", o.floor)
 	}
 	if o.output != "table" && o.output != "json" {
 		return fmt.Errorf("-o %q: want table or json", o.output)
+	}
+	switch {
+	case action && (o.once || o.set["o"] || o.set["strict"]):
+		return errors.New("--once, -o and --strict apply to lbtop --once, not to the action commands")
+	case o.set["o"] && !o.once:
+		return fmt.Errorf("-o %s needs --once: lbtop --once -o %s polls once and prints; without --once lbtop opens the dashboard", o.output, o.output)
+	case o.strict && !o.once:
+		return errors.New("--strict needs --once: it sets the exit code of one poll (1 when a source cannot be read)")
 	}
 	if len(o.kubeCtx) > 0 {
 		o.kube = true
@@ -147,18 +325,7 @@ func (o *options) loadConfig() (*config.Config, error) {
 		}
 		c = loaded
 	}
-	if o.interval != 0 {
-		c.Interval = o.interval
-		for i := range c.Sources {
-			c.Sources[i].Interval = o.interval
-		}
-	}
-	if o.timeout != 0 {
-		c.Timeout = o.timeout
-		for i := range c.Sources {
-			c.Sources[i].Timeout = o.timeout
-		}
-	}
+	c.Override(o.interval, o.timeout)
 	c.ReadOnly = c.ReadOnly || o.readOnly
 	for _, s := range []struct {
 		kind model.Kind
@@ -188,3 +355,24 @@ func (o *options) loadConfig() (*config.Config, error) {
 	}
 	return c, nil
 }
+
+// auditPath is where actions are logged: --audit-log when given; with
+// --demo, audit-demo.log next to the default log (the simulated fleet's
+// actions never reach the real audit log, whatever LBTOP_AUDIT_LOG says);
+// else LBTOP_AUDIT_LOG or the default under the state directory.
+func (o *options) auditPath(getenv func(string) string) (string, error) {
+	if o.set["audit-log"] || (o.auditLog != "" && !o.demo) {
+		return o.auditLog, nil
+	}
+	p, err := actions.DefaultPath(getenv)
+	if err != nil {
+		return "", err
+	}
+	if o.demo {
+		return filepath.Join(filepath.Dir(p), demoAuditFile), nil
+	}
+	return p, nil
+}
+
+// demoAuditFile is the audit log of --demo, in the default log's directory.
+const demoAuditFile = "audit-demo.log"

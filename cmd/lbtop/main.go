@@ -16,6 +16,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
 
@@ -28,20 +29,23 @@ func main() {
 
 // run is main without the process: it returns the exit code.
 func run(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	if isActionVerb(args) {
-		return runActionMain(args, getenv, stdout, stderr)
-	}
-	o, err := parseFlags(args, getenv, stderr)
-	if errors.Is(err, flag.ErrHelp) {
+	o, a, err := parseArgs(args, getenv)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		printUsage(stdout)
 		return exitOK
-	}
-	if err != nil {
-		fmt.Fprintln(stderr, "lbtop:", err)
+	case err != nil:
+		printErr(stderr, err)
 		return exitError
+	case o.version:
+		fmt.Fprint(stdout, versionText(debug.ReadBuildInfo()))
+		return exitOK
+	case a != nil:
+		return runActionMain(o, a, getenv, stdout, stderr)
 	}
 	cfg, err := o.loadConfig()
 	if err != nil {
-		fmt.Fprintln(stderr, "lbtop:", err)
+		printErr(stderr, err)
 		return exitError
 	}
 	logger, closeLog, err := openLog(o.logFile)
@@ -92,7 +96,7 @@ func runWith(ctx context.Context, o *options, cfg *config.Config, getenv func(st
 	}
 	defer cleanup()
 	if o.once {
-		return runOnce(ctx, entries, o.output, stdout, stderr)
+		return runOnce(ctx, entries, o, stdout, stderr)
 	}
 	return runTUI(ctx, o, entries, cfg.ReadOnly, getenv, logger, stderr)
 }

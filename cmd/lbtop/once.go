@@ -1,12 +1,17 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/lbtop/lbtop/model"
+	"github.com/lbtop/lbtop/sources"
 )
 
 // Exit codes of lbtop. exitNoHealthy is the scriptable form of
@@ -69,22 +74,50 @@ type backendJSON struct {
 	Instance string       `json:"instance,omitempty"`
 }
 
-// onceExit is the exit code for a fleet read once: 1 when no source could
-// be read, 2 when any pool has no healthy backend, else 0.
-func onceExit(f *model.Fleet) int {
-	read := 0
+// onceExit is the exit code for a fleet read once: 2 when any pool has no
+// healthy backend; else 1 when no source could be read, or with strict
+// when any source could not be read; else 0.
+func onceExit(f *model.Fleet, strict bool) int {
+	read, unread := 0, 0
 	for _, s := range f.Sources {
 		if s.OK {
 			read++
+		} else {
+			unread++
 		}
 	}
 	switch {
-	case read == 0:
-		return exitError
 	case f.Unhealthy() > 0:
 		return exitNoHealthy
+	case read == 0, strict && unread > 0:
+		return exitError
 	}
 	return exitOK
+}
+
+// runOnce polls every source once, prints the fleet, and warns on stderr
+// about each source that could not be read.
+func runOnce(ctx context.Context, entries []sources.Entry, o *options, stdout, stderr io.Writer) int {
+	hub, err := sources.NewHub(entries)
+	if err != nil {
+		fmt.Fprintln(stderr, "lbtop:", err)
+		return exitError
+	}
+	store := newStore(entries)
+	for _, snap := range hub.PollAll(ctx) {
+		store.Ingest(snap)
+	}
+	fleet := store.Fleet()
+	for _, s := range fleet.Sources {
+		if !s.OK {
+			fmt.Fprintf(stderr, "lbtop: warning: source %q cannot be read: %s\n", s.Name, model.SafeError(s.Err))
+		}
+	}
+	if err := writeOnce(stdout, fleet, o.output); err != nil {
+		fmt.Fprintln(stderr, "lbtop:", err)
+		return exitError
+	}
+	return onceExit(fleet, o.strict)
 }
 
 // writeOnce prints the fleet in the requested format, worst pools first.
@@ -124,46 +157,112 @@ func writeJSON(w io.Writer, f *model.Fleet) error {
 	return enc.Encode(out)
 }
 
-// writeTable prints sources, then one line per pool; pools with problems
-// list their backends that are not healthy, with the system's reason.
+// writeTable prints the sources, then one line per pool (every pool,
+// worst first) with each backend that is not healthy under it, then a
+// summary line. Columns are padded by display width, so wide or escaped
+// names keep every value under its heading.
 func writeTable(w io.Writer, f *model.Fleet) error {
-	// Every text here came through the Store, so it is terminal-safe;
-	// the column writer measures it in terminal cells.
-	tw := newColumnWriter(w, 2)
+	var out strings.Builder
+	src := [][]string{{"SOURCE", "KIND", "POOLS", "BACKENDS", "STATE"}}
+	unread := 0
 	for _, s := range f.Sources {
 		state := "ok"
 		if !s.OK {
-			state = "ERROR: " + s.Err
+			state, unread = "ERROR: "+s.Err, unread+1
 		}
-		fmt.Fprintf(tw, "# %s\t%s\t%s\n", s.Kind, s.Name, state)
+		src = append(src, []string{s.Name, string(s.Kind), strconv.Itoa(s.Pools), strconv.Itoa(s.Backends), state})
+	}
+	var srcExtra [][]string // note and metric lines under each source row
+	for _, s := range f.Sources {
+		var extra []string
 		if s.Note != "" {
-			fmt.Fprintf(tw, "#   %s\n", s.Note)
+			extra = append(extra, "  note: "+s.Note)
 		}
 		for _, m := range s.Metrics {
-			fmt.Fprintf(tw, "#   %s\t%g\n", m.Name, m.Value)
+			extra = append(extra, fmt.Sprintf("  %s %g", m.Name, m.Value))
 		}
+		srcExtra = append(srcExtra, extra)
 	}
-	fmt.Fprintln(tw, "POOL\tKIND\tSOURCE\tHEALTHY\tWEIGHT\tACTIVE")
-	for _, i := range f.Select(model.Query{}) {
+	writeRows(&out, src, func(i int) []string { return srcExtra[i] })
+	out.WriteString("\n")
+
+	order := f.Select(model.Query{})
+	pools := [][]string{{"POOL", "KIND", "SOURCE", "HEALTHY", "WEIGHT", "ACTIVE", "STATUS"}}
+	extra := make([][]string, len(order))
+	for k, i := range order {
 		p := &f.Pools[i]
-		mark := ""
-		if p.NoHealthy() {
-			mark = "  ✘ no healthy upstream"
-		}
 		src, n := p.Instances()
 		if n > 1 {
 			src = fmt.Sprintf("%d instances", n)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d/%d%s\t%d\t%d\n", p.Name, p.Kind, src, p.Healthy, p.Total, mark, p.Weight, p.Active)
-		for _, n := range p.Notes {
-			fmt.Fprintf(tw, "  note: %s\t\t\t\t\t\n", n)
+		status := ""
+		switch {
+		case p.NoHealthy():
+			status = "✘ no healthy upstream"
+		case p.Healthy < p.Total:
+			status = fmt.Sprintf("! %d not healthy", p.Total-p.Healthy)
+		}
+		pools = append(pools, []string{p.Name, string(p.Kind), src, fmt.Sprintf("%d/%d", p.Healthy, p.Total), strconv.Itoa(p.Weight), strconv.FormatInt(p.Active, 10), status})
+		for _, note := range p.Notes {
+			extra[k] = append(extra[k], "    note: "+note)
 		}
 		for _, b := range p.Backends {
-			if b.Health == model.Healthy {
-				continue
+			if b.Health != model.Healthy {
+				extra[k] = append(extra[k], backendLine(b))
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%d\t%d\n", b.Name, b.Health, b.InstanceName(), b.Reason, b.Weight, b.Active)
 		}
 	}
-	return tw.Flush()
+	writeRows(&out, pools, func(i int) []string { return extra[i] })
+	fmt.Fprintf(&out, "\n%s, %d with no healthy backend, %s unreadable\n", plural(len(order), "pool"), f.Unhealthy(), plural(unread, "source"))
+	_, err := io.WriteString(w, out.String())
+	return err
+}
+
+// writeRows writes a header and rows in columns padded to the widest cell
+// by display width (wide characters count two), the last column unpadded;
+// after data row i come extra(i)'s lines, outside the columns.
+func writeRows(sb *strings.Builder, rows [][]string, extra func(int) []string) {
+	widths := make([]int, len(rows[0]))
+	for _, r := range rows {
+		for c, cell := range r {
+			widths[c] = max(widths[c], ansi.StringWidth(cell))
+		}
+	}
+	for i, r := range rows {
+		var line strings.Builder
+		for c, cell := range r {
+			line.WriteString(cell)
+			if c < len(r)-1 {
+				line.WriteString(strings.Repeat(" ", widths[c]-ansi.StringWidth(cell)+2))
+			}
+		}
+		sb.WriteString(strings.TrimRight(line.String(), " ") + "\n")
+		if i > 0 {
+			for _, l := range extra(i - 1) {
+				sb.WriteString(l + "\n")
+			}
+		}
+	}
+}
+
+// backendLine describes a backend that is not healthy, under its pool:
+// "    a2 on lb1: unhealthy: L4CON (Connection refused); weight 10, active 0".
+func backendLine(b model.BackendRow) string {
+	state := b.Health.String()
+	if b.Reason != "" && b.Reason != state {
+		state += ": " + b.Reason
+	}
+	weight := "–"
+	if b.Weight >= 0 {
+		weight = strconv.Itoa(b.Weight)
+	}
+	return fmt.Sprintf("    %s on %s: %s; weight %s, active %d", b.Name, b.InstanceName(), state, weight, b.Active)
+}
+
+// plural is "1 pool", "3 pools".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -86,9 +86,8 @@ func TestOnceTableShowsOnlySafeText(t *testing.T) {
 	if !strings.Contains(errOut, `\x1b]2;owned\x07`) {
 		t.Errorf("stderr does not show the error's escapes as text: %q", errOut)
 	}
-	// Every line of the pools table puts its second column (kind for a
-	// pool, health for a backend) at the same terminal column as the
-	// header's KIND, wide CJK names included.
+	// Every pool line of the table puts its second column (kind) at the
+	// same terminal column as the header's KIND, wide CJK names included.
 	lines := strings.Split(out, "\n")
 	head := -1
 	for i, l := range lines {
@@ -102,6 +101,9 @@ func TestOnceTableShowsOnlySafeText(t *testing.T) {
 	col := ansi.StringWidth(lines[head][:strings.Index(lines[head], "KIND")])
 	rows := 0
 	for _, l := range lines[head+1:] {
+		if l == "" || strings.HasPrefix(l, " ") || strings.Contains(l, " with no healthy backend, ") {
+			continue // backend lines under a pool and the summary are free text
+		}
 		first := -1
 		for _, word := range []string{" nginx ", " unhealthy ", " healthy ", " down ", " unknown "} {
 			if i := strings.Index(l, word); i >= 0 && (first < 0 || i < first) {
@@ -116,7 +118,7 @@ func TestOnceTableShowsOnlySafeText(t *testing.T) {
 		}
 		rows++
 	}
-	if rows < 5 {
+	if rows < 3 {
 		t.Errorf("only %d table rows checked:\n%s", rows, out)
 	}
 }

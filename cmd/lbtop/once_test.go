@@ -160,7 +160,7 @@ func TestUsageErrors(t *testing.T) {
 
 func TestConfigFileWithFlags(t *testing.T) {
 	t.Parallel()
-	o, err := parseFlags([]string{"--config", "../../testdata/lbtop.yaml", "--haproxy", "127.0.0.1:1", "--interval", "5s", "--read-only"}, func(string) string { return "" }, &bytes.Buffer{})
+	o, _, err := parseArgs([]string{"--config", "../../testdata/lbtop.yaml", "--haproxy", "127.0.0.1:1", "--interval", "5s", "--read-only"}, func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +177,7 @@ func TestConfigFileWithFlags(t *testing.T) {
 func TestEnvMirrors(t *testing.T) {
 	t.Parallel()
 	env := map[string]string{"LBTOP_INTERVAL": "7s", "LBTOP_READ_ONLY": "1"}
-	o, err := parseFlags([]string{"--demo"}, func(k string) string { return env[k] }, &bytes.Buffer{})
+	o, _, err := parseArgs([]string{"--demo"}, func(k string) string { return env[k] })
 	if err != nil || o.interval.Seconds() != 7 || !o.readOnly {
 		t.Fatalf("env not mirrored: %+v %v", o, err)
 	}

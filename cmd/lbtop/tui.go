@@ -27,31 +27,6 @@ const (
 	logTook   = "took"
 )
 
-// runOnce polls every source once and prints the fleet.
-func runOnce(ctx context.Context, entries []sources.Entry, format string, stdout, stderr io.Writer) int {
-	hub, err := sources.NewHub(entries)
-	if err != nil {
-		fmt.Fprintln(stderr, "lbtop:", err)
-		return exitError
-	}
-	store := newStore(entries)
-	var fleet *model.Fleet
-	for _, snap := range hub.PollAll(ctx) {
-		fleet = store.Ingest(snap)
-		if snap.Err != nil {
-			fmt.Fprintf(stderr, "lbtop: %s: %s\n", snap.Source, model.SafeError(snap.Err.Error()))
-		}
-	}
-	if fleet == nil {
-		fleet = store.Fleet()
-	}
-	if err := writeOnce(stdout, fleet, format); err != nil {
-		fmt.Fprintln(stderr, "lbtop:", err)
-		return exitError
-	}
-	return onceExit(fleet)
-}
-
 // newStore returns a store that knows every source before its first poll
 // (so the status bar lists it as connecting) and its merge_as setting.
 func newStore(entries []sources.Entry) *model.Store {

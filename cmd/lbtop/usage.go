@@ -1,0 +1,155 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"runtime"
+	"runtime/debug"
+	"strings"
+)
+
+const usageHead = `lbtop — live load-balancer upstream health in your terminal
+
+Usage:
+  lbtop --demo                                  the dashboard on a built-in demo fleet
+  lbtop SOURCES [flags]                         the live dashboard
+  lbtop SOURCES --once [-o table|json] [--strict]
+                                                poll once, print, exit
+  lbtop drain|ready|maint POOL/BACKEND SOURCES [action flags]
+  lbtop weight N POOL/BACKEND SOURCES [action flags]
+                                                act, verify by re-poll, audit (docs/actions.md)
+
+The command (drain, ready, maint, weight) is the first argument that is not
+a flag; flags go anywhere: lbtop --haproxy X drain web/web1 is
+lbtop drain web/web1 --haproxy X.
+
+Exit codes: 0 ok (an action: confirmed); 1 usage error, bad config, no source
+readable (with --strict: any source unreadable), or an action refused;
+2 (--once) a pool has no healthy backend; 3 an action sent but not confirmed.
+`
+
+// flagDoc names a flag and the placeholder of its value in the usage.
+type flagDoc struct{ name, arg string }
+
+// flagGroups orders every flag for lbtop -h and the README's flags table
+// (a test checks each flag is in exactly one group).
+var flagGroups = []struct {
+	title string
+	flags []flagDoc
+}{
+	{"Sources (repeatable, any mix)", []flagDoc{
+		{"haproxy", "ADDR"}, {"envoy", "URL"}, {"nginx", "URL"}, {"prometheus", "URL"},
+		{"kube", ""}, {"kube-context", "NAME"}, {"kubeconfig", "FILE"}, {"namespace", "NS"},
+		{"config", "FILE"}, {"demo", ""}, {"demo-seed", "N"},
+	}},
+	{"Polling and output", []flagDoc{
+		{"interval", "DURATION"}, {"timeout", "DURATION"}, {"once", ""}, {"o", "table|json"},
+		{"strict", ""}, {"read-only", ""}, {"log-file", "FILE"},
+	}},
+	{"Actions (drain, ready, maint, weight; the dashboard's keys use --floor and --audit-log too)", []flagDoc{
+		{"source", "NAME|all"}, {"reason", "TEXT"}, {"yes", ""}, {"force", ""}, {"dry-run", ""},
+		{"floor", "SHARE"}, {"audit-log", "FILE"},
+	}},
+	{"Other", []flagDoc{{"version", ""}, {"h", ""}}},
+}
+
+// docFlagSet is every flag with its documented defaults (no environment).
+func docFlagSet() *flag.FlagSet {
+	o := &options{}
+	fs, err := o.flagSet(func(string) string { return "" })
+	if err != nil {
+		panic(err) // no environment: cannot fail
+	}
+	(&actionOpts{}).register(fs)
+	return fs
+}
+
+// flagLine returns "--interval DURATION" and its help with the default.
+func flagLine(fs *flag.FlagSet, d flagDoc) (string, string) {
+	name := flagName(d.name)
+	if d.arg != "" {
+		name += " " + d.arg
+	}
+	if d.name == "h" {
+		return name, "this help"
+	}
+	f := fs.Lookup(d.name)
+	_, help := flag.UnquoteUsage(f)
+	switch f.DefValue {
+	case "", "0", "false", "0s", "table":
+	default:
+		if !strings.Contains(help, "default") {
+			help += " (default " + f.DefValue + ")"
+		}
+	}
+	return name, help
+}
+
+// printUsage writes lbtop -h.
+func printUsage(w io.Writer) {
+	fs := docFlagSet()
+	fmt.Fprint(w, usageHead)
+	for _, g := range flagGroups {
+		fmt.Fprintf(w, "\n%s:\n", g.title)
+		for _, d := range g.flags {
+			name, help := flagLine(fs, d)
+			if len(name) > 24 {
+				fmt.Fprintf(w, "  %s\n  %-24s  %s\n", name, "", help)
+				continue
+			}
+			fmt.Fprintf(w, "  %-24s  %s\n", name, help)
+		}
+	}
+}
+
+// flagsMarkdown is the README's flags table.
+func flagsMarkdown() string {
+	fs := docFlagSet()
+	esc := strings.NewReplacer("|", `\|`) // a | ends a table cell, even in code
+	var sb strings.Builder
+	sb.WriteString("| flag | meaning |\n|---|---|\n")
+	for _, g := range flagGroups {
+		sb.WriteString("| **" + g.title + "** | |\n")
+		for _, d := range g.flags {
+			name, help := flagLine(fs, d)
+			sb.WriteString("| `" + esc.Replace(name) + "` | " + esc.Replace(help) + " |\n")
+		}
+	}
+	return sb.String()
+}
+
+// versionText describes the binary from its build information: module
+// version, VCS revision, commit time, uncommitted changes, Go version.
+func versionText(bi *debug.BuildInfo, ok bool) string {
+	if !ok || bi == nil {
+		return fmt.Sprintf("lbtop (no build information) %s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	}
+	version := bi.Main.Version
+	if version == "" {
+		version = "(devel)"
+	}
+	settings := map[string]string{}
+	for _, s := range bi.Settings {
+		settings[s.Key] = s.Value
+	}
+	var vcs []string
+	if rev := settings["vcs.revision"]; rev != "" {
+		vcs = append(vcs, "commit "+rev)
+	}
+	if t := settings["vcs.time"]; t != "" {
+		vcs = append(vcs, t)
+	}
+	if settings["vcs.modified"] == "true" {
+		vcs = append(vcs, "modified")
+	}
+	line := "lbtop " + version
+	if len(vcs) > 0 {
+		line += " (" + strings.Join(vcs, ", ") + ")"
+	}
+	goos, goarch := settings["GOOS"], settings["GOARCH"]
+	if goos == "" {
+		goos, goarch = runtime.GOOS, runtime.GOARCH
+	}
+	return fmt.Sprintf("%s\nbuilt with %s %s/%s\n", line, bi.GoVersion, goos, goarch)
+}

@@ -1,0 +1,22 @@
+// Command keystable writes the README's keybindings table from ui/keys.go
+// (run by go generate in ui/: go run ./internal/keystable ../README.md).
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/lbtop/lbtop/internal/readme"
+	"github.com/lbtop/lbtop/ui"
+)
+
+func main() {
+	if len(os.Args) != 2 {
+		fmt.Fprintln(os.Stderr, "usage: keystable README.md")
+		os.Exit(2)
+	}
+	if err := readme.Update(os.Args[1], ui.READMEKeysSection, ui.READMEKeys()); err != nil {
+		fmt.Fprintln(os.Stderr, "keystable:", err)
+		os.Exit(1)
+	}
+}
