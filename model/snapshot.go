@@ -51,6 +51,11 @@ type Backend struct {
 	// system reports it; AdminUnknown otherwise. Actions are verified
 	// against it, since Health mixes it with check results.
 	Admin AdminState
+
+	// Facts are the details the diagnosis cites: the source's Fault kind
+	// for a backend that is out, its last check, passive-check counts,
+	// downtime, queue and limit (see facts.go).
+	Facts BackendFacts
 }
 
 // Pool is a group of backends that share traffic: an HAProxy backend, an
@@ -64,6 +69,14 @@ type Pool struct {
 	// per-backend rows (Envoy cluster membership read through Prometheus).
 	// It is added to whatever Backends contribute.
 	Aggregate *Aggregate
+
+	// Facts are pool-level figures (HAProxy's BACKEND row, Envoy cluster
+	// stats, a Kubernetes selector), nil when the source reports none.
+	// Counters in it become rates in the Store; when it carries a request
+	// rate, the pool's req/s and 5xx/s come from it rather than from the
+	// sum of its members (HAProxy counts 5xx on the BACKEND row that no
+	// server row shows when every server is down).
+	Facts *PoolFacts
 }
 
 // Aggregate is a pool-level count of members without per-member detail.

@@ -15,6 +15,9 @@ type Store struct {
 	sources map[string]*sourceState
 	gen     uint64
 	now     func() time.Time
+
+	admin       map[BackendRef]AdminNote // from the audit log, see SetAdminNotes
+	transitions func(BackendRef) int     // state changes in 5 min, see SetTransitions
 }
 
 type sourceState struct {
@@ -23,8 +26,16 @@ type sourceState struct {
 	pools    []Pool // last good data, with rates filled in
 	prev     map[string]counterSample
 	prevAt   time.Time
-	prevM    map[string]float64 // previous counter metrics
-	hay      []string           // per pool, see haystack
+	prevM    map[string]float64    // previous counter metrics
+	prevF    map[string]factSample // previous pool-fact counters, by pool name
+	hay      []string              // per pool, see haystack
+}
+
+// factSample is one pool's fact counters at one poll.
+type factSample struct {
+	c   [NumPoolCounters]uint64
+	has uint32
+	at  time.Time
 }
 
 type counterSample struct {
@@ -60,6 +71,20 @@ func (s *Store) MergeAs(name string, kind Kind) {
 	}
 }
 
+// SetAdminNotes gives the Store what the audit log knows of who drained,
+// maintained or reweighted which backend (actions.LastBy, converted), for
+// the diagnosis to name them ("drained by ana"). The map is kept, not
+// copied: the caller must not change it afterwards, only pass a new one.
+// It takes effect with the next Fleet.
+func (s *Store) SetAdminNotes(notes map[BackendRef]AdminNote) { s.admin = notes }
+
+// SetTransitions installs the hook a history of states fills: how often a
+// backend changed state in the last five minutes. The diagnosis reports a
+// pool as flapping when a member reaches 3. Without it (nil) there is no
+// flapping cause. It is called once per backend per Fleet, so it must be
+// cheap.
+func (s *Store) SetTransitions(count func(BackendRef) int) { s.transitions = count }
+
 // Ingest records one snapshot and returns the new fleet. A failed poll
 // (snap.Err != nil) keeps the source's last good data and marks it stale.
 func (s *Store) Ingest(snap Snapshot) *Fleet {
@@ -77,6 +102,7 @@ func (s *Store) Ingest(snap Snapshot) *Fleet {
 	st.status.Err = ""
 	st.status.LastOK = snap.At
 	st.pools, st.prev = withRates(snap.Pools, st.prev, snap.At)
+	st.prevF = factRates(st.pools, st.prevF, snap.At)
 	st.status.Metrics, st.prevM = metricRates(snap.Metrics, st.prevM, snap.At.Sub(st.prevAt).Seconds())
 	st.prevAt = snap.At
 	st.status.Note = snap.Note
@@ -121,6 +147,41 @@ func withRates(pools []Pool, prev map[string]counterSample, at time.Time) ([]Poo
 		out[i] = p
 	}
 	return out, next
+}
+
+// factRates replaces each pool's Facts with a copy whose Rates are filled
+// from counter deltas against prev (pools already copied by withRates), and
+// returns the samples for the next poll. A counter that went backwards
+// yields no rate.
+func factRates(pools []Pool, prev map[string]factSample, at time.Time) map[string]factSample {
+	var next map[string]factSample
+	for i := range pools {
+		p := &pools[i]
+		if p.Facts == nil {
+			continue
+		}
+		f := *p.Facts
+		p.Facts = &f
+		if next == nil {
+			next = make(map[string]factSample, len(prev))
+		}
+		next[p.Name] = factSample{c: f.Counters, has: f.Has, at: at}
+		old, ok := prev[p.Name]
+		f.HasRate = 0
+		if !ok || !at.After(old.at) {
+			continue
+		}
+		dt := at.Sub(old.at).Seconds()
+		for c := range NumPoolCounters {
+			bit := uint32(1) << c
+			if f.Has&old.has&bit == 0 || f.Counters[c] < old.c[c] {
+				continue
+			}
+			f.Rates[c] = float64(f.Counters[c]-old.c[c]) / dt
+			f.HasRate |= bit
+		}
+	}
+	return next
 }
 
 // metricRates copies metrics, filling rates of counters from the previous
@@ -188,14 +249,41 @@ func (s *Store) Fleet() *Fleet {
 			if p.Aggregate != nil {
 				row.Aggregates = append(row.Aggregates, *p.Aggregate)
 			}
+			// The pool's own request and 5xx rates (HAProxy's BACKEND row)
+			// win over the sum of its members, which misses what no member
+			// answered.
+			poolRates := false
+			if p.Facts != nil {
+				row.Facts = append(row.Facts, *p.Facts)
+				if rq, ok := p.Facts.Rate(CtrRequests); ok {
+					poolRates = true
+					row.HasRates = true
+					row.ReqRate += rq
+					er, _ := p.Facts.Rate(CtrErrors)
+					row.ErrRate += er
+				}
+			}
 			for _, b := range p.Backends {
 				row.Backends = append(row.Backends, BackendRow{Backend: b, Source: name, Pool: p.Name, Stale: stale})
+				if b.HasRates && !poolRates {
+					row.HasRates = true
+					row.ReqRate += b.ReqRate
+					row.ErrRate += b.ErrRate
+				}
 			}
 			hays[pi32] = append(hays[pi32], st.hay[pi])
 		}
 	}
+	in := DiagInput{Sources: f.Sources, Admin: s.admin, Now: f.At}
 	for i := range f.Pools {
-		summarize(&f.Pools[i], hays[i])
+		p := &f.Pools[i]
+		summarize(p, hays[i])
+		if s.transitions != nil {
+			for j := range p.Backends {
+				p.Backends[j].Transitions = s.transitions(p.Backends[j].Ref())
+			}
+		}
+		p.Diagnosis = Diagnose(p, &in)
 	}
 	f.sort()
 	return f
@@ -229,11 +317,6 @@ func summarize(p *PoolRow, hays []string) {
 			}
 		}
 		p.Active += b.Active
-		if b.HasRates {
-			p.HasRates = true
-			p.ReqRate += b.ReqRate
-			p.ErrRate += b.ErrRate
-		}
 	}
 	for _, a := range p.Aggregates {
 		p.Healthy += a.Healthy
