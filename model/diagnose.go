@@ -74,7 +74,9 @@ func (c *diagCtx) gather() {
 		if b.Transitions >= flapsMin && c.flappy < 0 {
 			c.flappy = int32(i)
 		}
-		c.queue += b.Facts.Queue
+		if b.Facts != nil {
+			c.queue += b.Facts.Queue
+		}
 		if b.Health.Serving() && b.Weight != 0 {
 			c.serving++
 			continue

@@ -49,7 +49,7 @@ func (c *diagCtx) build(r *diagRule) Diagnosis {
 		d.Short = "5xx " + pct(p.ErrRate/p.ReqRate)
 	case r.cause == CauseFlapping:
 		b := &p.Backends[c.flappy]
-		d.Summary = c.label(c.flappy) + " changed state " + strconv.Itoa(b.Transitions) + " times in 5 min"
+		d.Summary = c.label(c.flappy) + " changed state " + strconv.Itoa(int(b.Transitions)) + " times in 5 min"
 	case r.cause == CauseWeightSkew:
 		top, share := c.topWeight()
 		d.Summary = c.label(int32(top)) + " carries " + pct(share) + " of the weight"
@@ -136,9 +136,10 @@ func (c *diagCtx) memberShort(g int) string {
 
 // checkText renders a member's last check: "L7STS 503", "L4CON".
 func checkText(b *BackendRow) string {
-	s := b.Facts.CheckStatus
-	if s != "" && b.Facts.CheckCode != 0 {
-		s += " " + strconv.Itoa(b.Facts.CheckCode)
+	f := FactsOf(&b.Backend)
+	s := f.CheckStatus
+	if s != "" && f.CheckCode != 0 {
+		s += " " + strconv.Itoa(f.CheckCode)
 	}
 	return s
 }
@@ -147,20 +148,21 @@ func checkText(b *BackendRow) string {
 // reason, with passive-check counts and downtime.
 func (c *diagCtx) detail(i int32) string {
 	b := &c.p.Backends[i]
+	f := FactsOf(&b.Backend)
 	s := checkText(b)
 	if s == "" {
 		s = SafeText(b.Reason)
-	} else if b.Facts.CheckDuration > 0 {
-		s += " in " + strconv.FormatInt(b.Facts.CheckDuration.Milliseconds(), 10) + " ms"
+	} else if f.CheckDuration > 0 {
+		s += " in " + strconv.FormatInt(f.CheckDuration.Milliseconds(), 10) + " ms"
 	}
-	if b.Facts.Fails > 0 || b.Facts.Unavail > 0 {
-		s += ", fails " + strconv.FormatUint(b.Facts.Fails, 10) + ", unavail " + strconv.FormatUint(b.Facts.Unavail, 10)
+	if f.Fails > 0 || f.Unavail > 0 {
+		s += ", fails " + strconv.FormatUint(f.Fails, 10) + ", unavail " + strconv.FormatUint(f.Unavail, 10)
 	}
-	if b.Facts.CheckFails > 0 {
-		s += ", " + strconv.FormatUint(b.Facts.CheckFails, 10) + " failed checks"
+	if f.CheckFails > 0 {
+		s += ", " + strconv.FormatUint(f.CheckFails, 10) + " failed checks"
 	}
-	if b.Facts.Downtime > 0 {
-		s += ", down " + ago(b.Facts.Downtime) + " in total"
+	if f.Downtime > 0 {
+		s += ", down " + ago(f.Downtime) + " in total"
 	}
 	if note, ok := c.in.Admin[b.Ref()]; ok {
 		s += "; " + note.Action + " by " + SafeText(note.User)
@@ -310,13 +312,14 @@ func (c *diagCtx) queueFacts(ev []string) []string {
 	n := 0
 	for i := range c.p.Backends {
 		b := &c.p.Backends[i]
-		if b.Facts.Queue <= 0 || n == 3 {
+		f := FactsOf(&b.Backend)
+		if f.Queue <= 0 || n == 3 {
 			continue
 		}
 		n++
-		s := c.label(int32(i)) + " queue " + strconv.FormatInt(b.Facts.Queue, 10) + ", active " + strconv.FormatInt(b.Active, 10)
-		if b.Facts.Limit > 0 {
-			s += " of limit " + strconv.FormatInt(b.Facts.Limit, 10)
+		s := c.label(int32(i)) + " queue " + strconv.FormatInt(f.Queue, 10) + ", active " + strconv.FormatInt(b.Active, 10)
+		if f.Limit > 0 {
+			s += " of limit " + strconv.FormatInt(f.Limit, 10)
 		}
 		ev = append(ev, s)
 	}

@@ -80,7 +80,7 @@ const (
 // would otherwise serve is zero_weight; an administrative state with no
 // fault named is admin_down.
 func faultGroup(b *BackendRow) int {
-	switch b.Facts.Fault {
+	switch b.Fault {
 	case FaultDNS:
 		return 0
 	case FaultRefused:

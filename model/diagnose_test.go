@@ -9,7 +9,7 @@ import (
 
 // m builds one member of a test pool on source lb1.
 func m(name string, h Health, f Fault, mods ...func(*BackendRow)) BackendRow {
-	b := BackendRow{Backend: Backend{Name: name, Address: name + ":80", Health: h, Weight: 1, Facts: BackendFacts{Fault: f}}, Source: "lb1", Pool: "web"}
+	b := BackendRow{Backend: Backend{Name: name, Address: name + ":80", Health: h, Weight: 1, Fault: f}, Source: "lb1", Pool: "web"}
 	b.Reason = h.String()
 	for _, mod := range mods {
 		mod(&b)
@@ -18,7 +18,7 @@ func m(name string, h Health, f Fault, mods ...func(*BackendRow)) BackendRow {
 }
 
 func check(status string, code int) func(*BackendRow) {
-	return func(b *BackendRow) { b.Facts.CheckStatus, b.Facts.CheckCode = status, code }
+	return func(b *BackendRow) { facts(b).CheckStatus, facts(b).CheckCode = status, code }
 }
 func weight(w int) func(*BackendRow)       { return func(b *BackendRow) { b.Weight = w } }
 func active(n int64) func(*BackendRow)     { return func(b *BackendRow) { b.Active = n } }
@@ -26,9 +26,17 @@ func admin(a AdminState) func(*BackendRow) { return func(b *BackendRow) { b.Admi
 func reason(r string) func(*BackendRow)    { return func(b *BackendRow) { b.Reason = r } }
 func on(src string) func(*BackendRow)      { return func(b *BackendRow) { b.Source = src } }
 func queue(q, limit int64) func(*BackendRow) {
-	return func(b *BackendRow) { b.Facts.Queue, b.Facts.Limit = q, limit }
+	return func(b *BackendRow) { facts(b).Queue, facts(b).Limit = q, limit }
 }
-func flaps(n int) func(*BackendRow) { return func(b *BackendRow) { b.Transitions = n } }
+func flaps(n int32) func(*BackendRow) { return func(b *BackendRow) { b.Transitions = n } }
+
+// facts gives a test member its own facts to fill.
+func facts(b *BackendRow) *BackendFacts {
+	if b.Facts == nil {
+		b.Facts = &BackendFacts{}
+	}
+	return b.Facts
+}
 
 // pool builds a merged row from members the way the Store does (totals).
 func pool(members ...BackendRow) PoolRow {
@@ -91,7 +99,7 @@ func TestDiagnoseTable(t *testing.T) {
 			nil, nil, DiagDown, CauseDNS, "dns", "MAINT (resolution)", "do not resolve"},
 		{"outlier", pool(m("a", Unhealthy, FaultOutlier, reason("/failed_outlier_check")), m("b", Healthy, FaultNone)),
 			nil, nil, DiagDegraded, CauseOutlier, "ejected", "/failed_outlier_check", "1 of 2 members out"},
-		{"max_fails", pool(m("a", Unhealthy, FaultMaxFails, func(b *BackendRow) { b.Facts.Fails, b.Facts.Unavail = 3, 1 })),
+		{"max_fails", pool(m("a", Unhealthy, FaultMaxFails, func(b *BackendRow) { facts(b).Fails, facts(b).Unavail = 3, 1 })),
 			nil, nil, DiagDown, CauseMaxFails, "max_fails", "fails 3, unavail 1", ""},
 		{"pods not ready", pool(m("p1", Unhealthy, FaultNotReady, reason("Readiness probe failed: HTTP probe failed with statuscode: 503"))),
 			nil, nil, DiagDown, CausePodsNotReady, "not ready", "Readiness probe failed", ""},
@@ -245,8 +253,8 @@ func TestStoreDiagnosesWithPoolRatesAndNotes(t *testing.T) {
 		f.Set(CtrRequests, req)
 		f.Set(CtrErrors, errs)
 		p := Pool{Name: "web", Facts: &f, Backends: []Backend{
-			{Name: "a", Health: Unhealthy, Weight: 1, Counters: true, Facts: BackendFacts{Fault: FaultRefused, CheckStatus: "L4CON"}},
-			{Name: "b", Health: Down, Weight: 1, Counters: true, Admin: AdminMaint, Facts: BackendFacts{Fault: FaultAdmin}},
+			{Name: "a", Health: Unhealthy, Weight: 1, Counters: true, Fault: FaultRefused, Facts: &BackendFacts{CheckStatus: "L4CON"}},
+			{Name: "b", Health: Down, Weight: 1, Counters: true, Admin: AdminMaint, Fault: FaultAdmin},
 		}}
 		return snap("lb1", at, p)
 	}
@@ -304,5 +312,33 @@ func BenchmarkDiagnose100k(b *testing.B) {
 		for i := range f.Pools {
 			f.Pools[i].Diagnosis = Diagnose(&f.Pools[i], &in)
 		}
+	}
+}
+
+// A pool is re-diagnosed when its data or the notes change, and only then.
+func TestStoreDiagnosisFollowsNotesAndData(t *testing.T) {
+	t.Parallel()
+	s := NewStore(clock())
+	down := Backend{Name: "a", Health: Down, Weight: 1, Admin: AdminMaint, Fault: FaultAdmin}
+	other := Pool{Name: "api", Backends: []Backend{be("x", Healthy, 0, 0)}}
+	s.Ingest(snap("lb1", t0, Pool{Name: "web", Backends: []Backend{down}}))
+	s.Ingest(snap("lb2", t0, other))
+	s.SetAdminNotes(map[BackendRef]AdminNote{{Source: "lb1", Pool: "web", Backend: "a"}: {User: "ana", Action: "maint"}})
+	f := s.Fleet()
+	web := f.Pool("haproxy/web")
+	if web.Diagnosis.Short != "maint by ana" {
+		t.Fatalf("notes set after the ingest not used: %+v", web.Diagnosis)
+	}
+	up := down
+	up.Health, up.Admin, up.Fault = Healthy, AdminReady, FaultNone
+	f = s.Ingest(snap("lb1", t0.Add(time.Second), Pool{Name: "web", Backends: []Backend{up}}))
+	if d := f.Pool("haproxy/web").Diagnosis; d.Cause != CauseOK {
+		t.Fatalf("new data not re-diagnosed: %+v", d)
+	}
+	// lb1 now drops the pool that lb2 also has: the merged line changes.
+	s.Ingest(snap("lb1", t0.Add(2*time.Second), Pool{Name: "api", Backends: []Backend{be("x", Unhealthy, 0, 0)}}))
+	f = s.Ingest(snap("lb1", t0.Add(3*time.Second)))
+	if d := f.Pool("haproxy/api").Diagnosis; d.Cause != CauseOK {
+		t.Fatalf("pool that lost an instance kept its old diagnosis: %+v", d)
 	}
 }

@@ -52,10 +52,10 @@ func (f Fault) MarshalText() ([]byte, error) { return []byte(f.String()), nil }
 
 // BackendFacts are the details behind a backend's state that the
 // diagnosis cites as evidence. Every field is optional: zero means the
-// source does not report it.
+// source does not report it. Sources attach them (Backend.Facts) only to
+// backends that are out or queueing, which keeps the 100k-backend merge
+// lean; the pointed-to value is never changed once sent.
 type BackendFacts struct {
-	Fault Fault
-
 	// Check is the last active health check: Status in the system's words
 	// ("L7STS", "L4CON", "L4TOUT", "/failed_active_hc"), the HTTP Code it
 	// got (0 when none), how long it took, and how many checks failed in
@@ -79,6 +79,18 @@ type BackendFacts struct {
 	// 0 when unlimited or unknown.
 	Queue int64
 	Limit int64
+}
+
+// zeroFacts stands in for absent facts; it is never written.
+var zeroFacts BackendFacts
+
+// FactsOf returns b's facts, or zero facts when the source gave none. The
+// result must not be modified.
+func FactsOf(b *Backend) *BackendFacts {
+	if b.Facts != nil {
+		return b.Facts
+	}
+	return &zeroFacts
 }
 
 // PoolCounter names one cumulative pool-level counter. The Store turns

@@ -65,7 +65,7 @@ type BackendRow struct {
 	// Transitions is how often this backend changed state in the last
 	// five minutes. Zero until a history of states fills it (the hook for
 	// the flapping cause: Store.SetTransitions).
-	Transitions int
+	Transitions int32
 }
 
 // InstanceName is the proxy that reported the row: its Instance label when

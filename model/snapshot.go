@@ -52,10 +52,15 @@ type Backend struct {
 	// against it, since Health mixes it with check results.
 	Admin AdminState
 
-	// Facts are the details the diagnosis cites: the source's Fault kind
-	// for a backend that is out, its last check, passive-check counts,
-	// downtime, queue and limit (see facts.go).
-	Facts BackendFacts
+	// Fault is why the backend is out, in the source's terms reduced to
+	// the kinds the diagnosis tells apart (see facts.go); FaultNone when
+	// it serves or the source says nothing more.
+	Fault Fault
+
+	// Facts are the details the diagnosis cites: the last check,
+	// passive-check counts, downtime, queue and limit. Nil when the
+	// source reports none; read it with FactsOf.
+	Facts *BackendFacts
 }
 
 // Pool is a group of backends that share traffic: an HAProxy backend, an

@@ -18,6 +18,21 @@ type Store struct {
 
 	admin       map[BackendRef]AdminNote // from the audit log, see SetAdminNotes
 	transitions func(BackendRef) int     // state changes in 5 min, see SetTransitions
+
+	// seq counts ingests and hook changes. The last fleet's pool index
+	// and each pool's diagnosis with the stamp of the data it was made
+	// from let a fleet re-diagnose only the pools of the source that just
+	// polled.
+	seq       uint64
+	hooksSeq  uint64
+	lastIndex map[string]int
+	lastDiags []cachedDiag
+}
+
+// cachedDiag is a pool's diagnosis and the stamp of its inputs.
+type cachedDiag struct {
+	stamp uint64
+	d     Diagnosis
 }
 
 type sourceState struct {
@@ -28,6 +43,7 @@ type sourceState struct {
 	prevAt   time.Time
 	prevM    map[string]float64    // previous counter metrics
 	prevF    map[string]factSample // previous pool-fact counters, by pool name
+	seq      uint64                // Store.seq at this source's last ingest
 	hay      []string              // per pool, see haystack
 }
 
@@ -76,20 +92,30 @@ func (s *Store) MergeAs(name string, kind Kind) {
 // the diagnosis to name them ("drained by ana"). The map is kept, not
 // copied: the caller must not change it afterwards, only pass a new one.
 // It takes effect with the next Fleet.
-func (s *Store) SetAdminNotes(notes map[BackendRef]AdminNote) { s.admin = notes }
+func (s *Store) SetAdminNotes(notes map[BackendRef]AdminNote) {
+	s.admin = notes
+	s.seq++
+	s.hooksSeq = s.seq
+}
 
 // SetTransitions installs the hook a history of states fills: how often a
 // backend changed state in the last five minutes. The diagnosis reports a
 // pool as flapping when a member reaches 3. Without it (nil) there is no
 // flapping cause. It is called once per backend per Fleet, so it must be
 // cheap.
-func (s *Store) SetTransitions(count func(BackendRef) int) { s.transitions = count }
+func (s *Store) SetTransitions(count func(BackendRef) int) {
+	s.transitions = count
+	s.seq++
+	s.hooksSeq = s.seq
+}
 
 // Ingest records one snapshot and returns the new fleet. A failed poll
 // (snap.Err != nil) keeps the source's last good data and marks it stale.
 func (s *Store) Ingest(snap Snapshot) *Fleet {
 	s.Register(snap.Source, snap.Kind)
 	st := s.sources[snap.Source]
+	s.seq++
+	st.seq = s.seq
 	st.status.Polled = true
 	st.status.LastPoll = snap.At
 	st.status.Took = snap.Took
@@ -233,6 +259,7 @@ func (s *Store) Fleet() *Fleet {
 		rows = rows[:len(rows)+counts[i]]
 	}
 	hays := make([][]string, len(f.Pools))
+	stamps := make([]uint64, len(f.Pools))
 	f.bySrc = make(map[string]int32, len(index))
 	for _, name := range s.names {
 		st := s.sources[name]
@@ -242,6 +269,7 @@ func (s *Store) Fleet() *Fleet {
 			f.bySrc[name+"\x00"+p.Name] = pi32
 			row := &f.Pools[pi32]
 			row.Sources = append(row.Sources, name)
+			stamps[pi32] = mix(stamps[pi32], st.seq)
 			row.Stale = row.Stale || stale
 			if p.Note != "" {
 				row.Notes = append(row.Notes, p.Note)
@@ -275,18 +303,44 @@ func (s *Store) Fleet() *Fleet {
 		}
 	}
 	in := DiagInput{Sources: f.Sources, Admin: s.admin, Now: f.At}
+	diags := make([]cachedDiag, len(f.Pools))
 	for i := range f.Pools {
 		p := &f.Pools[i]
 		summarize(p, hays[i])
+		stamp := mix(stamps[i], s.hooksSeq)
 		if s.transitions != nil {
 			for j := range p.Backends {
-				p.Backends[j].Transitions = s.transitions(p.Backends[j].Ref())
+				n := s.transitions(p.Backends[j].Ref())
+				p.Backends[j].Transitions = int32(min(n, 1<<31-1))
+				stamp = mix(stamp, uint64(n))
 			}
 		}
-		p.Diagnosis = Diagnose(p, &in)
+		diags[i].stamp = stamp
+		if j, ok := s.lastIndex[p.Key]; ok && s.lastDiags[j].stamp == stamp {
+			p.Diagnosis = s.lastDiags[j].d
+		} else {
+			p.Diagnosis = Diagnose(p, &in)
+		}
+		diags[i].d = p.Diagnosis
 	}
+	s.lastIndex, s.lastDiags = index, diags
 	f.sort()
 	return f
+}
+
+// mix folds v into a stamp (FNV-1a over the 8 bytes of v): a pool's
+// stamp changes whenever one of its instances ingested, however its list
+// of instances changed.
+func mix(h, v uint64) uint64 {
+	if h == 0 {
+		h = 14695981039346656037
+	}
+	for range 8 {
+		h ^= v & 0xff
+		h *= 1099511628211
+		v >>= 8
+	}
+	return h
 }
 
 // haystack is the lower-cased text a filter searches for one pool: its
