@@ -159,7 +159,7 @@ func (c *diagCtx) detail(i int32) string {
 		s += ", fails " + strconv.FormatUint(f.Fails, 10) + ", unavail " + strconv.FormatUint(f.Unavail, 10)
 	}
 	if f.CheckFails > 0 {
-		s += ", " + strconv.FormatUint(f.CheckFails, 10) + " failed checks"
+		s += ", " + "checks failed " + strconv.FormatUint(f.CheckFails, 10)
 	}
 	if f.Downtime > 0 {
 		s += ", down " + ago(f.Downtime) + " in total"
