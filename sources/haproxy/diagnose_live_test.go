@@ -303,4 +303,3 @@ frontend fe_first
 		t.Errorf("chk503 evidence %q lacks the 5xx rate", p.Diagnosis.Evidence)
 	}
 }
-
