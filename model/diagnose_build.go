@@ -161,6 +161,9 @@ func (c *diagCtx) detail(i int32) string {
 	if f.CheckFails > 0 {
 		s += ", " + "checks failed " + strconv.FormatUint(f.CheckFails, 10)
 	}
+	if !b.Since.IsZero() && c.in.Now.After(b.Since) {
+		s += ", for " + ago(c.in.Now.Sub(b.Since))
+	}
 	if f.Downtime > 0 {
 		s += ", down " + ago(f.Downtime) + " in total"
 	}
@@ -210,7 +213,8 @@ func (c *diagCtx) evidence(cause Cause) []string {
 				sum += b.Weight
 			}
 		}
-		ev = append(ev, c.label(int32(top))+" "+strconv.Itoa(p.Backends[top].Weight)+" of "+strconv.Itoa(sum)+" weight")
+		w := p.Backends[top].Weight
+		ev = append(ev, c.label(int32(top))+" "+strconv.Itoa(w)+" of "+strconv.Itoa(sum)+" weight ("+pct(float64(w)/float64(sum))+")")
 	}
 	if cause == CauseImbalance {
 		top, _ := c.topActive()
