@@ -231,32 +231,38 @@ func causeOf(g int) Cause {
 
 // label names a member for evidence: its name, and its instance when the
 // pool spans several.
-func (c *diagCtx) label(i int32) string {
+func (c *diagCtx) label(i int32) string { return string(c.appendLabel(nil, i)) }
+
+// appendLabel appends a member's label (see label).
+func (c *diagCtx) appendLabel(buf []byte, i int32) []byte {
 	b := &c.p.Backends[i]
+	buf = append(buf, b.Name...)
 	if len(c.p.Sources) > 1 || b.Instance != "" {
-		return b.Name + "@" + b.InstanceName()
+		buf = append(buf, '@')
+		buf = append(buf, b.InstanceName()...)
 	}
-	return b.Name
+	return buf
 }
 
-// names lists a group's first members: "a, b, c +4 more".
-func (c *diagCtx) names(g int) string {
+// appendNames appends a group's first members: "a, b, c +4 more".
+func (c *diagCtx) appendNames(buf []byte, g int) []byte {
 	gr := &c.groups[g]
-	s := ""
 	shown := min(gr.n-c.aggOutIn(g), len(gr.first))
 	for k := range shown {
 		if k > 0 {
-			s += ", "
+			buf = append(buf, ", "...)
 		}
-		s += c.label(gr.first[k])
+		buf = c.appendLabel(buf, gr.first[k])
 	}
 	if rest := gr.n - shown; rest > 0 {
-		if s != "" {
-			s += " "
+		if shown > 0 {
+			buf = append(buf, ' ')
 		}
-		s += "+" + strconv.Itoa(rest) + " more"
+		buf = append(buf, '+')
+		buf = strconv.AppendInt(buf, int64(rest), 10)
+		buf = append(buf, " more"...)
 	}
-	return s
+	return buf
 }
 
 // aggOutIn is how many of a group's members are aggregate counts without

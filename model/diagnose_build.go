@@ -144,56 +144,87 @@ func checkText(b *BackendRow) string {
 	return s
 }
 
-// detail is one member's own evidence: its check with duration, or its
-// reason, with passive-check counts and downtime.
-func (c *diagCtx) detail(i int32) string {
+// appendDetail appends one member's own evidence: its check with
+// duration, or its reason, with passive-check counts, how long it has
+// been out, downtime and who took it out.
+func (c *diagCtx) appendDetail(buf []byte, i int32) []byte {
 	b := &c.p.Backends[i]
 	f := FactsOf(&b.Backend)
-	s := checkText(b)
-	if s == "" {
-		s = SafeText(b.Reason)
-	} else if f.CheckDuration > 0 {
-		s += " in " + strconv.FormatInt(f.CheckDuration.Milliseconds(), 10) + " ms"
+	if f.CheckStatus == "" {
+		buf = append(buf, SafeText(b.Reason)...)
+	} else {
+		buf = append(buf, f.CheckStatus...)
+		if f.CheckCode != 0 {
+			buf = append(buf, ' ')
+			buf = strconv.AppendInt(buf, int64(f.CheckCode), 10)
+		}
+		if f.CheckDuration > 0 {
+			buf = append(buf, " in "...)
+			buf = strconv.AppendInt(buf, f.CheckDuration.Milliseconds(), 10)
+			buf = append(buf, " ms"...)
+		}
 	}
 	if f.Fails > 0 || f.Unavail > 0 {
-		s += ", fails " + strconv.FormatUint(f.Fails, 10) + ", unavail " + strconv.FormatUint(f.Unavail, 10)
+		buf = append(buf, ", fails "...)
+		buf = strconv.AppendUint(buf, f.Fails, 10)
+		buf = append(buf, ", unavail "...)
+		buf = strconv.AppendUint(buf, f.Unavail, 10)
 	}
 	if f.CheckFails > 0 {
-		s += ", " + "checks failed " + strconv.FormatUint(f.CheckFails, 10)
+		buf = append(buf, ", checks failed "...)
+		buf = strconv.AppendUint(buf, f.CheckFails, 10)
 	}
 	if !b.Since.IsZero() && c.in.Now.After(b.Since) {
-		s += ", for " + ago(c.in.Now.Sub(b.Since))
+		buf = append(buf, ", for "...)
+		buf = append(buf, ago(c.in.Now.Sub(b.Since))...)
 	}
 	if f.Downtime > 0 {
-		s += ", down " + ago(f.Downtime) + " in total"
+		buf = append(buf, ", down "...)
+		buf = append(buf, ago(f.Downtime)...)
+		buf = append(buf, " in total"...)
 	}
 	if note, ok := c.in.Admin[b.Ref()]; ok {
-		s += "; " + note.Action + " by " + SafeText(note.User)
+		buf = append(buf, "; "...)
+		buf = append(buf, note.Action...)
+		buf = append(buf, " by "...)
+		buf = append(buf, SafeText(note.User)...)
 		if !note.Since.IsZero() {
-			s += " " + ago(c.in.Now.Sub(note.Since)) + " ago"
+			buf = append(buf, ' ')
+			buf = append(buf, ago(c.in.Now.Sub(note.Since))...)
+			buf = append(buf, " ago"...)
 		}
 		if note.Reason != "" {
-			s += ": " + strconv.Quote(SafeText(note.Reason))
+			buf = append(buf, ": "...)
+			buf = strconv.AppendQuote(buf, SafeText(note.Reason))
 		}
 	}
-	return s
+	return buf
 }
 
 // evidence lists every fact behind the verdict: each member group with
 // its members, then pool-level figures, then stale instances.
 func (c *diagCtx) evidence(cause Cause) []string {
 	p := c.p
-	var ev []string
-	for _, g := range c.ranked(false) {
+	rank := c.ranked(false)
+	ev := make([]string, 0, len(rank)+2)
+	var buf [160]byte
+	for _, g := range rank {
 		gr := &c.groups[g]
-		line := strconv.Itoa(gr.n) + " of " + strconv.Itoa(p.Total) + " " + phraseOf(g)
-		if names := c.names(g); names != "" {
-			line += ": " + names
+		line := strconv.AppendInt(buf[:0], int64(gr.n), 10)
+		line = append(line, " of "...)
+		line = strconv.AppendInt(line, int64(p.Total), 10)
+		line = append(line, ' ')
+		line = append(line, phraseOf(g)...)
+		if gr.n > 0 {
+			line = append(line, ": "...)
+			line = c.appendNames(line, g)
 		}
 		if gr.n > c.aggOutIn(g) {
-			line += " (" + c.detail(gr.first[0]) + ")"
+			line = append(line, " ("...)
+			line = c.appendDetail(line, gr.first[0])
+			line = append(line, ')')
 		}
-		ev = append(ev, line)
+		ev = append(ev, string(line))
 	}
 	if c.serving > 0 && c.out > 0 {
 		ev = append(ev, strconv.Itoa(c.serving)+" of "+strconv.Itoa(p.Total)+" serve")
