@@ -32,6 +32,7 @@ type Store struct {
 // cachedDiag is a pool's diagnosis and the stamp of its inputs.
 type cachedDiag struct {
 	stamp uint64
+	key   string // PoolRow.Key
 	d     Diagnosis
 }
 
@@ -315,8 +316,14 @@ func (s *Store) Fleet() *Fleet {
 				stamp = mix(stamp, uint64(n))
 			}
 		}
-		diags[i].stamp = stamp
-		if j, ok := s.lastIndex[p.Key]; ok && s.lastDiags[j].stamp == stamp {
+		diags[i].stamp, diags[i].key = stamp, p.Key
+		// Pools usually keep their place between fleets: try it before
+		// the map.
+		j, ok := i, i < len(s.lastDiags) && s.lastDiags[i].key == p.Key
+		if !ok {
+			j, ok = s.lastIndex[p.Key]
+		}
+		if ok && s.lastDiags[j].stamp == stamp {
 			p.Diagnosis = s.lastDiags[j].d
 		} else {
 			p.Diagnosis = Diagnose(p, &in)
