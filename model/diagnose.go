@@ -19,7 +19,63 @@ type DiagInput struct {
 type diagRule struct {
 	cause Cause // CauseMixed on member rules: the cause comes from the member groups
 	state DiagState
-	test  func(*diagCtx) bool
+	test  ruleTest
+}
+
+// ruleTest names a rule's test. An enum rather than a func value keeps
+// the pool's diagCtx on the stack: one allocation fewer per pool.
+type ruleTest uint8
+
+// The rule tests, in table order.
+const (
+	testAllStale ruleTest = iota
+	testNoMatchingPods
+	testEmpty
+	testNoneServing
+	testPanicking
+	testOverloaded
+	testSomeFailing
+	testErroring
+	testSomeOut
+	testPartlyStale
+	testFlapping
+	testWeightSkew
+	testImbalanced
+	testAlways
+)
+
+// holds runs one rule's test.
+func (c *diagCtx) holds(t ruleTest) bool {
+	switch t {
+	case testAllStale:
+		return c.allStale()
+	case testNoMatchingPods:
+		return c.noMatchingPods()
+	case testEmpty:
+		return c.empty()
+	case testNoneServing:
+		return c.noneServing()
+	case testPanicking:
+		return c.panicking()
+	case testOverloaded:
+		return c.overloaded()
+	case testSomeFailing:
+		return c.someFailing()
+	case testErroring:
+		return c.erroring()
+	case testSomeOut:
+		return c.someOut()
+	case testPartlyStale:
+		return c.partlyStale()
+	case testFlapping:
+		return c.flapping()
+	case testWeightSkew:
+		return c.weightSkew()
+	case testImbalanced:
+		return c.imbalanced()
+	case testAlways:
+	}
+	return true
 }
 
 // group counts the members out for one cause, keeping the first few.
@@ -59,7 +115,7 @@ func Diagnose(p *PoolRow, in *DiagInput) Diagnosis {
 	c.gather()
 	for i := range diagRules {
 		r := &diagRules[i]
-		if r.test(&c) {
+		if c.holds(r.test) {
 			return c.build(r)
 		}
 	}

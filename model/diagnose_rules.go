@@ -30,20 +30,20 @@ package model
 // counted as "other": alone, they make the cause mixed, quoting their
 // reason.
 var diagRules = [...]diagRule{
-	{CauseSourceUnreachable, DiagUnknown, (*diagCtx).allStale},
-	{CauseNoMatchingPods, DiagDown, (*diagCtx).noMatchingPods},
-	{CauseNoEndpoints, DiagDown, (*diagCtx).empty},
-	{CauseMixed, DiagDown, (*diagCtx).noneServing}, // cause chosen from the member groups
-	{CausePanic, DiagDegraded, (*diagCtx).panicking},
-	{CauseOverloaded, DiagDegraded, (*diagCtx).overloaded},
-	{CauseMixed, DiagDegraded, (*diagCtx).someFailing}, // cause chosen from the member groups
-	{CauseErrors, DiagDegraded, (*diagCtx).erroring},
-	{CauseMixed, DiagDegraded, (*diagCtx).someOut}, // admin_down or zero_weight
-	{CauseSourceUnreachable, DiagWarning, (*diagCtx).partlyStale},
-	{CauseFlapping, DiagWarning, (*diagCtx).flapping},
-	{CauseWeightSkew, DiagWarning, (*diagCtx).weightSkew},
-	{CauseImbalance, DiagWarning, (*diagCtx).imbalanced},
-	{CauseOK, DiagOK, func(*diagCtx) bool { return true }},
+	{CauseSourceUnreachable, DiagUnknown, testAllStale},
+	{CauseNoMatchingPods, DiagDown, testNoMatchingPods},
+	{CauseNoEndpoints, DiagDown, testEmpty},
+	{CauseMixed, DiagDown, testNoneServing}, // cause chosen from the member groups
+	{CausePanic, DiagDegraded, testPanicking},
+	{CauseOverloaded, DiagDegraded, testOverloaded},
+	{CauseMixed, DiagDegraded, testSomeFailing}, // cause chosen from the member groups
+	{CauseErrors, DiagDegraded, testErroring},
+	{CauseMixed, DiagDegraded, testSomeOut}, // admin_down or zero_weight
+	{CauseSourceUnreachable, DiagWarning, testPartlyStale},
+	{CauseFlapping, DiagWarning, testFlapping},
+	{CauseWeightSkew, DiagWarning, testWeightSkew},
+	{CauseImbalance, DiagWarning, testImbalanced},
+	{CauseOK, DiagOK, testAlways},
 }
 
 // memberCauses are the causes a single member can have, in the order that
