@@ -68,6 +68,10 @@ func (c *diagCtx) build(r *diagRule) Diagnosis {
 // from the member groups.
 func (c *diagCtx) memberDiagnosis(d *Diagnosis, state DiagState) {
 	rank := c.ranked(state == DiagDegraded && c.failing > 0)
+	if len(rank) == 0 { // counts that do not add up (an aggregate with more healthy than total)
+		d.Cause, d.Summary, d.Short = CauseMixed, strconv.Itoa(c.serving)+" of "+strconv.Itoa(c.p.Total)+" serve", "out"
+		return
+	}
 	top := rank[0]
 	d.Cause = causeOf(top)
 	n := c.groups[top].n

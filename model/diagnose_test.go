@@ -342,3 +342,16 @@ func TestStoreDiagnosisFollowsNotesAndData(t *testing.T) {
 		t.Fatalf("pool that lost an instance kept its old diagnosis: %+v", d)
 	}
 }
+
+// Counts that do not add up never panic: a pool whose only figures are
+// an aggregate claiming more healthy members than it has.
+func TestDiagnoseInconsistentAggregate(t *testing.T) {
+	t.Parallel()
+	p := pool()
+	p.Aggregates = []Aggregate{{Healthy: 0, Total: 0}}
+	p.Total = 2 // members the row counts but nobody lists
+	d := Diagnose(&p, &DiagInput{Sources: okSources, Now: t0})
+	if d.State != DiagDown || d.Cause != CauseMixed || d.Summary == "" {
+		t.Errorf("diagnosis %+v", d)
+	}
+}
