@@ -12,11 +12,11 @@ func filterFleet(t *testing.T) *Fleet {
 	s := NewStore(func() time.Time { return time.Unix(100, 0) })
 	at := time.Unix(100, 0)
 	s.Ingest(Snapshot{Source: "lb1", Kind: KindHAProxy, At: at, Pools: []Pool{
-		{Name: "checkout", Backends: []Backend{{Name: "web1", Address: "10.0.0.1:8080", Health: Healthy}, {Name: "web2", Address: "10.0.0.2:8080", Health: Unhealthy}}},
-		{Name: "search", Backends: []Backend{{Name: "s1", Address: "10.0.1.1:80", Health: Healthy}}},
+		{Name: "checkout", Backends: []Backend{{Name: "web1", Address: "10.0.0.1:8080", Health: Healthy, Weight: 1}, {Name: "web2", Address: "10.0.0.2:8080", Health: Unhealthy, Weight: 1}}},
+		{Name: "search", Backends: []Backend{{Name: "s1", Address: "10.0.1.1:80", Health: Healthy, Weight: 1}}},
 	}})
 	f := s.Ingest(Snapshot{Source: "edge", Kind: KindNGINX, At: at, Pools: []Pool{
-		{Name: "checkout-api", Backends: []Backend{{Name: "c1", Address: "10.0.2.1:80", Health: Unhealthy}}},
+		{Name: "checkout-api", Backends: []Backend{{Name: "c1", Address: "10.0.2.1:80", Health: Unhealthy, Weight: 1}}},
 	}})
 	for i := range f.Pools {
 		switch f.Pools[i].Name {

@@ -63,6 +63,11 @@ type BackendRow struct {
 	Source string // instance (source name) that reported it
 	Pool   string // pool name on that instance
 	Stale  bool   // the source's last poll failed; this is old data
+
+	// Transitions is how often this backend changed state in the last
+	// five minutes. Zero until a history of states fills it (the hook for
+	// the flapping cause: Store.SetTransitions).
+	Transitions int32
 }
 
 // InstanceName is the proxy that reported the row: its Instance label when
@@ -100,6 +105,10 @@ type PoolRow struct {
 	// Aggregates are pool-level counts from systems without per-backend
 	// detail; they are already included in Healthy, Total and the sums.
 	Aggregates []Aggregate
+
+	// Facts are the pool-level figures of each instance that reports
+	// them, with rates filled in (see PoolFacts).
+	Facts []PoolFacts
 
 	// Diagnosis says why the pool is in its state (see diagnosis.go). It
 	// is computed with the fleet, off the UI goroutine.

@@ -56,6 +56,16 @@ type Backend struct {
 	// pool name held characters it had to escape (SafeText): the text
 	// shown is not the system's name, so no action may be sent for it.
 	Escaped bool
+
+	// Fault is why the backend is out, in the source's terms reduced to
+	// the kinds the diagnosis tells apart (see facts.go); FaultNone when
+	// it serves or the source says nothing more.
+	Fault Fault
+
+	// Facts are the details the diagnosis cites: the last check,
+	// passive-check counts, downtime, queue and limit. Nil when the
+	// source reports none; read it with FactsOf.
+	Facts *BackendFacts
 }
 
 // Pool is a group of backends that share traffic: an HAProxy backend, an
@@ -69,6 +79,14 @@ type Pool struct {
 	// per-backend rows (Envoy cluster membership read through Prometheus).
 	// It is added to whatever Backends contribute.
 	Aggregate *Aggregate
+
+	// Facts are pool-level figures (HAProxy's BACKEND row, Envoy cluster
+	// stats, a Kubernetes selector), nil when the source reports none.
+	// Counters in it become rates in the Store; when it carries a request
+	// rate, the pool's req/s and 5xx/s come from it rather than from the
+	// sum of its members (HAProxy counts 5xx on the BACKEND row that no
+	// server row shows when every server is down).
+	Facts *PoolFacts
 }
 
 // Aggregate is a pool-level count of members without per-member detail.

@@ -15,6 +15,25 @@ type Store struct {
 	sources map[string]*sourceState
 	gen     uint64
 	now     func() time.Time
+
+	admin       map[BackendRef]AdminNote // from the audit log, see SetAdminNotes
+	transitions func(BackendRef) int     // state changes in 5 min, see SetTransitions
+
+	// seq counts ingests and hook changes. The last fleet's pool index
+	// and each pool's diagnosis with the stamp of the data it was made
+	// from let a fleet re-diagnose only the pools of the source that just
+	// polled.
+	seq       uint64
+	hooksSeq  uint64
+	lastIndex map[string]int
+	lastDiags []cachedDiag
+}
+
+// cachedDiag is a pool's diagnosis and the stamp of its inputs.
+type cachedDiag struct {
+	stamp uint64
+	key   string // PoolRow.Key
+	d     Diagnosis
 }
 
 type sourceState struct {
@@ -23,8 +42,17 @@ type sourceState struct {
 	pools    []Pool // last good data, with rates filled in
 	prev     map[string]counterSample
 	prevAt   time.Time
-	prevM    map[string]float64 // previous counter metrics
-	hay      []string           // per pool, see haystack
+	prevM    map[string]float64    // previous counter metrics
+	prevF    map[string]factSample // previous pool-fact counters, by pool name
+	seq      uint64                // Store.seq at this source's last ingest
+	hay      []string              // per pool, see haystack
+}
+
+// factSample is one pool's fact counters at one poll.
+type factSample struct {
+	c   [NumPoolCounters]uint64
+	has uint32
+	at  time.Time
 }
 
 type counterSample struct {
@@ -60,6 +88,28 @@ func (s *Store) MergeAs(name string, kind Kind) {
 	}
 }
 
+// SetAdminNotes gives the Store what the audit log knows of who drained,
+// maintained or reweighted which backend (actions.LastBy, converted), for
+// the diagnosis to name them ("drained by ana"). The map is kept, not
+// copied: the caller must not change it afterwards, only pass a new one.
+// It takes effect with the next Fleet.
+func (s *Store) SetAdminNotes(notes map[BackendRef]AdminNote) {
+	s.admin = notes
+	s.seq++
+	s.hooksSeq = s.seq
+}
+
+// SetTransitions installs the hook a history of states fills: how often a
+// backend changed state in the last five minutes. The diagnosis reports a
+// pool as flapping when a member reaches 3. Without it (nil) there is no
+// flapping cause. It is called once per backend per Fleet, so it must be
+// cheap.
+func (s *Store) SetTransitions(count func(BackendRef) int) {
+	s.transitions = count
+	s.seq++
+	s.hooksSeq = s.seq
+}
+
 // Ingest records one snapshot and returns the new fleet. A failed poll
 // (snap.Err != nil) keeps the source's last good data and marks it stale.
 // Every text from the source is made terminal-safe first
@@ -69,6 +119,8 @@ func (s *Store) Ingest(snap Snapshot) *Fleet {
 	snap = SanitizeSnapshot(snap)
 	s.Register(snap.Source, snap.Kind)
 	st := s.sources[snap.Source]
+	s.seq++
+	st.seq = s.seq
 	st.status.Polled = true
 	st.status.LastPoll = snap.At
 	st.status.Took = snap.Took
@@ -81,6 +133,7 @@ func (s *Store) Ingest(snap Snapshot) *Fleet {
 	st.status.Err = ""
 	st.status.LastOK = snap.At
 	st.pools, st.prev = withRates(snap.Pools, st.prev, snap.At)
+	st.prevF = factRates(st.pools, st.prevF, snap.At)
 	st.status.Metrics, st.prevM = metricRates(snap.Metrics, st.prevM, snap.At.Sub(st.prevAt).Seconds())
 	st.prevAt = snap.At
 	st.status.Note = snap.Note
@@ -126,6 +179,41 @@ func withRates(pools []Pool, prev map[string]counterSample, at time.Time) ([]Poo
 		out[i] = p
 	}
 	return out, next
+}
+
+// factRates replaces each pool's Facts with a copy whose Rates are filled
+// from counter deltas against prev (pools already copied by withRates), and
+// returns the samples for the next poll. A counter that went backwards
+// yields no rate.
+func factRates(pools []Pool, prev map[string]factSample, at time.Time) map[string]factSample {
+	var next map[string]factSample
+	for i := range pools {
+		p := &pools[i]
+		if p.Facts == nil {
+			continue
+		}
+		f := *p.Facts
+		p.Facts = &f
+		if next == nil {
+			next = make(map[string]factSample, len(prev))
+		}
+		next[p.Name] = factSample{c: f.Counters, has: f.Has, at: at}
+		old, ok := prev[p.Name]
+		f.HasRate = 0
+		if !ok || !at.After(old.at) {
+			continue
+		}
+		dt := at.Sub(old.at).Seconds()
+		for c := range NumPoolCounters {
+			bit := uint32(1) << c
+			if f.Has&old.has&bit == 0 || f.Counters[c] < old.c[c] {
+				continue
+			}
+			f.Rates[c] = float64(f.Counters[c]-old.c[c]) / dt
+			f.HasRate |= bit
+		}
+	}
+	return next
 }
 
 // metricRates copies metrics, filling rates of counters from the previous
@@ -177,6 +265,7 @@ func (s *Store) Fleet() *Fleet {
 		rows = rows[:len(rows)+counts[i]]
 	}
 	hays := make([][]string, len(f.Pools))
+	stamps := make([]uint64, len(f.Pools))
 	f.bySrc = make(map[string]int32, len(index))
 	for _, name := range s.names {
 		st := s.sources[name]
@@ -186,6 +275,7 @@ func (s *Store) Fleet() *Fleet {
 			f.bySrc[name+"\x00"+p.Name] = pi32
 			row := &f.Pools[pi32]
 			row.Sources = append(row.Sources, name)
+			stamps[pi32] = mix(stamps[pi32], st.seq)
 			row.Stale = row.Stale || stale
 			if p.Note != "" {
 				row.Notes = append(row.Notes, p.Note)
@@ -193,17 +283,76 @@ func (s *Store) Fleet() *Fleet {
 			if p.Aggregate != nil {
 				row.Aggregates = append(row.Aggregates, *p.Aggregate)
 			}
+			// The pool's own request and 5xx rates (HAProxy's BACKEND row)
+			// win over the sum of its members, which misses what no member
+			// answered.
+			poolRates := false
+			if p.Facts != nil {
+				row.Facts = append(row.Facts, *p.Facts)
+				if rq, ok := p.Facts.Rate(CtrRequests); ok {
+					poolRates = true
+					row.HasRates = true
+					row.ReqRate += rq
+					er, _ := p.Facts.Rate(CtrErrors)
+					row.ErrRate += er
+				}
+			}
 			for _, b := range p.Backends {
 				row.Backends = append(row.Backends, BackendRow{Backend: b, Source: name, Pool: p.Name, Stale: stale})
+				if b.HasRates && !poolRates {
+					row.HasRates = true
+					row.ReqRate += b.ReqRate
+					row.ErrRate += b.ErrRate
+				}
 			}
 			hays[pi32] = append(hays[pi32], st.hay[pi])
 		}
 	}
+	in := DiagInput{Sources: f.Sources, Admin: s.admin, Now: f.At}
+	diags := make([]cachedDiag, len(f.Pools))
 	for i := range f.Pools {
-		summarize(&f.Pools[i], hays[i])
+		p := &f.Pools[i]
+		summarize(p, hays[i])
+		stamp := mix(stamps[i], s.hooksSeq)
+		if s.transitions != nil {
+			for j := range p.Backends {
+				n := s.transitions(p.Backends[j].Ref())
+				p.Backends[j].Transitions = int32(min(n, 1<<31-1))
+				stamp = mix(stamp, uint64(n))
+			}
+		}
+		diags[i].stamp, diags[i].key = stamp, p.Key
+		// Pools usually keep their place between fleets: try it before
+		// the map.
+		j, ok := i, i < len(s.lastDiags) && s.lastDiags[i].key == p.Key
+		if !ok {
+			j, ok = s.lastIndex[p.Key]
+		}
+		if ok && s.lastDiags[j].stamp == stamp {
+			p.Diagnosis = s.lastDiags[j].d
+		} else {
+			p.Diagnosis = Diagnose(p, &in)
+		}
+		diags[i].d = p.Diagnosis
 	}
+	s.lastIndex, s.lastDiags = index, diags
 	f.sort()
 	return f
+}
+
+// mix folds v into a stamp (FNV-1a over the 8 bytes of v): a pool's
+// stamp changes whenever one of its instances ingested, however its list
+// of instances changed.
+func mix(h, v uint64) uint64 {
+	if h == 0 {
+		h = 14695981039346656037
+	}
+	for range 8 {
+		h ^= v & 0xff
+		h *= 1099511628211
+		v >>= 8
+	}
+	return h
 }
 
 // haystack is the lower-cased text a filter searches for one pool: its
@@ -235,11 +384,6 @@ func summarize(p *PoolRow, hays []string) {
 			}
 		}
 		p.Active += b.Active
-		if b.HasRates {
-			p.HasRates = true
-			p.ReqRate += b.ReqRate
-			p.ErrRate += b.ErrRate
-		}
 	}
 	for _, a := range p.Aggregates {
 		p.Healthy += a.Healthy

@@ -139,7 +139,7 @@ func (s *Source) Poll(ctx context.Context) (model.Snapshot, error) {
 	if err != nil {
 		return model.Snapshot{}, fmt.Errorf("GET %s: malformed clusters JSON (%d bytes): %w", shown, buf.Len(), err)
 	}
-	return model.Snapshot{Source: s.name, Kind: model.KindEnvoy, Pools: pools, ProxyFailing: s.proxyFailing(ctx)}, nil
+	return s.withStats(ctx, model.Snapshot{Source: s.name, Kind: model.KindEnvoy, Pools: pools, ProxyFailing: s.proxyFailing(ctx)}), nil
 }
 
 // takeBuffer returns an empty buffer for a body, reusing the previous

@@ -60,6 +60,10 @@ func TestPollOK(t *testing.T) {
 					_, _ = w.Write([]byte("LIVE\n")) // the proxy's own state, read on every poll
 					return
 				}
+				if r.Method == http.MethodGet && r.URL.Path == tc.prefix+"/stats" && r.URL.Query().Get("filter") == statsFilter {
+					_, _ = w.Write(readRecorded(t, "stats-text-constructed-diagnosis-1.txt"))
+					return
+				}
 				if r.Method != http.MethodGet || r.URL.Path != tc.prefix+"/clusters" || r.URL.RawQuery != "format=json" {
 					t.Errorf("request %s %s, want GET %s/clusters?format=json", r.Method, r.URL, tc.prefix)
 					http.NotFound(w, r)
@@ -80,6 +84,9 @@ func TestPollOK(t *testing.T) {
 				}
 				if b := snap.Pools[1].Backends[0]; b.Name != "test_hostname" || b.Health != model.Unhealthy {
 					t.Errorf("backend %+v", b)
+				}
+				if snap.Note != "" {
+					t.Errorf("note %q: the stats request failed", snap.Note)
 				}
 			}
 		})

@@ -238,6 +238,7 @@ func toBackend(h *hostStatus, b *model.Backend) {
 	b.Address = addr
 	b.Zone = h.Locality.Zone
 	b.Health, b.Reason = hostHealth(&h.HealthStatus)
+	b.Fault = hostFault(&h.HealthStatus, b.Health)
 	b.Weight = int(h.Weight)
 	// Priority 0 is the highest; hosts at lower priorities get traffic
 	// only when higher ones lack healthy capacity, which is what Backup

@@ -63,7 +63,7 @@ func TestRecordedPayloads(t *testing.T) {
 	streamingHost := model.Backend{
 		Name: "test_hostname", Address: "1.2.3.4:80", Zone: "test_zone",
 		Health: model.Unhealthy, Reason: streamingFlags,
-		Weight: 1, Backup: true, Counters: true,
+		Weight: 1, Backup: true, Counters: true, Fault: model.FaultTimeout, // active_hc_timeout
 	}
 	tests := []struct {
 		name      string
@@ -81,7 +81,7 @@ func TestRecordedPayloads(t *testing.T) {
 				Name: "foo.com", Address: "1.2.3.4:80", Zone: "test_zone",
 				Health: model.Unhealthy,
 				Reason: "/failed_active_hc/failed_outlier_check/degraded_active_hc/degraded_eds_health/pending_dynamic_removal",
-				Weight: 5, Backup: true, Counters: true,
+				Weight: 5, Backup: true, Counters: true, Fault: model.FaultCheck, // failed_active_hc first
 			}},
 		},
 		{

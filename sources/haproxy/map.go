@@ -158,6 +158,7 @@ func Backend(s *Stat, now time.Time) model.Backend {
 	if s.LastChg >= 0 {
 		b.Since = now.Add(-time.Duration(s.LastChg) * time.Second)
 	}
+	serverFacts(s, &b)
 	return b
 }
 
@@ -218,10 +219,11 @@ type poolBuilder struct {
 	list      []model.Pool
 	index     map[string]int
 	frontends map[string]bool
+	front     map[string]frontCounts // FRONTEND counters by proxy, for listen sections
 }
 
 func newPoolBuilder(now time.Time) *poolBuilder {
-	return &poolBuilder{now: now, index: map[string]int{}, frontends: map[string]bool{}}
+	return &poolBuilder{now: now, index: map[string]int{}, frontends: map[string]bool{}, front: map[string]frontCounts{}}
 }
 
 func (pb *poolBuilder) pool(name string) *model.Pool {
@@ -245,9 +247,12 @@ func (pb *poolBuilder) add(s *Stat) {
 		if s.Status != "UP" && s.Status != "" {
 			p.Note = "backend " + s.Status
 		}
+		p.Facts = proxyFacts(s)
 	case TypeFrontend:
 		if !pb.frontends[s.Proxy] {
-			pb.frontends[strings.Clone(s.Proxy)] = true
+			name := strings.Clone(s.Proxy)
+			pb.frontends[name] = true
+			pb.front[name] = frontCounts{req: s.Stot, errs: s.Hrsp5xx}
 		}
 	case TypeListener:
 	}
@@ -265,6 +270,9 @@ func (pb *poolBuilder) pools() []model.Pool {
 			} else {
 				p.Note += ": no servers"
 			}
+		}
+		if fc, ok := pb.front[p.Name]; ok {
+			addFront(&p, fc)
 		}
 		out = append(out, p)
 	}

@@ -58,6 +58,16 @@ type Stat struct {
 	CheckCode   string // check_code, e.g. "503"
 	LastChk     string // last_chk, e.g. "Connection refused", "Service Unavailable"
 	CheckDesc   string // check_desc, e.g. "Layer7 wrong status"
+
+	// Facts the diagnosis cites (see facts.go); -1 when empty or absent
+	// for the signed ones.
+	Qcur          int64  // qcur: requests queued
+	Slim          int64  // slim: session limit (maxconn); -1 when none
+	Econ          uint64 // econ: connection errors
+	Eresp         uint64 // eresp: response errors
+	ChkFail       uint64 // chkfail: failed checks
+	Downtime      int64  // downtime, seconds; -1 when empty
+	CheckDuration int64  // check_duration, ms; -1 when empty
 }
 
 // columns holds the index of every column lbtop reads, taken from the
@@ -66,6 +76,7 @@ type columns struct {
 	pxname, svname, typ, status, addr          int
 	weight, bck, scur, stot, hrsp5xx, lastchg  int
 	checkStatus, checkCode, lastChk, checkDesc int
+	facts                                      factColumns
 	last                                       int // highest index of those present
 }
 
@@ -94,6 +105,7 @@ func newColumns(header []string) (columns, error) {
 	c.stot, c.hrsp5xx, c.lastchg = get("stot"), get("hrsp_5xx"), get("lastchg")
 	c.checkStatus, c.checkCode = get("check_status"), get("check_code")
 	c.lastChk, c.checkDesc = get("last_chk"), get("check_desc")
+	c.facts = newFactColumns(get)
 	var missing []string
 	for _, req := range [...]struct {
 		name string
@@ -228,6 +240,7 @@ func (c *columns) fill(st *Stat, rec *fieldList) error {
 		Hrsp5xx:     uint64(max(0, r.num("hrsp_5xx", c.hrsp5xx, 0))),
 		LastChg:     r.num("lastchg", c.lastchg, -1),
 	}
+	c.facts.fill(st, &r)
 	typ := r.num("type", c.typ, -1)
 	if r.err == nil && (typ < 0 || typ > 255) {
 		r.err = fmt.Errorf("column type: invalid value %q", r.str(c.typ))

@@ -127,9 +127,9 @@ func TestParseColumnsFromHeader(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []haproxy.Stat{
-		{Proxy: "be", Name: "s1", Type: haproxy.TypeServer, Status: "DOWN", Addr: "10.0.0.1:80", Weight: 3, LastChg: 12, CheckStatus: "L4TOUT", LastChk: "timeout, after 1s"},
-		{Proxy: "be", Name: "s2", Type: haproxy.TypeServer, Status: "UP", Weight: -1, LastChg: -1},
-		{Proxy: "be", Name: "BACKEND", Type: haproxy.TypeBackend, Status: "DOWN", Weight: 3, LastChg: 12},
+		{Proxy: "be", Name: "s1", Type: haproxy.TypeServer, Status: "DOWN", Addr: "10.0.0.1:80", Weight: 3, LastChg: 12, CheckStatus: "L4TOUT", LastChk: "timeout, after 1s", Slim: -1, Downtime: -1, CheckDuration: -1},
+		{Proxy: "be", Name: "s2", Type: haproxy.TypeServer, Status: "UP", Weight: -1, LastChg: -1, Slim: -1, Downtime: -1, CheckDuration: -1},
+		{Proxy: "be", Name: "BACKEND", Type: haproxy.TypeBackend, Status: "DOWN", Weight: 3, LastChg: 12, Slim: -1, Downtime: -1, CheckDuration: -1},
 	}
 	if len(stats) != len(want) {
 		t.Fatalf("got %d rows; want %d", len(stats), len(want))

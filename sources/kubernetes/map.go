@@ -96,6 +96,7 @@ func servicePool(v view, svc *corev1.Service) model.Pool {
 	}
 	if len(p.Backends) == 0 {
 		notes = append(notes, emptyServiceNote(v, svc, len(sl)))
+		p.Facts = selectorFacts(v, svc)
 	}
 	p.Note = strings.Join(notes, "; ")
 	return p
@@ -148,6 +149,7 @@ func endpointBackend(v view, ns string, ep *discoveryv1.Endpoint, port string) m
 		pod = v.pod(tns, t.Name)
 	}
 	b.Health, b.Reason = endpointHealth(ep.Conditions, pod)
+	b.Fault = endpointFault(ep.Conditions)
 	if ep.NodeName != nil && *ep.NodeName != "" {
 		b.Reason += " (node " + *ep.NodeName + ")"
 	}

@@ -121,6 +121,7 @@ func toBackend(p *peer, stream bool) model.Backend {
 	if since && !p.Downstart.IsZero() {
 		b.Since = p.Downstart.Time
 	}
+	peerFacts(p, &b)
 	return b
 }
 

@@ -68,8 +68,9 @@ type peer struct {
 	Fails        uint64        `json:"fails"`
 	Unavail      uint64        `json:"unavail"`
 	HealthChecks *healthChecks `json:"health_checks"`
-	Downtime     uint64        `json:"downtime"`
+	Downtime     uint64        `json:"downtime"` // milliseconds
 	Downstart    apiTime       `json:"downstart"`
+	MaxConns     int64         `json:"max_conns"` // present when configured
 }
 
 type responses struct {

@@ -82,6 +82,9 @@ type Server struct {
 	State   State
 	Backup  bool
 	Options string // extra server keywords appended verbatim, e.g. "rise 3 fall 3"
+	// Addr, when set, is the server's address written verbatim (a host
+	// name, a test's own listener) instead of a started HTTP backend.
+	Addr string
 }
 
 // Backend describes one HAProxy backend section.
@@ -89,6 +92,7 @@ type Backend struct {
 	Name    string
 	Balance string // load-balancing algorithm; roundrobin when empty
 	Servers []Server
+	Options string // extra lines for the backend section, verbatim
 }
 
 // Config describes the HAProxy to start.
@@ -102,6 +106,9 @@ type Config struct {
 	// lbtop_web at Instance.FrontendURL sends every request to, for
 	// generating traffic.
 	Frontend string
+	// Extra is configuration appended verbatim: a resolvers section,
+	// more frontends.
+	Extra string
 }
 
 // Instance is a running HAProxy. It is stopped in t.Cleanup.
@@ -168,6 +175,10 @@ func Start(t testing.TB, cfg Config) *Instance {
 	for _, b := range cfg.Backends {
 		for _, s := range b.Servers {
 			key := b.Name + "/" + s.Name
+			if s.Addr != "" {
+				targets[key] = s.Addr
+				continue
+			}
 			switch s.Health {
 			case Unhealthy, Erroring:
 				hb := StartHTTP(t, http.StatusServiceUnavailable)
@@ -343,6 +354,9 @@ defaults
 			balance = "roundrobin"
 		}
 		fmt.Fprintf(&b, "\nbackend %s\n    balance %s\n    option httpchk GET /health\n", be.Name, balance)
+		if be.Options != "" {
+			b.WriteString(be.Options + "\n")
+		}
 		for _, s := range be.Servers {
 			fmt.Fprintf(&b, "    server %s %s", s.Name, targets[be.Name+"/"+s.Name])
 			if s.Health != Unchecked && s.Health != Erroring {
@@ -368,6 +382,9 @@ defaults
 	}
 	if cfg.Frontend != "" {
 		fmt.Fprintf(&b, "\nfrontend lbtop_web\n    bind %s\n    default_backend %s\n", p.frontend, cfg.Frontend)
+	}
+	if cfg.Extra != "" {
+		b.WriteString("\n" + cfg.Extra + "\n")
 	}
 	return b.String()
 }
