@@ -129,6 +129,7 @@ type Model struct {
 	seen      map[model.BackendRef]time.Time     // when lbtop first saw a backend out of rotation
 	list      listKind                           // the list overlay shown, if any
 	outs      []actions.Out                      // the out-of-rotation list, built when shown and per fleet while shown
+	causes    causeWatch                         // each pool's last cause, for the Δ mark
 }
 
 // listKind is a list shown over the screen.
@@ -182,6 +183,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.actionResult(msg)
 	case pendingTimeoutMsg:
 		return m.pendingTimeout(msg.id)
+	case causeExpiredMsg:
+		return m.causesExpired(msg.At)
 	case StatusMsg:
 		return m.setStatus(msg.Level, msg.Text, msg.TTL)
 	case clearStatusMsg:
@@ -210,11 +213,13 @@ func (m Model) setFleet(f *model.Fleet) (tea.Model, tea.Cmd) {
 		m.outs, _ = actions.OutOfRotation(f, m.seen, m.drainedBy, m.now)
 	}
 	m.counts = countFleet(f)
+	tick := m.watchCauses(f)
 	m.selectPools(true)
 	if m.screen == screenBackends {
 		m.reopenPool()
 	}
-	return m.settlePending()
+	out, cmd := m.settlePending()
+	return out, tea.Batch(cmd, tick)
 }
 
 // setStatus shows a message and returns the Cmd that clears it after ttl.
@@ -529,7 +534,7 @@ func (m *Model) bodyRows() int {
 // topLines counts the lines above the column header.
 func (m *Model) topLines() int {
 	if m.screen == screenBackends {
-		return 1 + m.noteLines()
+		return 1 + m.noteLines() + m.diagLines()
 	}
 	return 1 + m.cardLines()
 }
@@ -549,6 +554,7 @@ func (m *Model) render() string {
 	rows := m.bodyRows()
 	if m.screen == screenBackends {
 		lines = m.notes(lines, w)
+		lines = m.diagnosis(lines, w)
 		lines = m.backendsLines(lines, w, rows)
 	} else {
 		lines = m.cards(lines, w)
