@@ -66,6 +66,7 @@ Usage:
   lbtop [sources] --once [-o table|json]    poll once, print, exit 0 (all pools serve), 2 (a pool has no healthy backend), 1 (error)
   lbtop drain|ready|maint POOL/BACKEND [sources] [--source NAME|all] [--reason TEXT] [--yes] [--force] [--dry-run]
   lbtop weight N POOL/BACKEND [same flags]  act, verify by re-poll, audit; exit 0 only when confirmed (see docs/actions.md)
+  lbtop why [POOL] [sources]                why POOL (or every pool with a problem) is in its state: cause, evidence, backends not serving; exits like --once
 
 Sources (repeatable; or --config FILE):
 `

@@ -30,6 +30,9 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	if isActionVerb(args) {
 		return runActionMain(args, getenv, stdout, stderr)
 	}
+	if isWhyVerb(args) {
+		return runWhyMain(args, getenv, stdout, stderr)
+	}
 	o, err := parseFlags(args, getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK

@@ -55,6 +55,25 @@ type poolJSON struct {
 	NoHealthy bool          `json:"no_healthy"`
 	Notes     []string      `json:"notes,omitempty"`
 	Backends  []backendJSON `json:"backends"`
+	Diagnosis diagnosisJSON `json:"diagnosis"`
+}
+
+// diagnosisJSON is a pool's verdict: why it is in its state, with the
+// facts behind it. Evidence is always a list, empty rather than null.
+type diagnosisJSON struct {
+	State    string      `json:"state"` // ok, warning, degraded, down, unknown
+	Cause    model.Cause `json:"cause"`
+	Summary  string      `json:"summary"`
+	Evidence []string    `json:"evidence"`
+}
+
+func diagnosisOf(p *model.PoolRow) diagnosisJSON {
+	d := p.Diagnosis
+	ev := d.Evidence
+	if ev == nil {
+		ev = []string{}
+	}
+	return diagnosisJSON{State: d.State.String(), Cause: d.Cause, Summary: d.Summary, Evidence: ev}
 }
 
 type backendJSON struct {
@@ -111,6 +130,7 @@ func writeJSON(w io.Writer, f *model.Fleet) error {
 			Source: strings.Join(p.Sources, ","), Sources: p.Sources, Kind: p.Kind, Name: p.Name,
 			Healthy: p.Healthy, Total: p.Total, Weight: p.Weight, Active: p.Active,
 			NoHealthy: p.NoHealthy(), Notes: p.Notes, Backends: []backendJSON{},
+			Diagnosis: diagnosisOf(p),
 		}
 		for _, b := range p.Backends {
 			pj.Backends = append(pj.Backends, backendJSON{
@@ -142,7 +162,7 @@ func writeTable(w io.Writer, f *model.Fleet) error {
 			fmt.Fprintf(tw, "#   %s\t%g\n", m.Name, m.Value)
 		}
 	}
-	fmt.Fprintln(tw, "POOL\tKIND\tSOURCE\tHEALTHY\tWEIGHT\tACTIVE")
+	fmt.Fprintln(tw, "POOL\tKIND\tSOURCE\tHEALTHY\tWEIGHT\tACTIVE\tCAUSE")
 	for _, i := range f.Select(model.Query{}) {
 		p := &f.Pools[i]
 		mark := ""
@@ -153,7 +173,7 @@ func writeTable(w io.Writer, f *model.Fleet) error {
 		if n > 1 {
 			src = fmt.Sprintf("%d instances", n)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d/%d%s\t%d\t%d\n", p.Name, p.Kind, src, p.Healthy, p.Total, mark, p.Weight, p.Active)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d/%d%s\t%d\t%d\t%s\n", p.Name, p.Kind, src, p.Healthy, p.Total, mark, p.Weight, p.Active, p.Diagnosis.Cause)
 		for _, n := range p.Notes {
 			fmt.Fprintf(tw, "  note: %s\t\t\t\t\t\n", n)
 		}
