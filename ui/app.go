@@ -129,7 +129,8 @@ type Model struct {
 	seen      map[model.BackendRef]time.Time     // when lbtop first saw a backend out of rotation
 	list      listKind                           // the list overlay shown, if any
 	outs      []actions.Out                      // the out-of-rotation list, built when shown and per fleet while shown
-	causes    causeWatch                         // each pool's last cause, for the Δ mark
+	causes    CauseWatch                         // each pool's last cause, for the Δ mark
+	causeTick time.Time                          // the latest cause change a Δ-clearing tick was scheduled for
 }
 
 // listKind is a list shown over the screen.
@@ -176,7 +177,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.Seen != nil && msg.Fleet != nil && (m.fleet == nil || msg.Fleet.Gen == 0 || msg.Fleet.Gen > m.fleet.Gen) {
 			m.seen = msg.Seen
 		}
-		return m.setFleet(msg.Fleet)
+		return m.setFleet(msg.Fleet, msg.Causes)
 	case ActionDoneMsg:
 		return m.actionDone(msg)
 	case ActionResultMsg:
@@ -203,7 +204,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 // setFleet swaps in a newer fleet, keeping the cursor on the same pool
 // and backend, and settles pending actions the new data decides.
-func (m Model) setFleet(f *model.Fleet) (tea.Model, tea.Cmd) {
+func (m Model) setFleet(f *model.Fleet, causes *CauseWatch) (tea.Model, tea.Cmd) {
 	if f == nil || (m.fleet != nil && f.Gen != 0 && f.Gen <= m.fleet.Gen) {
 		return m, nil // an older generation overtaken by a newer one
 	}
@@ -213,7 +214,7 @@ func (m Model) setFleet(f *model.Fleet) (tea.Model, tea.Cmd) {
 		m.outs, _ = actions.OutOfRotation(f, m.seen, m.drainedBy, m.now)
 	}
 	m.counts = countFleet(f)
-	tick := m.watchCauses(f)
+	tick := m.watchCauses(f, causes)
 	m.selectPools(true)
 	if m.screen == screenBackends {
 		m.reopenPool()

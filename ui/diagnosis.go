@@ -27,12 +27,16 @@ const (
 // mark goes away even when no fleet follows. At is the tick's time.
 type causeExpiredMsg struct{ At time.Time }
 
-// causeWatch remembers each pool's cause in the previous fleet and when
-// it last changed. Only pools whose cause is not ok are kept, so a
-// healthy fleet of 10,000 pools costs one field read per pool.
-type causeWatch struct {
-	last    map[string]model.Cause // pool key → cause other than ok, in the last fleet
-	changed map[string]time.Time   // pool key → when its cause changed
+// CauseWatch remembers each pool's cause in the previous fleet and when
+// it last changed, for the Δ mark. Whoever sends fleets runs Observe on
+// each, off the UI goroutine (a pass over 10,000 pools costs about a
+// millisecond), and sends the result in FleetMsg.Causes; without it the
+// UI observes in Update. The usual case (the same pools in the same
+// order) compares by position without maps. Nothing it holds is changed
+// once built: a Model is a value, and older copies may still hold it.
+type CauseWatch struct {
+	prev    *model.Fleet         // the last fleet observed (immutable); nil before the first
+	changed map[string]time.Time // pool key → when its cause changed, within causeMarkTTL
 }
 
 // causeOf is the cause that counts for change marks: ok and not yet
@@ -44,53 +48,110 @@ func causeOf(p *model.PoolRow) model.Cause {
 	return p.Diagnosis.Cause
 }
 
-// observe compares f's causes with the last fleet's and records the
-// pools that changed at now. It reports whether any did. The first fleet
+// Observe compares f's causes with the last fleet's and returns the
+// watch for f, with the pools that changed stamped now. The first fleet
 // only sets the baseline: what is broken at start is not "new".
-func (cw *causeWatch) observe(f *model.Fleet, now time.Time) bool {
-	first := cw.last == nil
-	next := make(map[string]model.Cause, len(cw.last))
-	changed := false
-	for i := range f.Pools {
-		p := &f.Pools[i]
-		c := causeOf(p)
-		if c != "" {
-			next[p.Key] = c
-		}
-		if !first && cw.last[p.Key] != c {
-			if cw.changed == nil {
-				cw.changed = map[string]time.Time{}
-			}
-			cw.changed[p.Key] = now
-			changed = true
-		}
-	}
-	cw.last = next
-	cw.expire(now)
-	return changed
+func (cw CauseWatch) Observe(f *model.Fleet, now time.Time) CauseWatch {
+	next, _ := cw.observe(f, now)
+	return next
 }
 
-// expire forgets changes older than causeMarkTTL.
-func (cw *causeWatch) expire(now time.Time) {
-	for key, at := range cw.changed {
-		if now.Sub(at) >= causeMarkTTL {
-			delete(cw.changed, key)
+// observe is Observe that also reports whether any pool changed.
+func (cw CauseWatch) observe(f *model.Fleet, now time.Time) (CauseWatch, bool) {
+	if f == nil {
+		return cw, false
+	}
+	var fresh []string
+	if cw.prev != nil {
+		fresh = changedCauses(cw.prev, f)
+	}
+	next := CauseWatch{prev: f, changed: cw.kept(now, len(fresh))}
+	for _, key := range fresh {
+		next.changed[key] = now
+	}
+	return next, len(fresh) > 0
+}
+
+// changedCauses lists the keys of f's pools whose cause differs from
+// prev's: by position when the pools are the same in the same order (the
+// usual case, no allocation), by key when pools came or went.
+func changedCauses(prev, f *model.Fleet) []string {
+	var fresh []string
+	if len(prev.Pools) == len(f.Pools) {
+		same := true
+		for i := range f.Pools {
+			p, q := &f.Pools[i], &prev.Pools[i]
+			if p.Key != q.Key {
+				same = false
+				break
+			}
+			if causeOf(p) != causeOf(q) {
+				fresh = append(fresh, p.Key)
+			}
+		}
+		if same {
+			return fresh
 		}
 	}
+	last := make(map[string]model.Cause, len(prev.Pools))
+	for i := range prev.Pools {
+		last[prev.Pools[i].Key] = causeOf(&prev.Pools[i])
+	}
+	fresh = fresh[:0]
+	for i := range f.Pools {
+		if p := &f.Pools[i]; last[p.Key] != causeOf(p) {
+			fresh = append(fresh, p.Key)
+		}
+	}
+	return fresh
+}
+
+// kept copies the changes still within causeMarkTTL at now, with room
+// for extra more; nil when there is nothing to keep or add.
+func (cw CauseWatch) kept(now time.Time, extra int) map[string]time.Time {
+	var out map[string]time.Time
+	for key, at := range cw.changed {
+		if now.Sub(at) < causeMarkTTL {
+			if out == nil {
+				out = make(map[string]time.Time, len(cw.changed)+extra)
+			}
+			out[key] = at
+		}
+	}
+	if out == nil && extra > 0 {
+		out = make(map[string]time.Time, extra)
+	}
+	return out
 }
 
 // recent reports whether the pool's cause changed within causeMarkTTL.
-func (cw *causeWatch) recent(key string, now time.Time) bool {
+func (cw CauseWatch) recent(key string, now time.Time) bool {
 	at, ok := cw.changed[key]
 	return ok && now.Sub(at) < causeMarkTTL
 }
 
-// watchCauses runs on every fleet: it records cause changes and returns
-// the Cmd that clears their marks when they expire.
-func (m *Model) watchCauses(f *model.Fleet) tea.Cmd {
-	if !m.causes.observe(f, m.now) {
+// watchCauses runs on every fleet: it takes the sender's cause watch
+// (or observes f itself) and returns the Cmd that clears the marks when
+// they expire.
+func (m *Model) watchCauses(f *model.Fleet, sent *CauseWatch) tea.Cmd {
+	latest := m.causeTick
+	if sent != nil {
+		m.causes = *sent
+		for _, at := range sent.changed {
+			if at.After(latest) {
+				latest = at
+			}
+		}
+	} else {
+		var changed bool
+		if m.causes, changed = m.causes.observe(f, m.now); changed {
+			latest = m.now
+		}
+	}
+	if !latest.After(m.causeTick) {
 		return nil
 	}
+	m.causeTick = latest
 	return tea.Tick(causeMarkTTL, func(t time.Time) tea.Msg { return causeExpiredMsg{At: t} })
 }
 
@@ -100,7 +161,7 @@ func (m Model) causesExpired(at time.Time) (tea.Model, tea.Cmd) {
 	if at.After(m.now) {
 		m.now = at
 	}
-	m.causes.expire(m.now)
+	m.causes.changed = m.causes.kept(m.now, 0)
 	return m, nil
 }
 

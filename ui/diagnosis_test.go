@@ -102,7 +102,11 @@ func TestCauseChangeMark(t *testing.T) {
 	ds["web"] = model.Diagnosis{State: model.DiagDown, Cause: model.CauseRefused, Short: "refused"}
 	ds["static"] = model.Diagnosis{State: model.DiagDegraded, Cause: model.CauseTimeout, Short: "L4TOUT"}
 	ds["api"] = model.Diagnosis{State: model.DiagOK, Cause: model.CauseOK} // recovered
+	before := m
 	m, cmd := updateCmd(t, m, FleetMsg{Fleet: withDiagnoses(f.poll(model.Healthy, "UP", 10), ds, true)})
+	if strings.Contains(view(before), "Δ") {
+		t.Fatal("Update changed the model it was given: an older copy shows the new marks")
+	}
 	if cmd == nil {
 		t.Fatal("a cause change schedules the end of its mark")
 	}
@@ -156,5 +160,38 @@ func TestDiagnosisBlock(t *testing.T) {
 	checkFrame(t, frame, 80, 8)
 	if strings.Contains(frame, "degraded ·") || !strings.Contains(frame, "web-2") {
 		t.Fatalf("at 8 lines the table wins over the block:\n%s", frame)
+	}
+}
+
+// TestCauseChangesFromSender: a fleet sent with the sender's CauseWatch
+// (the engine observes off the UI goroutine) marks the same pools as one
+// the UI observes itself, and schedules the mark's end once per change.
+func TestCauseChangesFromSender(t *testing.T) {
+	t.Parallel()
+	f := newFixture()
+	m := New(envoyActor(), Options{Now: fixedNow, NoColor: true})
+	m = update(t, m, tea.WindowSizeMsg{Width: 80, Height: 24})
+	var cw CauseWatch
+	first := withDiagnoses(f.poll(model.Healthy, "UP", 10), fixtureDiagnoses, true)
+	cw = cw.Observe(first, t0)
+	sent := cw
+	m = update(t, m, FleetMsg{Fleet: first, Causes: &sent})
+	ds := maps.Clone(fixtureDiagnoses)
+	ds["web"] = model.Diagnosis{State: model.DiagDown, Cause: model.CauseDNS, Short: "dns"}
+	second := withDiagnoses(f.poll(model.Healthy, "UP", 10), ds, true)
+	cw = cw.Observe(second, t0)
+	sent = cw
+	m, cmd := updateCmd(t, m, FleetMsg{Fleet: second, Causes: &sent})
+	if l := poolLine(t, view(m), "web"); !strings.Contains(l, "Δ dns") || cmd == nil {
+		t.Fatalf("web: %q (tick scheduled: %v)", l, cmd != nil)
+	}
+	// The same watch again (a fleet from another source, no new change)
+	// schedules nothing more.
+	third := withDiagnoses(f.poll(model.Healthy, "UP", 10), ds, true)
+	cw = cw.Observe(third, t0)
+	sent = cw
+	_, cmd = updateCmd(t, m, FleetMsg{Fleet: third, Causes: &sent})
+	if cmd != nil {
+		t.Fatal("no new change, yet a Cmd (another expiry tick)")
 	}
 }

@@ -61,19 +61,23 @@ func runTUI(ctx context.Context, o *options, entries []sources.Entry, readOnly b
 	return exitOK
 }
 
-// engine owns the Store and the "first seen out of rotation" times, both
-// updated off the UI goroutine, and hands the UI each new immutable fleet.
+// engine owns the Store, the "first seen out of rotation" times and the
+// pools' cause changes, all updated off the UI goroutine, and hands the
+// UI each new immutable fleet.
 // The first fleet lists the sources as connecting; send blocks until the
 // program runs, so this must not run on main's goroutine before p.Run.
 func engine(store *model.Store, snaps <-chan model.Snapshot, send func(tea.Msg), log *slog.Logger) {
 	send(ui.FleetMsg{Fleet: store.Fleet()})
 	var seen map[model.BackendRef]time.Time
+	var causes ui.CauseWatch
 	for snap := range snaps {
 		if snap.Err != nil {
 			log.Warn("poll failed", logSource, snap.Source, logErr, snap.Err, logTook, snap.Took)
 		}
 		f := store.Ingest(snap)
 		seen = actions.Seen(f, seen, time.Now())
-		send(ui.FleetMsg{Fleet: f, Seen: seen})
+		causes = causes.Observe(f, time.Now())
+		sent := causes
+		send(ui.FleetMsg{Fleet: f, Seen: seen, Causes: &sent})
 	}
 }
