@@ -151,22 +151,11 @@ func runAction(ctx context.Context, args []string, getenv func(string) string, s
 	if cfg.ReadOnly {
 		return fail(fmt.Errorf("read-only mode (--read-only, LBTOP_READ_ONLY or read_only in the config): %s refused, nothing sent", args[0]))
 	}
-	if o.demo {
-		fleet, err := startDemo(ctx, cfg, o.seed)
-		if err != nil {
-			return fail(err)
-		}
-		defer fleet.Close()
-	}
-	entries, cleanup, err := buildEntries(ctx, cfg)
+	hub, entries, closeHub, err := openHub(ctx, o, cfg)
 	if err != nil {
 		return fail(err)
 	}
-	defer cleanup()
-	hub, err := sources.NewHub(entries)
-	if err != nil {
-		return fail(err)
-	}
+	defer closeHub()
 	fleet, err := pollFleet(ctx, hub, a.source, stderr)
 	if err != nil {
 		return fail(err)

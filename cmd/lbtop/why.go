@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/lbtop/lbtop/actions"
+	"github.com/lbtop/lbtop/config"
 	"github.com/lbtop/lbtop/model"
 	"github.com/lbtop/lbtop/sources"
 )
@@ -87,22 +88,11 @@ func runWhy(ctx context.Context, args []string, getenv func(string) string, stdo
 	if err != nil {
 		return fail(err)
 	}
-	if o.demo {
-		fleet, err := startDemo(ctx, cfg, o.seed)
-		if err != nil {
-			return fail(err)
-		}
-		defer fleet.Close()
-	}
-	entries, cleanup, err := buildEntries(ctx, cfg)
+	hub, _, closeHub, err := openHub(ctx, o, cfg)
 	if err != nil {
 		return fail(err)
 	}
-	defer cleanup()
-	hub, err := sources.NewHub(entries)
-	if err != nil {
-		return fail(err)
-	}
+	defer closeHub()
 	fleet, err := pollFleet(ctx, hub, "", stderr)
 	if err != nil {
 		return fail(err)
@@ -136,6 +126,31 @@ func runWhy(ctx context.Context, args []string, getenv func(string) string, stdo
 		}
 	}
 	return code
+}
+
+// openHub starts the demo fleet when asked, builds the configured
+// sources and their hub. The returned func releases all of it.
+func openHub(ctx context.Context, o *options, cfg *config.Config) (*sources.Hub, []sources.Entry, func(), error) {
+	closeDemo := func() {}
+	if o.demo {
+		fleet, err := startDemo(ctx, cfg, o.seed)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		closeDemo = func() { _ = fleet.Close() }
+	}
+	entries, cleanup, err := buildEntries(ctx, cfg)
+	if err != nil {
+		closeDemo()
+		return nil, nil, nil, err
+	}
+	hub, err := sources.NewHub(entries)
+	if err != nil {
+		cleanup()
+		closeDemo()
+		return nil, nil, nil, err
+	}
+	return hub, entries, func() { cleanup(); closeDemo() }, nil
 }
 
 // whyPools picks the pools to explain: those named (by name, or by key
