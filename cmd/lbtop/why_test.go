@@ -92,9 +92,9 @@ func TestWriteWhy(t *testing.T) {
 // TestWhyDemo runs `lbtop why` on the demo: a pool in outage exits 2 and
 // names its failing backends; every problem pool is listed without a
 // pool; an unknown pool and extra arguments exit 1; the audit log names
-// who drained a backend.
+// who drained a backend. It is not parallel: five demo fleets at once
+// slow the real-HAProxy action tests beyond their poll deadlines.
 func TestWhyDemo(t *testing.T) {
-	t.Parallel()
 	audit := filepath.Join(t.TempDir(), "audit.log")
 	e := actions.Entry{Time: time.Now().Add(-5 * time.Minute), User: actions.Who{Login: "ana"}, Source: "demo-haproxy",
 		Kind: "haproxy", Pool: "checkout-api", Backend: "checkout-api-02", Action: "drain", Reason: "canary", Result: actions.Confirmed}
@@ -120,7 +120,6 @@ func TestWhyDemo(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
 			code, out, errs := runCLI(t, c.args...)
 			if code != c.code {
 				t.Fatalf("exit %d, want %d\nstdout %s\nstderr %s", code, c.code, out, errs)
