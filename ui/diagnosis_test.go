@@ -45,6 +45,16 @@ func withDiagnoses(f *model.Fleet, ds map[string]model.Diagnosis, force bool) *m
 	return f
 }
 
+// diagModel is newModel with the fixture's hand-made diagnoses forced
+// over whatever the store computed: these tests are about how the UI
+// shows a diagnosis, not about the diagnosis.
+func diagModel(t *testing.T, w, h int) (Model, *fixture) {
+	t.Helper()
+	m, f := newModel(t, envoyActor(), Options{}, w, h)
+	m = update(t, m, FleetMsg{Fleet: withDiagnoses(f.poll(model.Healthy, "UP", 10), fixtureDiagnoses, true)})
+	return m, f
+}
+
 // poolLine returns the frame line showing the named pool.
 func poolLine(t *testing.T, frame, name string) string {
 	t.Helper()
@@ -62,7 +72,7 @@ func poolLine(t *testing.T, frame, name string) string {
 // stays at 80 columns.
 func TestWhyColumn(t *testing.T) {
 	t.Parallel()
-	m, f := newModel(t, envoyActor(), Options{}, 80, 24)
+	m, f := diagModel(t, 80, 24)
 	frame := view(m)
 	if !strings.Contains(strings.Split(frame, "\n")[2], "WHY") {
 		t.Fatalf("no WHY column at 80 columns:\n%s", frame)
@@ -135,7 +145,7 @@ func TestCauseChangeMark(t *testing.T) {
 // evidence list ends with how many facts are not shown.
 func TestDiagnosisBlock(t *testing.T) {
 	t.Parallel()
-	m, _ := newModel(t, envoyActor(), Options{}, 80, 24)
+	m, _ := diagModel(t, 80, 24)
 	m = openPoolNamed(t, m, "web")
 	lines := strings.Split(view(m), "\n")
 	if !strings.HasPrefix(lines[1], "! degraded · health_checks_failing: 1 of 3") {
