@@ -74,7 +74,8 @@ func (cw CauseWatch) observe(f *model.Fleet, now time.Time) (CauseWatch, bool) {
 
 // changedCauses lists the keys of f's pools whose cause differs from
 // prev's: by position when the pools are the same in the same order (the
-// usual case, no allocation), by key when pools came or went.
+// usual case, no allocation), by key when pools came or went. A pool
+// that is new, or gone, has not changed cause.
 func changedCauses(prev, f *model.Fleet) []string {
 	var fresh []string
 	if len(prev.Pools) == len(f.Pools) {
@@ -99,7 +100,10 @@ func changedCauses(prev, f *model.Fleet) []string {
 	}
 	fresh = fresh[:0]
 	for i := range f.Pools {
-		if p := &f.Pools[i]; last[p.Key] != causeOf(p) {
+		p := &f.Pools[i]
+		// A pool new in this fleet (its source's first poll) has no
+		// earlier cause to differ from.
+		if was, ok := last[p.Key]; ok && was != causeOf(p) {
 			fresh = append(fresh, p.Key)
 		}
 	}

@@ -107,6 +107,15 @@ func TestCauseChangeMark(t *testing.T) {
 	if strings.Contains(view(m), "Δ") {
 		t.Fatalf("the first fleet marks nothing as changed:\n%s", view(m))
 	}
+	// A new source's pools appearing are not changes either.
+	f.store.Ingest(model.Snapshot{Source: "lb2", Kind: model.KindHAProxy, At: t0, Pools: []model.Pool{
+		{Name: "fresh", Backends: []model.Backend{be("fresh-1", "10.0.9.1:80", model.Unhealthy, "L4CON", 1, 0, 0)}}}})
+	ds0 := maps.Clone(fixtureDiagnoses)
+	ds0["fresh"] = model.Diagnosis{State: model.DiagDown, Cause: model.CauseRefused, Short: "refused"}
+	m = update(t, m, FleetMsg{Fleet: withDiagnoses(f.poll(model.Healthy, "UP", 10), ds0, true)})
+	if strings.Contains(view(m), "Δ") {
+		t.Fatalf("a pool that appeared is marked as changed:\n%s", view(m))
+	}
 	now = now.Add(2 * time.Second)
 	ds := maps.Clone(fixtureDiagnoses)
 	ds["web"] = model.Diagnosis{State: model.DiagDown, Cause: model.CauseRefused, Short: "refused"}
