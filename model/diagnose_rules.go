@@ -106,6 +106,10 @@ func faultGroup(b *BackendRow) int {
 		return 9
 	case b.Admin == AdminDrain || b.Admin == AdminMaint:
 		return 8
+	case b.Health == Down || b.Health == Draining:
+		// Health's own meaning: administratively out or draining, even
+		// when the source reports no admin state or fault.
+		return 8
 	}
 	return groupOther
 }

@@ -29,7 +29,7 @@ func filterFleet(t *testing.T) *Fleet {
 	return f
 }
 
-func names(f *Fleet, sel []int32) []string {
+func poolNamesOf(f *Fleet, sel []int32) []string {
 	var out []string
 	for _, i := range sel {
 		out = append(out, f.Pools[i].Name)
@@ -62,7 +62,7 @@ func TestFilterForms(t *testing.T) {
 		{"!/check/", []string{"search"}},             // negated regex
 		{"nothing-matches-this", nil},
 	} {
-		if got := names(f, f.Select(Query{Filter: tc.filter})); !slices.Equal(got, tc.want) {
+		if got := poolNamesOf(f, f.Select(Query{Filter: tc.filter})); !slices.Equal(got, tc.want) {
 			t.Errorf("filter %q: got %v, want %v", tc.filter, got, tc.want)
 		}
 	}

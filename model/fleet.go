@@ -7,8 +7,9 @@ import (
 // SortKey selects the order of the pools view.
 type SortKey uint8
 
-// Sort orders, cycled by the `s` key. SortHealth is the default: pools with
-// no healthy backend first, then by healthy ratio.
+// Sort orders, cycled by the `s` key. SortHealth is the default: by
+// diagnosis state (down, degraded, warning, unknown, ok), then pools with
+// no healthy backend first, then by healthy ratio, 5xx rate and name.
 const (
 	SortHealth SortKey = iota
 	SortErrRate
@@ -120,10 +121,18 @@ type PoolRow struct {
 // NoHealthy reports the "no healthy upstream" condition for this pool.
 func (p *PoolRow) NoHealthy() bool { return p.Healthy == 0 }
 
-// Problem reports whether the pool needs attention: a backend not serving,
-// no backends at all, 5xx responses, or stale data.
+// Problem reports whether the pool needs attention: its diagnosis is not
+// ok, or its data is stale. A pool not diagnosed (Cause empty) falls back
+// to the raw counts: a backend not serving, no backends at all, 5xx
+// responses.
 func (p *PoolRow) Problem() bool {
-	return p.Healthy < p.Total || p.Total == 0 || p.ErrRate > 0 || p.Stale
+	if p.Stale {
+		return true
+	}
+	if p.Diagnosis.Cause == "" {
+		return p.Healthy < p.Total || p.Total == 0 || p.ErrRate > 0
+	}
+	return p.Diagnosis.State != DiagOK
 }
 
 // Matches reports whether a filter expression (see Filter) matches the

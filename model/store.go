@@ -425,6 +425,7 @@ func (f *Fleet) sort() {
 		SortHealth: func(a, b int32) int {
 			pa, pb := &ps[a], &ps[b]
 			return cmp.Or(
+				cmp.Compare(pb.Diagnosis.State.Rank(), pa.Diagnosis.State.Rank()),
 				-cmp.Compare(boolInt(pa.NoHealthy()), boolInt(pb.NoHealthy())),
 				cmp.Compare(ratio(pa), ratio(pb)),
 				cmp.Compare(pb.ErrRate, pa.ErrRate),

@@ -112,9 +112,11 @@ type Model struct {
 
 	filterSteps []filterStep // lists of the filters typed, newest last
 
-	seen map[model.BackendRef]time.Time // when lbtop first saw a backend out of rotation
-	list listKind                       // the list overlay shown, if any
-	outs []actions.Out                  // the out-of-rotation list, built when shown and per fleet while shown
+	seen      map[model.BackendRef]time.Time // when lbtop first saw a backend out of rotation
+	list      listKind                       // the list overlay shown, if any
+	outs      []actions.Out                  // the out-of-rotation list, built when shown and per fleet while shown
+	causes    CauseWatch                     // each pool's last cause, for the Δ mark
+	causeTick time.Time                      // the latest cause change a Δ-clearing tick was scheduled for
 }
 
 // listKind is a list shown over the screen.
@@ -161,9 +163,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.Seen != nil && msg.Fleet != nil && (m.fleet == nil || msg.Fleet.Gen == 0 || msg.Fleet.Gen > m.fleet.Gen) {
 			m.seen = msg.Seen
 		}
-		return m.setFleet(msg.Fleet)
+		return m.setFleet(msg.Fleet, msg.Causes)
 	case ActionResultMsg:
 		return m.actionResult(msg)
+	case causeExpiredMsg:
+		return m.causesExpired(msg.At)
 	case StatusMsg:
 		return m.setStatus(msg.Level, msg.Text, msg.TTL)
 	case clearStatusMsg:
@@ -181,8 +185,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 // setFleet swaps in a newer fleet, keeping the cursor on the same pool
-// and backend.
-func (m Model) setFleet(f *model.Fleet) (tea.Model, tea.Cmd) {
+// and backend, and marks pools whose cause changed.
+func (m Model) setFleet(f *model.Fleet, causes *CauseWatch) (tea.Model, tea.Cmd) {
 	if f == nil || (m.fleet != nil && f.Gen != 0 && f.Gen <= m.fleet.Gen) {
 		return m, nil // an older generation overtaken by a newer one
 	}
@@ -192,11 +196,12 @@ func (m Model) setFleet(f *model.Fleet) (tea.Model, tea.Cmd) {
 		m.outs, _ = actions.OutOfRotation(f, m.seen, m.acts.drainedBy, m.now)
 	}
 	m.counts = countFleet(f)
+	tick := m.watchCauses(f, causes)
 	m.selectPools(true)
 	if m.screen == screenBackends {
 		m.reopenPool()
 	}
-	return m, nil
+	return m, tick
 }
 
 // setStatus shows a message and returns the Cmd that clears it after ttl.
@@ -515,7 +520,7 @@ func (m *Model) bodyRows() int {
 // topLines counts the lines above the column header.
 func (m *Model) topLines() int {
 	if m.screen == screenBackends {
-		return 1 + m.noteLines()
+		return 1 + m.noteLines() + m.diagLines()
 	}
 	return 1 + m.cardLines()
 }
@@ -535,6 +540,7 @@ func (m *Model) render() string {
 	rows := m.bodyRows()
 	if m.screen == screenBackends {
 		lines = m.notes(lines, w)
+		lines = m.diagnosis(lines, w)
 		lines = m.backendsLines(lines, w, rows)
 	} else {
 		lines = m.cards(lines, w)

@@ -114,3 +114,68 @@ func BenchmarkFleetUpdate(b *testing.B) {
 		})
 	}
 }
+
+// diagnose gives benchFleet's pools verdicts as the store would: every
+// 50th down (refused, or timeout when flip), every 7th degraded, the rest
+// ok.
+func diagnose(f *model.Fleet, flip bool) *model.Fleet {
+	for i := range f.Pools {
+		p := &f.Pools[i]
+		d := model.Diagnosis{State: model.DiagOK, Cause: model.CauseOK, Summary: "10 of 10 healthy"}
+		switch n := p.Healthy; {
+		case n == 0 && flip:
+			d = model.Diagnosis{State: model.DiagDown, Cause: model.CauseTimeout, Short: "L4TOUT", Summary: "every member times out"}
+		case n == 0:
+			d = model.Diagnosis{State: model.DiagDown, Cause: model.CauseRefused, Short: "L4CON", Summary: "every member refuses"}
+		case n < p.Total:
+			d = model.Diagnosis{State: model.DiagDegraded, Cause: model.CauseAdminDown, Short: "drained", Summary: "1 of 10 drained"}
+		}
+		p.Diagnosis = d
+	}
+	return f
+}
+
+// BenchmarkFleetUpdateDiagnosed is a new fleet of 10k diagnosed pools
+// arriving, alternating between two fleets in which the 200 pools that
+// are down change cause: the Δ bookkeeping at its busiest. "ui" observes
+// in Update; "engine" receives the CauseWatch the engine computed.
+func BenchmarkFleetUpdateDiagnosed(b *testing.B) {
+	fleets := [2]*model.Fleet{diagnose(benchFleet(b), false), diagnose(benchFleet(b), true)}
+	var watches [2]CauseWatch
+	watches[1] = watches[1].Observe(fleets[0], t0).Observe(fleets[1], t0)
+	watches[0] = watches[1].Observe(fleets[0], t0)
+	for _, engine := range []bool{false, true} {
+		name := "ui"
+		if engine {
+			name = "engine"
+		}
+		b.Run(name, func(b *testing.B) {
+			m := update(b, press(b, benchModel(b, true), "j"), FleetMsg{Fleet: fleets[1]})
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				msg := FleetMsg{Fleet: fleets[i%2]}
+				if engine {
+					msg.Causes = &watches[i%2]
+				}
+				msg.Fleet.Gen = uint64(i + 10)
+				i++
+				out, _ := m.Update(msg)
+				m = out.(Model)
+			}
+		})
+	}
+}
+
+// BenchmarkCauseWatchObserve is the engine's per-fleet pass over 10k
+// diagnosed pools.
+func BenchmarkCauseWatchObserve(b *testing.B) {
+	fleets := [2]*model.Fleet{diagnose(benchFleet(b), false), diagnose(benchFleet(b), true)}
+	var cw CauseWatch
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		cw = cw.Observe(fleets[i%2], t0)
+		i++
+	}
+}

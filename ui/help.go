@@ -10,6 +10,7 @@ import (
 var helpLegend = []string{
 	"✘ no healthy backend / backend out   ! partly unhealthy",
 	"~ stale data (its source's last poll failed)   * action pending",
+	"WHY: the diagnosis, red down, yellow degraded · Δ cause changed < 10 s",
 }
 
 // helpBox renders the key list; in two columns when one does not fit.

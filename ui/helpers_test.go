@@ -151,7 +151,7 @@ func newModel(t testing.TB, actor Actor, opts Options, w, h int) (Model, *fixtur
 	}
 	m := New(actor, opts)
 	m = update(t, m, tea.WindowSizeMsg{Width: w, Height: h})
-	m = update(t, m, FleetMsg{Fleet: f.poll(model.Healthy, "UP", 10)})
+	m = update(t, m, FleetMsg{Fleet: withDiagnoses(f.poll(model.Healthy, "UP", 10), fixtureDiagnoses, false)})
 	return m, f
 }
 

@@ -17,6 +17,9 @@ type FleetMsg struct {
 	// sends the fleet: a scan of every backend costs milliseconds at
 	// 100k. It dates the notes of systems that do not say since when.
 	Seen map[model.BackendRef]time.Time
+	// Causes, when set, is CauseWatch.Observe of this fleet, computed
+	// off the UI goroutine like Seen; without it the UI observes itself.
+	Causes *CauseWatch
 }
 
 // ActionDoneMsg reports the outcome of one action performed through the

@@ -8,10 +8,11 @@ import (
 
 var poolColumns = []column{
 	{id: colMark, w: 1},
-	{id: colName, title: "POOL", w: 14, flex: 1},
-	{id: colSource, title: "SOURCE", w: 14, drop: 3},
+	{id: colName, title: "POOL", w: 14, flex: 2},
+	{id: colSource, title: "SOURCE", w: 12, drop: 3},
 	{id: colHealth, title: "HEALTHY", w: 9, right: true},
-	{id: colWeight, title: "WEIGHT", w: 6, right: true, drop: 4},
+	{id: colWhy, title: "WHY", w: 12, flex: 1},
+	{id: colWeight, title: "WEIGHT", w: 6, right: true, drop: 5},
 	{id: colActive, title: "ACTIVE", w: 7, right: true, drop: 2},
 	{id: colReq, title: "REQ/S", w: 7, right: true, drop: 1},
 	{id: colErr, title: "5XX/S", w: 7, right: true},
@@ -163,6 +164,8 @@ func (m *Model) poolCell(p *model.PoolRow, id colID) cell {
 		return cell{text: instanceLabel(p)}
 	case colHealth:
 		return m.st.healthCell(p)
+	case colWhy:
+		return m.whyCell(p)
 	case colWeight:
 		return cell{text: strconv.Itoa(p.Weight)}
 	case colActive, colReq, colErr:

@@ -49,8 +49,11 @@ type Styles struct {
 
 	CellBad  Paint // "✘ 0/3", unhealthy or down backend
 	CellWarn Paint // "! 2/3", draining, unknown
-	CellOK   Paint // healthy
-	Pending  Paint // an action sent, not yet confirmed
+	// CellNotice is a pool that serves fully with something off (a
+	// diagnosis in the warning state).
+	CellNotice Paint
+	CellOK     Paint // healthy
+	Pending    Paint // an action sent, not yet confirmed
 
 	SourceOK  Paint
 	SourceBad Paint
@@ -68,7 +71,7 @@ type Styles struct {
 type styleSet struct {
 	Title, Header, Dim, Selected                         lipgloss.Style
 	RowBad, RowWarn, RowStale                            lipgloss.Style
-	CellBad, CellWarn, CellOK, Pending                   lipgloss.Style
+	CellBad, CellWarn, CellNotice, CellOK, Pending       lipgloss.Style
 	SourceOK, SourceBad, MsgInfo, MsgOK, MsgWarn, MsgErr lipgloss.Style
 	Box, BoxDanger                                       lipgloss.Style
 }
@@ -78,7 +81,7 @@ func newStyles(noColor bool) Styles {
 	return Styles{
 		Title: paintOf(l.Title), Header: paintOf(l.Header), Dim: paintOf(l.Dim), Selected: paintOf(l.Selected),
 		RowBad: paintOf(l.RowBad), RowWarn: paintOf(l.RowWarn), RowStale: paintOf(l.RowStale),
-		CellBad: paintOf(l.CellBad), CellWarn: paintOf(l.CellWarn), CellOK: paintOf(l.CellOK), Pending: paintOf(l.Pending),
+		CellBad: paintOf(l.CellBad), CellWarn: paintOf(l.CellWarn), CellNotice: paintOf(l.CellNotice), CellOK: paintOf(l.CellOK), Pending: paintOf(l.Pending),
 		SourceOK: paintOf(l.SourceOK), SourceBad: paintOf(l.SourceBad),
 		MsgInfo: paintOf(l.MsgInfo), MsgOK: paintOf(l.MsgOK), MsgWarn: paintOf(l.MsgWarn), MsgError: paintOf(l.MsgErr),
 		Box: paintOf(l.Box), BoxDanger: paintOf(l.BoxDanger),
@@ -89,25 +92,26 @@ func lipglossStyles(noColor bool) styleSet {
 	n := lipgloss.NewStyle()
 	if noColor {
 		return styleSet{
-			Title:     n.Bold(true),
-			Header:    n.Bold(true),
-			Dim:       n.Faint(true),
-			Selected:  n.Reverse(true),
-			RowBad:    n.Bold(true),
-			RowWarn:   n,
-			RowStale:  n.Faint(true),
-			CellBad:   n.Bold(true),
-			CellWarn:  n,
-			CellOK:    n,
-			Pending:   n.Bold(true),
-			SourceOK:  n,
-			SourceBad: n.Bold(true),
-			MsgInfo:   n,
-			MsgOK:     n,
-			MsgWarn:   n.Bold(true),
-			MsgErr:    n.Bold(true),
-			Box:       n,
-			BoxDanger: n.Bold(true),
+			Title:      n.Bold(true),
+			Header:     n.Bold(true),
+			Dim:        n.Faint(true),
+			Selected:   n.Reverse(true),
+			RowBad:     n.Bold(true),
+			RowWarn:    n,
+			RowStale:   n.Faint(true),
+			CellBad:    n.Bold(true),
+			CellWarn:   n,
+			CellNotice: n,
+			CellOK:     n,
+			Pending:    n.Bold(true),
+			SourceOK:   n,
+			SourceBad:  n.Bold(true),
+			MsgInfo:    n,
+			MsgOK:      n,
+			MsgWarn:    n.Bold(true),
+			MsgErr:     n.Bold(true),
+			Box:        n,
+			BoxDanger:  n.Bold(true),
 		}
 	}
 	red := lipgloss.Color("1")
@@ -116,24 +120,25 @@ func lipglossStyles(noColor bool) styleSet {
 	cyan := lipgloss.Color("6")
 	grey := lipgloss.Color("8")
 	return styleSet{
-		Title:     n.Bold(true).Foreground(cyan),
-		Header:    n.Bold(true).Foreground(grey),
-		Dim:       n.Foreground(grey),
-		Selected:  n.Reverse(true),
-		RowBad:    n.Bold(true).Foreground(red).Background(lipgloss.Color("52")),
-		RowWarn:   n.Foreground(yellow),
-		RowStale:  n.Foreground(grey),
-		CellBad:   n.Bold(true).Foreground(red),
-		CellWarn:  n.Foreground(yellow),
-		CellOK:    n.Foreground(green),
-		Pending:   n.Bold(true).Foreground(cyan),
-		SourceOK:  n.Foreground(green),
-		SourceBad: n.Bold(true).Foreground(red),
-		MsgInfo:   n,
-		MsgOK:     n.Foreground(green),
-		MsgWarn:   n.Foreground(yellow),
-		MsgErr:    n.Bold(true).Foreground(red),
-		Box:       n.Foreground(cyan),
-		BoxDanger: n.Bold(true).Foreground(red),
+		Title:      n.Bold(true).Foreground(cyan),
+		Header:     n.Bold(true).Foreground(grey),
+		Dim:        n.Foreground(grey),
+		Selected:   n.Reverse(true),
+		RowBad:     n.Bold(true).Foreground(red).Background(lipgloss.Color("52")),
+		RowWarn:    n.Foreground(yellow),
+		RowStale:   n.Foreground(grey),
+		CellBad:    n.Bold(true).Foreground(red),
+		CellWarn:   n.Foreground(yellow),
+		CellNotice: n.Foreground(lipgloss.Color("5")),
+		CellOK:     n.Foreground(green),
+		Pending:    n.Bold(true).Foreground(cyan),
+		SourceOK:   n.Foreground(green),
+		SourceBad:  n.Bold(true).Foreground(red),
+		MsgInfo:    n,
+		MsgOK:      n.Foreground(green),
+		MsgWarn:    n.Foreground(yellow),
+		MsgErr:     n.Bold(true).Foreground(red),
+		Box:        n.Foreground(cyan),
+		BoxDanger:  n.Bold(true).Foreground(red),
 	}
 }

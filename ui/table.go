@@ -19,6 +19,7 @@ const (
 	colActive
 	colReq
 	colErr
+	colWhy
 )
 
 // column is one table column. Narrow terminals drop the columns with the

@@ -111,7 +111,7 @@ func (a *actionOpts) parsePositional(pos []string) error {
 // unknownCommand explains a first argument that is not a command.
 func unknownCommand(pos []string) error {
 	word := pos[0]
-	if s := suggest.Closest(word, append(verbNames[:len(verbNames):len(verbNames)], "help", "version")); s != "" {
+	if s := suggest.Closest(word, append(append(verbNames[:len(verbNames):len(verbNames)], ownVerbNames...), "help", "version")); s != "" {
 		return fmt.Errorf("unknown command %q; did you mean %q?", word, s)
 	}
 	for j, p := range pos[1:] {
@@ -123,7 +123,7 @@ func unknownCommand(pos []string) error {
 	if strings.Contains(word, "/") {
 		return fmt.Errorf("unknown command %q: a POOL/BACKEND follows a command, e.g. lbtop drain %s [flags]", word, word)
 	}
-	return fmt.Errorf("unknown command %q (commands: %s; sources are flags: --haproxy ADDR, --envoy URL, …; see lbtop -h)", word, strings.Join(verbNames, ", "))
+	return fmt.Errorf("unknown command %q (commands: %s; sources are flags: --haproxy ADDR, --envoy URL, …; see lbtop -h)", word, strings.Join(append(verbNames[:len(verbNames):len(verbNames)], ownVerbNames...), ", "))
 }
 
 // runAction performs an action subcommand: poll, resolve the target,
@@ -154,23 +154,12 @@ func act(ctx context.Context, o *options, a *actionOpts, getenv func(string) str
 	if cfg.ReadOnly {
 		return fail(fmt.Errorf("read-only mode (--read-only, LBTOP_READ_ONLY or read_only in the config): %s refused, nothing sent", a.verb))
 	}
-	if o.demo {
-		fleet, err := startDemo(ctx, cfg, o.seed)
-		if err != nil {
-			return fail(err)
-		}
-		defer fleet.Close()
-	}
-	entries, cleanup, err := buildEntries(ctx, cfg)
+	hub, _, closeHub, err := openHub(ctx, o, cfg)
 	if err != nil {
 		return fail(err)
 	}
-	defer cleanup()
-	hub, err := sources.NewHub(entries)
-	if err != nil {
-		return fail(err)
-	}
-	fleet, err := pollFleet(ctx, hub, a.source, stderr)
+	defer closeHub()
+	fleet, err := pollFleet(ctx, hub, a.source, stderr, nil)
 	if err != nil {
 		return fail(err)
 	}
@@ -224,8 +213,11 @@ func act(ctx context.Context, o *options, a *actionOpts, getenv func(string) str
 
 // pollFleet polls the sources (only the named one when given) and merges
 // them; poll errors are printed and do not stop an action on the others.
-func pollFleet(ctx context.Context, hub *sources.Hub, source string, stderr io.Writer) (*model.Fleet, error) {
+// notes (who took which backend out, from the audit log) feed the
+// diagnosis; nil is none.
+func pollFleet(ctx context.Context, hub *sources.Hub, source string, stderr io.Writer, notes map[model.BackendRef]model.AdminNote) (*model.Fleet, error) {
 	st := newStore(hub.Entries())
+	st.SetAdminNotes(notes)
 	known := false
 	for _, e := range hub.Entries() {
 		known = known || e.Source.Name() == source

@@ -35,6 +35,7 @@ func runTUI(ctx context.Context, o *options, entries []sources.Entry, readOnly b
 	}
 	opts := ui.Options{ReadOnly: readOnly, NoColor: getenv("NO_COLOR") != "", Floor: o.floor, User: actions.CurrentUser(getenv).Login}
 	var runner *actions.Runner
+	var notes map[model.BackendRef]model.AdminNote // who took backends out, for the diagnosis
 	if !readOnly {
 		r, closeLog, err := newRunner(o, getenv, hub)
 		if err != nil {
@@ -49,6 +50,7 @@ func runTUI(ctx context.Context, o *options, entries []sources.Entry, readOnly b
 			log.Warn("audit log read", logErr, err, logBadLines, bad)
 		}
 		opts.Audit = es
+		notes = actions.AdminNotes(actions.LastBy(es))
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -56,6 +58,7 @@ func runTUI(ctx context.Context, o *options, entries []sources.Entry, readOnly b
 	// Tea's handler would turn SIGTERM into a graceful quit with exit 0.
 	p := tea.NewProgram(ui.New(hub, opts), tea.WithContext(ctx), tea.WithFPS(uiFPS), tea.WithoutSignalHandler())
 	store := newStore(entries)
+	store.SetAdminNotes(notes)
 	snaps := hub.Run(ctx)
 	go engine(store, snaps, p.Send, log)
 	_, err = p.Run()
@@ -73,19 +76,23 @@ func runTUI(ctx context.Context, o *options, entries []sources.Entry, readOnly b
 	return exitOK
 }
 
-// engine owns the Store and the "first seen out of rotation" times, both
-// updated off the UI goroutine, and hands the UI each new immutable fleet.
+// engine owns the Store, the "first seen out of rotation" times and the
+// pools' cause changes, all updated off the UI goroutine, and hands the
+// UI each new immutable fleet.
 // The first fleet lists the sources as connecting; send blocks until the
 // program runs, so this must not run on main's goroutine before p.Run.
 func engine(store *model.Store, snaps <-chan model.Snapshot, send func(tea.Msg), log *slog.Logger) {
 	send(ui.FleetMsg{Fleet: store.Fleet()})
 	var seen map[model.BackendRef]time.Time
+	var causes ui.CauseWatch
 	for snap := range snaps {
 		if snap.Err != nil {
 			log.Warn("poll failed", logSource, snap.Source, logErr, model.SafeError(snap.Err.Error()), logTook, snap.Took)
 		}
 		f := store.Ingest(snap)
 		seen = actions.Seen(f, seen, time.Now())
-		send(ui.FleetMsg{Fleet: f, Seen: seen})
+		causes = causes.Observe(f, time.Now())
+		sent := causes
+		send(ui.FleetMsg{Fleet: f, Seen: seen, Causes: &sent})
 	}
 }

@@ -74,14 +74,19 @@ func startDemo(ctx context.Context, c *config.Config, seed int64) (*demo.Fleet, 
 	if err != nil {
 		return nil, fmt.Errorf("demo fleet: %w", err)
 	}
+	if err := addDemoSources(c, f); err != nil {
+		return nil, errors.Join(err, f.Close())
+	}
+	return f, nil
+}
+
+// addDemoSources adds the demo fleet's endpoints to c as ordinary sources.
+func addDemoSources(c *config.Config, f *demo.Fleet) error {
 	c.Sources = append(c.Sources,
 		config.Source{Kind: model.KindHAProxy, Name: "demo-haproxy", Address: f.HAProxyAddr()},
 		config.Source{Kind: model.KindEnvoy, Name: "demo-envoy", Address: f.EnvoyURL()},
 		config.Source{Kind: model.KindNGINX, Name: "demo-nginx", Address: f.NGINXURL()},
 		config.Source{Kind: model.KindPrometheus, Name: "demo-prometheus", Address: f.PrometheusURL()},
 	)
-	if err := c.Validate(); err != nil {
-		return nil, errors.Join(err, f.Close())
-	}
-	return f, nil
+	return c.Validate()
 }

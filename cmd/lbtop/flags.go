@@ -141,23 +141,11 @@ func envOr(getenv func(string) string, key, def string) string {
 // --haproxy X). The action is nil without a command. Flags mirror LBTOP_*
 // environment variables; flags win. -h gives flag.ErrHelp.
 func parseArgs(args []string, getenv func(string) string) (*options, *actionOpts, error) {
-	o := &options{set: map[string]bool{}}
 	a := &actionOpts{}
-	fs, err := o.flagSet(getenv)
+	o, pos, err := parseAnywhere(args, getenv, a.register)
 	if err != nil {
 		return nil, nil, err
 	}
-	a.register(fs)
-	var badValue error
-	fs.VisitAll(func(f *flag.Flag) { f.Value = checkedValue{Value: f.Value, name: f.Name, err: &badValue} })
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
-		if badValue != nil {
-			return nil, nil, badValue
-		}
-		return nil, nil, flagError(fs, err)
-	}
-	fs.Visit(func(f *flag.Flag) { o.set[f.Name] = true })
 	if o.version {
 		return o, nil, nil
 	}
@@ -184,6 +172,31 @@ func parseArgs(args []string, getenv func(string) string) (*options, *actionOpts
 	}
 	a.floor = o.floor
 	return o, a, nil
+}
+
+// parseAnywhere parses the common flags, and those extra registers, with
+// flags anywhere among the positional arguments, which it returns in
+// order. A bad flag value is one line naming the flag.
+func parseAnywhere(args []string, getenv func(string) string, extra func(*flag.FlagSet)) (*options, []string, error) {
+	o := &options{set: map[string]bool{}}
+	fs, err := o.flagSet(getenv)
+	if err != nil {
+		return nil, nil, err
+	}
+	if extra != nil {
+		extra(fs)
+	}
+	var badValue error
+	fs.VisitAll(func(f *flag.Flag) { f.Value = checkedValue{Value: f.Value, name: f.Name, err: &badValue} })
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		if badValue != nil {
+			return nil, nil, badValue
+		}
+		return nil, nil, flagError(fs, err)
+	}
+	fs.Visit(func(f *flag.Flag) { o.set[f.Name] = true })
+	return o, pos, nil
 }
 
 // parseInterleaved parses flags wherever they are and returns the other

@@ -29,6 +29,9 @@ func main() {
 
 // run is main without the process: it returns the exit code.
 func run(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if verb, rest, ok := ownVerb(args, getenv); ok {
+		return verb(rest, getenv, stdout, stderr)
+	}
 	o, a, err := parseArgs(args, getenv)
 	switch {
 	case errors.Is(err, flag.ErrHelp):

@@ -59,6 +59,25 @@ type poolJSON struct {
 	NoHealthy bool          `json:"no_healthy"`
 	Notes     []string      `json:"notes,omitempty"`
 	Backends  []backendJSON `json:"backends"`
+	Diagnosis diagnosisJSON `json:"diagnosis"`
+}
+
+// diagnosisJSON is a pool's verdict: why it is in its state, with the
+// facts behind it. Evidence is always a list, empty rather than null.
+type diagnosisJSON struct {
+	State    string      `json:"state"` // ok, warning, degraded, down, unknown
+	Cause    model.Cause `json:"cause"`
+	Summary  string      `json:"summary"`
+	Evidence []string    `json:"evidence"`
+}
+
+func diagnosisOf(p *model.PoolRow) diagnosisJSON {
+	d := p.Diagnosis
+	ev := d.Evidence
+	if ev == nil {
+		ev = []string{}
+	}
+	return diagnosisJSON{State: d.State.String(), Cause: d.Cause, Summary: d.Summary, Evidence: ev}
 }
 
 type backendJSON struct {
@@ -143,6 +162,7 @@ func writeJSON(w io.Writer, f *model.Fleet) error {
 			Source: strings.Join(p.Sources, ","), Sources: p.Sources, Kind: p.Kind, Name: p.Name,
 			Healthy: p.Healthy, Total: p.Total, Weight: p.Weight, Active: p.Active,
 			NoHealthy: p.NoHealthy(), Notes: p.Notes, Backends: []backendJSON{},
+			Diagnosis: diagnosisOf(p),
 		}
 		for _, b := range p.Backends {
 			pj.Backends = append(pj.Backends, backendJSON{
@@ -187,7 +207,7 @@ func writeTable(w io.Writer, f *model.Fleet) error {
 	out.WriteString("\n")
 
 	order := f.Select(model.Query{})
-	pools := [][]string{{"POOL", "KIND", "SOURCE", "HEALTHY", "WEIGHT", "ACTIVE", "STATUS"}}
+	pools := [][]string{{"POOL", "KIND", "SOURCE", "HEALTHY", "WEIGHT", "ACTIVE", "CAUSE", "STATUS"}}
 	extra := make([][]string, len(order))
 	for k, i := range order {
 		p := &f.Pools[i]
@@ -202,7 +222,7 @@ func writeTable(w io.Writer, f *model.Fleet) error {
 		case p.Healthy < p.Total:
 			status = fmt.Sprintf("! %d not healthy", p.Total-p.Healthy)
 		}
-		pools = append(pools, []string{p.Name, string(p.Kind), src, fmt.Sprintf("%d/%d", p.Healthy, p.Total), strconv.Itoa(p.Weight), strconv.FormatInt(p.Active, 10), status})
+		pools = append(pools, []string{p.Name, string(p.Kind), src, fmt.Sprintf("%d/%d", p.Healthy, p.Total), strconv.Itoa(p.Weight), strconv.FormatInt(p.Active, 10), string(p.Diagnosis.Cause), status})
 		for _, note := range p.Notes {
 			extra[k] = append(extra[k], "    note: "+note)
 		}

@@ -42,10 +42,10 @@ func TestOnceTableColumns(t *testing.T) {
 		"dead":  {"dead", "envoy", "0", "0", "ERROR: connection refused"},
 	})
 	checkColumns(t, lines, "POOL", map[string][]string{
-		"支付服务":       {"支付服务", "haproxy", "lb1", "1/2", "10", "3", "! 1 not healthy"},
-		`web\x1b[2J`: {`web\x1b[2J`, "haproxy", "lb1", "0/1", "0", "0", "✘ no healthy upstream"},
-		"ok":         {"ok", "haproxy", "lb1", "1/1", "256", "12345", ""},
-		"ｆｕｌｌｗｉｄｔｈ":  {"ｆｕｌｌｗｉｄｔｈ", "haproxy", "支付-lb", "1/1", "0", "0", ""},
+		"支付服务":       {"支付服务", "haproxy", "lb1", "1/2", "10", "3", "mixed", "! 1 not healthy"},
+		`web\x1b[2J`: {`web\x1b[2J`, "haproxy", "lb1", "0/1", "0", "0", "admin_down", "✘ no healthy upstream"},
+		"ok":         {"ok", "haproxy", "lb1", "1/1", "256", "12345", "ok", ""},
+		"ｆｕｌｌｗｉｄｔｈ":  {"ｆｕｌｌｗｉｄｔｈ", "haproxy", "支付-lb", "1/1", "0", "0", "ok", ""},
 	})
 	if !strings.Contains(out, "\n    b on lb1: unhealthy: L4CON; weight 10, active 0\n") || !strings.Contains(out, "\n    w1 on lb1: down: MAINT; weight 1, active 0\n") {
 		t.Errorf("backends out of rotation not listed under their pools:\n%s", out)

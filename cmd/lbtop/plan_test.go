@@ -418,7 +418,7 @@ func cliFleet(t *testing.T, o *options) (*sources.Hub, *model.Fleet) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := pollFleet(context.Background(), hub, "", io.Discard)
+	f, err := pollFleet(context.Background(), hub, "", io.Discard, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,6 +23,7 @@ func newEnvoyServer(s *sim, ln net.Listener) *envoyServer {
 	e := &envoyServer{sim: s}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/clusters", e.clusters)
+	mux.HandleFunc("/stats", e.stats)
 	mux.HandleFunc("/healthcheck/fail", e.healthcheck(true))
 	mux.HandleFunc("/healthcheck/ok", e.healthcheck(false))
 	mux.HandleFunc("/ready", e.ready)
@@ -104,7 +105,8 @@ const envoyHelp = "  /: Admin home page\n" +
 	"  /healthcheck/fail: cause the server to fail health checks (POST)\n" +
 	"  /healthcheck/ok: cause the server to pass health checks (POST)\n" +
 	"  /ready: print server state, return 200 if LIVE, otherwise return 503\n" +
-	"  /server_info: print server version/status information\n"
+	"  /server_info: print server version/status information\n" +
+	"  /stats: print server stats (?filter=REGEX, ?usedonly)\n"
 
 func (e *envoyServer) clusters(w http.ResponseWriter, r *http.Request) {
 	var b bytes.Buffer

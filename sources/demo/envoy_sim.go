@@ -97,6 +97,9 @@ type envCluster struct {
 	phase float64
 	hosts []*envHost
 	seq   int // hosts ever created, for new addresses
+
+	stats    envStats // cluster-level statistics for /stats
+	overload float64  // share of requests the pending-request breaker refuses
 }
 
 // envState is the Envoy part of the simulation.
@@ -145,8 +148,34 @@ func newEnvState(rng *rand.Rand, opts Options) *envState {
 	}
 	if c := st.cluster("fraud-detection"); c != nil && len(c.hosts) > 6 {
 		c.hosts[6].fault = fault{kind: faultRefused, left: warmupSteps + 50}
+		c.hosts[2].fault = fault{kind: faultSlow, left: warmupSteps + 40} // degraded_eds_health
 	}
+	diagnosisScenery(st)
 	return st
+}
+
+// lasting is a fault that outlives any demo session.
+const lasting = 1 << 30
+
+// diagnosisScenery gives a few clusters a lasting condition, so the first
+// screen shows the diagnoses only Envoy's cluster statistics reveal: panic
+// mode (feature-flags: 2 of 3 hosts refuse, the third takes all traffic
+// and lb_healthy_panic grows), overload (ads-serving: the pending-request
+// circuit breaker is open and refuses requests) and an empty cluster
+// (email-sender: DNS returns no hosts, update_empty grows).
+func diagnosisScenery(st *envState) {
+	if c := st.cluster("feature-flags"); c != nil && len(c.hosts) > 2 {
+		for _, h := range c.hosts[:len(c.hosts)-1] {
+			h.fault = fault{kind: faultRefused, left: lasting}
+		}
+		c.spec.p.failRate, c.spec.p.blipRate = 0, 0
+	}
+	if c := st.cluster("ads-serving"); c != nil {
+		c.overload = 0.12
+	}
+	if c := st.cluster("email-sender"); c != nil {
+		c.hosts = nil
+	}
 }
 
 func (st *envState) cluster(name string) *envCluster {
@@ -192,12 +221,20 @@ func (c *envCluster) advance(s *sim) {
 	rng, n, sp := s.rng, s.n, c.spec
 
 	// A deploy: one host starts draining, and a new one joins.
-	if r := rng.Float64(); sp.eds && r < sp.rollout {
+	if r := rng.Float64(); sp.eds && r < sp.rollout && len(c.hosts) > 0 {
 		i := rng.IntN(len(c.hosts))
 		if h := c.hosts[i]; h.drainLeft == 0 && h.removalLeft == 0 {
 			h.edsStatus, h.drainLeft = "DRAINING", 8+rng.IntN(12)
 			c.hosts = append(c.hosts, c.newHost(rng))
+			c.stats.updateAttempt++
+			c.stats.updateSuccess++
+			c.stats.membershipChange++
 		}
+	}
+	if len(c.hosts) == 0 && n%15 == 0 {
+		// Discovery keeps answering with no hosts.
+		c.stats.updateAttempt++
+		c.stats.updateEmpty++
 	}
 
 	// max_ejection_percent 10: a host is ejected only while fewer than
@@ -220,8 +257,10 @@ func (c *envCluster) advance(s *sim) {
 	kept := c.hosts[:0]
 	for _, h := range c.hosts {
 		h.fault.advance(rng, sp.p, n)
-		if h.step(n, ejectSteps, sp, mayEject) {
+		if h.step(n, ejectSteps, sp, mayEject, &c.stats) {
 			kept = append(kept, h)
+		} else {
+			c.stats.membershipChange++
 		}
 	}
 	clear(c.hosts[len(kept):])
@@ -232,7 +271,7 @@ func (c *envCluster) advance(s *sim) {
 
 // step moves one host's health flags; it reports false when the host is
 // gone from the cluster.
-func (h *envHost) step(n, ejectSteps int64, sp envSpec, mayEject func() bool) bool {
+func (h *envHost) step(n, ejectSteps int64, sp envSpec, mayEject func() bool, cs *envStats) bool {
 	switch {
 	case h.removalLeft > 0:
 		h.removalLeft--
@@ -251,7 +290,7 @@ func (h *envHost) step(n, ejectSteps int64, sp envSpec, mayEject func() bool) bo
 	}
 
 	if sp.hc && n%sp.hcEvery == 0 {
-		h.activeCheck()
+		h.activeCheck(cs)
 	}
 
 	// EDS health follows the platform's readiness probe where there is no
@@ -290,19 +329,32 @@ func (h *envHost) step(n, ejectSteps int64, sp envSpec, mayEject func() bool) bo
 	if !h.ejected(n) && h.badSteps >= 2 && h.c.rate > 0 && mayEject() {
 		h.ejections++
 		h.ejectedUntil = n + ejectSteps*int64(h.ejections)
+		cs.ejectionsEnforced++
 	}
 	return true
 }
 
 // activeCheck runs one active health check with unhealthy_threshold 2 and
 // healthy_threshold 2; a host's first check decides at once, as in Envoy.
-func (h *envHost) activeCheck() {
-	ok, timeout := true, false
+func (h *envHost) activeCheck(cs *envStats) {
+	ok, timeout, network := true, false, false
 	switch h.fault.kind {
-	case fault503, fault500, faultRefused, faultTLS:
+	case fault503, fault500, faultTLS:
 		ok = false
+	case faultRefused:
+		ok, network = false, true
 	case faultTimeout, faultBlackhole:
-		ok, timeout = false, true
+		ok, timeout, network = false, true, true
+	}
+	cs.hcAttempt++
+	switch {
+	case ok:
+		cs.hcSuccess++
+	case network:
+		cs.hcFailure++
+		cs.hcNetFailure++
+	default:
+		cs.hcFailure++
 	}
 	first := h.hcPending
 	h.hcPending = false
@@ -352,16 +404,46 @@ func (c *envCluster) route(s *sim) {
 		}
 	}
 	reqs := c.spec.rate * wave(s.now(), c.phase) * s.tick
+	reqs = c.admit(reqs, panicMode, weights)
 	for i, r := range share(reqs, weights) {
 		h := c.hosts[i]
 		l := effect(h.fault.kind, 0.002, c.spec.latency)
 		l.reqs = r
-		before, ok := h.c.requests, h.c.success
+		before, ok, failed := h.c.requests, h.c.success, h.c.connFail
 		h.c.apply(s.rng, l, s.tick)
+		if h.fault.kind == faultBlackhole {
+			c.stats.connectTimeout += h.c.connFail - failed
+		}
 		h.lastReqs, h.lastSuccess = h.c.requests-before, h.c.success-ok
 		h.successRate = -1
 		if h.lastReqs >= 20 {
 			h.successRate = 100 * float64(h.lastSuccess) / float64(h.lastReqs)
 		}
 	}
+}
+
+// admit counts what the cluster's load balancer and circuit breakers do
+// with one step's requests and returns how many reach a host: requests
+// balanced in panic mode (lb_healthy_panic), requests with no host at all
+// (upstream_cx_none_healthy) and requests the open pending-request
+// breaker refuses (upstream_rq_pending_overflow).
+func (c *envCluster) admit(reqs float64, panicMode bool, weights []float64) float64 {
+	s := &c.stats
+	total := 0.0
+	for _, w := range weights {
+		total += w
+	}
+	if total == 0 {
+		s.noneHealthy += uint64(math.Round(reqs))
+		s.cxOpen, s.rqPendingOpen = false, false
+		return 0
+	}
+	if panicMode {
+		s.lbPanic += uint64(math.Round(reqs))
+	}
+	over := reqs * c.overload
+	s.rqPendingOverflow += uint64(math.Round(over))
+	s.cxOverflow += uint64(math.Round(over / 3))
+	s.cxOpen, s.rqPendingOpen = over > 0, over > 0
+	return reqs - over
 }

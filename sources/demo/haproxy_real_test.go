@@ -37,16 +37,18 @@ func startRealHAProxy(t *testing.T) string {
 		}
 		t.Skipf("%s not installed: %v", haproxyBin, err)
 	}
-	cliPort, fePort, dead := freePort(t), freePort(t), freePort(t)
+	cliPort, fePort, dead, deadDNS := freePort(t), freePort(t), freePort(t), freePort(t)
 	cfg := fmt.Sprintf(`global
     stats socket ipv4@127.0.0.1:%d level admin
+resolvers nowhere
+    nameserver ns1 127.0.0.1:%[4]d
 defaults
     mode http
     timeout connect 1s
     timeout client 5s
     timeout server 5s
 frontend https-in
-    bind 127.0.0.1:%d
+    bind 127.0.0.1:%[2]d
     default_backend cart
 backend cart
     balance roundrobin
@@ -56,7 +58,12 @@ backend cart
 backend legacy-soap
     balance static-rr
     server legacy-soap-01 127.0.0.1:%[3]d weight 100
-`, cliPort, fePort, dead)
+backend notifications
+    option httpchk GET /
+    server notifications-01 notifications-01.invalid:8080 resolvers nowhere init-addr none check
+backend image-resize
+    server image-resize-01 127.0.0.1:%[3]d weight 100 maxconn 3
+`, cliPort, fePort, dead, deadDNS)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "haproxy.cfg")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
@@ -180,13 +187,54 @@ func TestFilledColumnsMatchRealHAProxy(t *testing.T) {
 	for _, tc := range []struct{ px, sv, demoPx, demoSv string }{
 		{"https-in", "FRONTEND", "https-in", "FRONTEND"},
 		{"cart", "BACKEND", "cart", "BACKEND"},
-		{"cart", "cart-01", "cdn-origin", "cdn-origin-01"}, // no check
-		{"cart", "cart-02", "cart", "cart-02"},             // DOWN, L4CON
+		{"cart", "cart-01", "cdn-origin", "cdn-origin-01"},                         // no check
+		{"cart", "cart-02", "cart", "cart-02"},                                     // DOWN, L4CON
+		{"notifications", "notifications-01", "notifications", "notifications-01"}, // MAINT (resolution)
 	} {
 		want := fixed(filled(find(t, realRows, tc.px, tc.sv)))
 		got := filled(find(t, demoRows, tc.demoPx, tc.demoSv))
 		if !slices.Equal(got, want) {
 			t.Errorf("%s/%s filled columns differ:\n  demo only %v\nhaproxy only %v", tc.px, tc.sv, minus(got, want), minus(want, got))
+		}
+	}
+}
+
+// TestMaxconnAndResolutionLikeRealHAProxy: a server with maxconn fills
+// slim (and nothing else) more than one without, in HAProxy and in the
+// emulation; a server whose name does not resolve is "MAINT (resolution)"
+// with no address in both.
+func TestMaxconnAndResolutionLikeRealHAProxy(t *testing.T) {
+	t.Parallel()
+	real := startRealHAProxy(t)
+	f := startFleet(t, 1)
+	realRows, demoRows := showStat(t, real), showStat(t, f.HAProxyAddr())
+	filled := func(r stat) map[string]bool {
+		out := map[string]bool{}
+		for k, v := range r {
+			if v != "" && k != "" {
+				out[k] = true
+			}
+		}
+		return out
+	}
+	withLimit, without := filled(find(t, realRows, "image-resize", "image-resize-01")), filled(find(t, realRows, "cart", "cart-01"))
+	var extra []string
+	for k := range withLimit {
+		if !without[k] {
+			extra = append(extra, k)
+		}
+	}
+	if !slices.Equal(extra, []string{"slim"}) {
+		t.Fatalf("HAProxy fills %v more for a maxconn server; the emulation assumes slim only", extra)
+	}
+	d := find(t, demoRows, "image-resize", "image-resize-01")
+	if d["slim"] != "3" || d["scur"] == "" || d["qcur"] == "" {
+		t.Errorf("demo image-resize-01: slim %q scur %q qcur %q, want slim 3", d["slim"], d["scur"], d["qcur"])
+	}
+	for _, rows := range [][]stat{realRows, demoRows} {
+		r := find(t, rows, "notifications", "notifications-01")
+		if r["status"] != "MAINT (resolution)" || r["addr"] != "" || r["check_status"] != "" {
+			t.Errorf("unresolved server: status %q addr %q check_status %q", r["status"], r["addr"], r["check_status"])
 		}
 	}
 }

@@ -92,6 +92,14 @@ type haServer struct {
 	fault  fault
 	steady bool // part of the fixed scenery: never develops a fault
 	c      counters
+
+	// unresolved: the server's hostname does not resolve, so HAProxy
+	// holds it in "MAINT (resolution)" without an address.
+	unresolved bool
+	// maxconn is the server's connection limit (0: none). Connections
+	// beyond it wait in the server's queue.
+	maxconn    int64
+	qcur, qmax int64
 }
 
 // checkResult is the outcome of a server's last health check.
@@ -105,8 +113,12 @@ type checkResult struct {
 
 // usable reports whether the load balancer sends new traffic to the server.
 func (sv *haServer) usable() bool {
-	return sv.admin == adminReady && (sv.up || sv.check == checkNone) && sv.uweight > 0
+	return sv.admin == adminReady && !sv.unresolved && (sv.up || sv.check == checkNone) && sv.uweight > 0
 }
+
+// checksStopped reports whether HAProxy has stopped the server's checks:
+// in maintenance, set by hand or for want of an address.
+func (sv *haServer) checksStopped() bool { return sv.admin == adminMaint || sv.unresolved }
 
 // status renders the status column exactly as HAProxy prints it.
 func (sv *haServer) status() string {
@@ -114,6 +126,8 @@ func (sv *haServer) status() string {
 	switch {
 	case sv.admin == adminMaint:
 		return "MAINT"
+	case sv.unresolved:
+		return "MAINT (resolution)"
 	case sv.check == checkNone && sv.admin == adminDrain:
 		return "DRAIN"
 	case sv.check == checkNone:
@@ -212,6 +226,7 @@ func newHAState(rng *rand.Rand, opts Options) *haState {
 	if b := st.backend("search"); b != nil && len(b.servers) > 5 {
 		b.servers[5].fault = fault{kind: faultTimeout, left: warmupSteps + 25}
 	}
+	st.diagnosisScenery()
 	st.redirects.seedCounters(rng, 30, 1)
 	return st
 }
@@ -318,10 +333,10 @@ func (b *haBackend) advance(s *sim, now float64) float64 {
 			sv.fault = fault{}
 		}
 		sv.inProgress = rng.Float64() < 0.04
-		if sv.check != checkNone && sv.admin != adminMaint {
+		if sv.check != checkNone && !sv.checksStopped() {
 			sv.runCheck(rng, now)
 		}
-		if sv.admin == adminMaint || (sv.check != checkNone && !sv.up) {
+		if sv.checksStopped() || (sv.check != checkNone && !sv.up) {
 			sv.downSecs += s.tick
 		}
 	}
@@ -355,6 +370,7 @@ func (b *haBackend) advance(s *sim, now float64) float64 {
 		l := effect(sv.fault.kind, 0.002, b.spec.latency)
 		l.reqs = r
 		sv.c.apply(rng, l, s.tick)
+		sv.queue()
 	}
 
 	if anyUsable != b.up {
@@ -374,4 +390,56 @@ func (sv *haServer) setState(a adminState, now float64) {
 	if sv.admin != a {
 		sv.admin, sv.changedAt = a, now
 	}
+}
+
+// queue moves the connections beyond maxconn into the server's queue, as
+// HAProxy does: scur stays at slim and qcur holds the rest.
+func (sv *haServer) queue() {
+	sv.qcur = 0
+	if sv.maxconn > 0 && sv.c.active > sv.maxconn {
+		sv.qcur = sv.c.active - sv.maxconn
+		sv.c.active = sv.maxconn
+	}
+	sv.qmax = max(sv.qmax, sv.qcur)
+}
+
+// diagnosisScenery gives a few backends a lasting condition, so the first
+// screen shows what each diagnosis looks like: refused connections
+// (session-store), health checks answered 503 (user-profile), names that
+// do not resolve (notifications), a pool drained by hand (pricing), every
+// weight at 0 (inventory), one server carrying nearly all the weight
+// (graphql) and servers at their maxconn with requests queued
+// (image-resize).
+func (st *haState) diagnosisScenery() {
+	lastingOn := func(name string, k faultKind, n int) {
+		if b := st.backend(name); b != nil {
+			for _, sv := range b.servers[:min(n, len(b.servers))] {
+				sv.fault = fault{kind: k, left: lasting}
+			}
+		}
+	}
+	lastingOn("session-store", faultRefused, 2)
+	lastingOn("user-profile", fault503, 3)
+	each := func(name string, fn func(i int, sv *haServer)) {
+		if b := st.backend(name); b != nil {
+			for i, sv := range b.servers {
+				fn(i, sv)
+			}
+		}
+	}
+	each("notifications", func(i int, sv *haServer) {
+		if i < 3 {
+			sv.unresolved, sv.up, sv.health = true, false, 0
+			sv.chkdown++
+		}
+	})
+	each("pricing", func(_ int, sv *haServer) { sv.admin = adminDrain })
+	each("inventory", func(_ int, sv *haServer) { sv.uweight = 0 })
+	each("graphql", func(i int, sv *haServer) {
+		sv.uweight = 1
+		if i == 0 {
+			sv.uweight = 256
+		}
+	})
+	each("image-resize", func(_ int, sv *haServer) { sv.maxconn = 3 })
 }

@@ -196,6 +196,12 @@ func (be *haBackend) serverRow(sv *haServer, now float64) *statRow {
 	r[fLastchg] = ms(math.Floor(now - sv.changedAt))
 	r[fSid], r[fType] = itoa(sv.sid), "2"
 	r[fAddr] = sv.addr
+	if sv.unresolved {
+		r[fAddr] = "" // no address until the name resolves
+	}
+	if sv.maxconn > 0 {
+		r[fQcur], r[fQmax], r[fSlim] = i64(sv.qcur), i64(sv.qmax), i64(sv.maxconn)
+	}
 	r[fSrvIcur] = i64(min(sv.c.active/4, 8))
 	r[fIdleConnCur], r[fSafeConnCur], r[fUsedConnCur] = "0", r[fSrvIcur], i64(sv.c.active)
 	r[fNeedConnEst] = i64(sv.c.active + 1)
@@ -203,7 +209,7 @@ func (be *haBackend) serverRow(sv *haServer, now float64) *statRow {
 		return r
 	}
 	r[fChkfail], r[fChkdown], r[fDowntime] = u(sv.chkfail), u(sv.chkdown), ms(math.Floor(sv.downSecs))
-	if sv.admin == adminMaint {
+	if sv.checksStopped() {
 		return r // HAProxy blanks the check columns while checks are stopped
 	}
 	res := sv.res
@@ -226,8 +232,11 @@ func (be *haBackend) backendRow(now float64) *statRow {
 	c.idle = -1
 	c.add(&be.noServer)
 	act, bck, wAct, wBck, uw := 0, 0, 0, 0, 0
+	var qcur, qmax int64
 	for _, sv := range be.servers {
 		c.add(&sv.c)
+		qcur += sv.qcur
+		qmax += sv.qmax
 		if sv.c.idle >= 0 && (c.idle < 0 || sv.c.idle < c.idle) {
 			c.idle = sv.c.idle
 		}
@@ -246,6 +255,7 @@ func (be *haBackend) backendRow(now float64) *statRow {
 	r := &statRow{}
 	be.commonRow(r, &c)
 	r[fSvname] = "BACKEND"
+	r[fQcur], r[fQmax] = i64(qcur), i64(qmax)
 	r[fSlim], r[fDreq] = itoa(100*len(be.servers)), "0"
 	r[fStatus] = "DOWN"
 	if be.up {
