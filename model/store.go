@@ -15,6 +15,7 @@ type Store struct {
 	sources map[string]*sourceState
 	gen     uint64
 	now     func() time.Time
+	hist    *History // see history_store.go
 }
 
 type sourceState struct {
@@ -147,6 +148,7 @@ func metricRates(ms []Metric, prev map[string]float64, dt float64) ([]Metric, ma
 func (s *Store) Fleet() *Fleet {
 	s.gen++
 	f := &Fleet{Gen: s.gen, At: s.now()}
+	defer s.observe(f) // history, once f is complete
 	index := map[string]int{}
 	var counts []int
 	total := 0
