@@ -27,6 +27,7 @@ type Config struct {
 	Timeout  time.Duration `yaml:"timeout"`   // default per-poll timeout
 	ReadOnly bool          `yaml:"read_only"` // refuse every action
 	Sources  []Source      `yaml:"sources"`
+	Alerts   []Alert       `yaml:"alerts"` // alert rules, see alerts.go
 
 	file string // where it was read from, for messages
 }
@@ -183,6 +184,7 @@ func (c *Config) Validate() error {
 		}
 		seen[s.Name] = i
 	}
+	errs = append(errs, c.validateAlerts()...)
 	return errors.Join(errs...)
 }
 
