@@ -67,7 +67,7 @@ func (h *History) View(now time.Time, points int) *HistoryView {
 			pts := buf[:points:points]
 			buf = buf[points:]
 			for i := range pts {
-				pts[i] = ph.at(last - int64(points-1-i)).spark()
+				pts[i] = ph.spark(last - int64(points-1-i))
 			}
 			v.spark[key] = pts
 		}
@@ -75,11 +75,16 @@ func (h *History) View(now time.Time, points int) *HistoryView {
 	return v
 }
 
-func (s psample) spark() SparkPoint {
-	if s.total == gapMark || s.total == 0 {
+func (ph *poolHist) spark(t int64) SparkPoint {
+	s := ph.at(t)
+	if s.active == gapMark {
 		return SparkPoint{Ratio: float32(math.NaN())}
 	}
-	return SparkPoint{Ratio: float32(s.healthy) / float32(s.total), ReqRate: float32(unlog16(s.req)), ErrRate: float32(unlog16(s.err))}
+	p := SparkPoint{Ratio: float32(math.NaN()), ReqRate: float32(unlog16(s.req)), ErrRate: float32(unlog16(s.err))}
+	if c := ph.countsAt(t); c.total > 0 {
+		p.Ratio = float32(c.healthy) / float32(c.total)
+	}
+	return p
 }
 
 // Backend returns a backend's time in state and flap count: the system's

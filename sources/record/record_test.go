@@ -198,7 +198,8 @@ func TestTornRecording(t *testing.T) {
 }
 
 // writeHour records an hour of polls every 2 s of a 10,000-backend
-// fleet (1,000 pools × 10) and returns the file's size.
+// fleet (1,000 pools × 10) and returns the file's size. Names are built
+// once: each poll is a fresh snapshot sharing them, as a source's would.
 func writeHour(tb testing.TB, path string, churn bool) int64 {
 	tb.Helper()
 	r, err := Create(path)
@@ -206,13 +207,27 @@ func writeHour(tb testing.TB, path string, churn bool) int64 {
 		tb.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
-	var prev *model.Snapshot
+	prev := fleet("lb1", 1000, 10, 0, churn, rng, nil)
 	for i := range 1800 {
-		s := fleet("lb1", 1000, 10, i, churn, rng, prev)
-		prev = &s
+		s := prev
+		s.At = t0.Add(time.Duration(i) * 2 * time.Second)
+		s.Pools = make([]model.Pool, len(prev.Pools))
+		for p := range s.Pools {
+			s.Pools[p] = prev.Pools[p]
+			bs := make([]model.Backend, len(prev.Pools[p].Backends))
+			copy(bs, prev.Pools[p].Backends)
+			for b := range bs {
+				if churn {
+					bs[b].Requests += uint64(rng.IntN(200))
+					bs[b].Errors += uint64(rng.IntN(3))
+				}
+			}
+			s.Pools[p].Backends = bs
+		}
 		if err := r.Snapshot(s); err != nil {
 			tb.Fatal(err)
 		}
+		prev = s
 	}
 	if err := r.Close(); err != nil {
 		tb.Fatal(err)
@@ -228,7 +243,7 @@ func writeHour(tb testing.TB, path string, churn bool) int64 {
 // fleet polled every 2 s, with nothing changing and with every backend's
 // counters changing on every poll.
 //
-//	go test -run '^$' -bench RecordHour -benchtime 1x ./sources/record
+//	go test -run '^$' -bench RecordHour -benchtime 1x -timeout 30m ./sources/record
 func BenchmarkRecordHour(b *testing.B) {
 	for _, tc := range []struct {
 		name  string
@@ -246,7 +261,7 @@ func BenchmarkRecordHour(b *testing.B) {
 // BenchmarkSeekMiddle rebuilds the fleet at the middle of a one-hour
 // churning recording of 10,000 backends (index built once by Open).
 //
-//	go test -run '^$' -bench SeekMiddle -benchtime 20x ./sources/record
+//	go test -run '^$' -bench SeekMiddle -benchtime 20x -timeout 30m ./sources/record
 func BenchmarkSeekMiddle(b *testing.B) {
 	path := filepath.Join(b.TempDir(), "rec.lbtop")
 	writeHour(b, path, true)
@@ -266,6 +281,33 @@ func BenchmarkSeekMiddle(b *testing.B) {
 	for b.Loop() {
 		f, err := p.Fleet(at)
 		if err != nil || len(f.Pools) != 1000 {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRecordPoll is the cost of recording one poll of 10,000
+// backends whose counters all changed (a delta).
+func BenchmarkRecordPoll(b *testing.B) {
+	r, err := Create(filepath.Join(b.TempDir(), "rec.lbtop"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	rng := rand.New(rand.NewPCG(1, 2))
+	a := fleet("lb1", 1000, 10, 0, true, rng, nil)
+	c := fleet("lb1", 1000, 10, 1, true, rng, &a)
+	r.keyEvery = 1 << 30
+	if err := r.Snapshot(a); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		s := c
+		if i%2 == 1 {
+			s = a
+		}
+		if err := r.Snapshot(s); err != nil {
 			b.Fatal(err)
 		}
 	}
