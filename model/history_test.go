@@ -178,48 +178,63 @@ func TestSampleEncoding(t *testing.T) {
 // BenchmarkHistoryMemory100k keeps 30 minutes of history at 2 s for
 // 100,000 backends in 10,000 pools (four sources), with 0.1% of backends
 // changing state on each poll, and reports the live heap of the Store
-// (its data, its last fleet and the history) after a GC.
+// (its data, its last fleet and the history) after a GC. The "none" case
+// is the same Store with a history one tick long: the difference is what
+// 30 minutes cost.
 //
 //	go test -run '^$' -bench HistoryMemory100k -benchtime 1x ./model
 func BenchmarkHistoryMemory100k(b *testing.B) {
-	for b.Loop() {
-		snaps := bigSnapshots(100_000, 10)
-		now := t0
-		s := NewStore(func() time.Time { return now })
-		var f *Fleet
-		for _, sn := range snaps {
-			f = s.Ingest(sn)
-		}
-		// Feed the history 900 polls per source without rebuilding the
-		// fleet each time (that is Ingest's cost, measured elsewhere):
-		// advance the clock, flip a few backends, observe.
-		for poll := range 900 {
-			now = t0.Add(time.Duration(poll+1) * 2 * time.Second)
-			f.At = now
-			for i := range f.Sources {
-				f.Sources[i].LastPoll = now
+	for _, tc := range []struct {
+		name   string
+		window time.Duration
+	}{{"30m", 30 * time.Minute}, {"none", 2 * time.Second}} {
+		b.Run(tc.name, func(b *testing.B) {
+			for b.Loop() {
+				heap, sys := historyHeap(tc.window)
+				b.ReportMetric(heap, "heap-MB")
+				b.ReportMetric(sys, "sys-MB")
 			}
-			for j := range 100 {
-				pools := s.sources[fmt.Sprintf("lb%d", j%4)].pools
-				p := &pools[(poll*131+j*97)%len(pools)]
-				bk := &p.Backends[j%len(p.Backends)]
-				if bk.Health == Healthy {
-					bk.Health = Unhealthy
-				} else {
-					bk.Health = Healthy
-				}
-			}
-			s.observe(f)
-			s.History().TakeEvents()
-		}
-		runtime.GC()
-		var ms runtime.MemStats
-		runtime.ReadMemStats(&ms)
-		b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-MB")
-		b.ReportMetric(float64(ms.Sys)/(1<<20), "sys-MB")
-		runtime.KeepAlive(s)
-		runtime.KeepAlive(f)
+		})
 	}
+}
+
+func historyHeap(window time.Duration) (heapMB, sysMB float64) {
+	snaps := bigSnapshots(100_000, 10)
+	now := t0
+	s := NewStore(func() time.Time { return now })
+	s.UseHistory(NewHistory(window, 2*time.Second))
+	var f *Fleet
+	for _, sn := range snaps {
+		f = s.Ingest(sn)
+	}
+	// Feed the history 900 polls per source without rebuilding the
+	// fleet each time (that is Ingest's cost, measured elsewhere):
+	// advance the clock, flip a few backends, observe.
+	for poll := range 900 {
+		now = t0.Add(time.Duration(poll+1) * 2 * time.Second)
+		f.At = now
+		for i := range f.Sources {
+			f.Sources[i].LastPoll = now
+		}
+		for j := range 100 {
+			pools := s.sources[fmt.Sprintf("lb%d", j%4)].pools
+			p := &pools[(poll*131+j*97)%len(pools)]
+			bk := &p.Backends[j%len(p.Backends)]
+			if bk.Health == Healthy {
+				bk.Health = Unhealthy
+			} else {
+				bk.Health = Healthy
+			}
+		}
+		s.observe(f)
+		s.History().TakeEvents()
+	}
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	runtime.KeepAlive(s)
+	runtime.KeepAlive(f)
+	return float64(ms.HeapInuse) / (1 << 20), float64(ms.Sys) / (1 << 20)
 }
 
 // BenchmarkHistoryObserve100k is the cost History adds to each fleet of

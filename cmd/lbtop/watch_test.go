@@ -272,3 +272,29 @@ func TestWatchAndReplayFlags(t *testing.T) {
 		}
 	}
 }
+
+func TestWatchTextIsSanitizedAndRings(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 11, 24, 3, 12, 4, 0, time.UTC)
+	v := 0.5
+	evs := []model.Event{
+		{Time: at, Type: model.EventBackend, Source: "lb1", Pool: "web", Backend: "a\x1b[2J", From: "healthy", To: "unhealthy", Reason: "L4CON\r\n"},
+		{Time: at, Type: model.EventPool, Source: "lb1", Pool: "web", From: "1/1", To: "0/1", NoHealthy: true},
+		{Time: at, Type: model.EventAlert, Name: "web-capacity", Pool: "web", State: model.AlertFiring, Value: &v},
+	}
+	var out bytes.Buffer
+	if err := newEventWriter(&out, false, true).write(evs); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	if len(lines) != 3 || strings.ContainsAny(lines[0], "\x1b\r") || !strings.HasPrefix(lines[0], "03:12:04 backend lb1 web/a") {
+		t.Errorf("text lines %q", lines)
+	}
+	if strings.Count(out.String(), "\a") != 2 || !strings.HasPrefix(lines[1], "\a") || !strings.HasPrefix(lines[2], "\a03:12:04 alert web-capacity firing web value=0.5") {
+		t.Errorf("want a bell before the pool losing its last backend and the firing rule: %q", lines)
+	}
+	out.Reset()
+	if err := newEventWriter(&out, true, true).write(evs); err != nil || strings.Contains(out.String(), "\a") {
+		t.Errorf("jsonl never rings: %q %v", out.String(), err)
+	}
+}
