@@ -189,7 +189,9 @@ type eventWriter struct {
 
 func newEventWriter(w io.Writer, jsonl, bell bool) *eventWriter {
 	bw := bufio.NewWriter(w)
-	return &eventWriter{w: bw, enc: json.NewEncoder(bw), jsonl: jsonl, bell: bell && !jsonl}
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false) // "healthy_ratio < 0.8", not \u003c
+	return &eventWriter{w: bw, enc: enc, jsonl: jsonl, bell: bell && !jsonl}
 }
 
 func (ew *eventWriter) write(evs []model.Event) error {
@@ -254,6 +256,6 @@ func (a *auditTail) next() []model.Event {
 func actionEvent(e actions.Entry) model.Event {
 	return model.Event{
 		Time: e.Time, Type: model.EventAction, Source: e.Source, Pool: e.Pool, Backend: e.Backend,
-		To: e.Action, State: string(e.Result), Reason: e.Reason, User: e.User.Login,
+		To: e.Action, State: e.Result.String(), Reason: e.Reason, User: e.User.Login,
 	}
 }

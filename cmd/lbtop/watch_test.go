@@ -174,7 +174,7 @@ alerts:
 		t.Fatalf("drain: exit %d\n%s\n%s", code, out, errs)
 	}
 	act, _ := w.await(t, "action event", func(e model.Event) bool { return e.Type == model.EventAction })
-	if act.Reason != "INC-1234" || act.To != "drain" || act.Backend != "b" || act.User == "" {
+	if act.Reason != "INC-1234" || act.To != "drain" || act.Backend != "b" || act.User == "" || act.State != "confirmed" {
 		t.Errorf("action event %+v", act)
 	}
 	if code, errs := w.stop(); code != exitOK {
@@ -186,7 +186,7 @@ alerts:
 	assertReplayHealth(t, rec, died.Time.Add(-time.Millisecond), "healthy")
 
 	code, out, errs := runCapture(t, "replay", rec, "--events", "-o", "jsonl")
-	if code != exitOK || !strings.Contains(out, `"from":"healthy","to":"unhealthy","reason":"L4CON`) || !strings.Contains(out, `"from":"unhealthy","to":"healthy"`) || !strings.Contains(out, `"state":"firing"`) {
+	if code != exitOK || !strings.Contains(out, `"from":"healthy","to":"unhealthy","reason":"DOWN: L4CON`) || !strings.Contains(out, `"from":"unhealthy","to":"healthy"`) || !strings.Contains(out, `"state":"firing"`) {
 		t.Errorf("replay --events: exit %d\n%s\n%s", code, out, errs)
 	}
 
