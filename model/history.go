@@ -40,7 +40,8 @@ const (
 // immutable copies of what a screen needs.
 //
 // Memory is bounded: transitions per backend (at most 64, only within the
-// window), one fixed ring of 10-byte samples per pool, 10,000 events. A
+// window), per pool one fixed ring of 6-byte samples plus its healthy/total
+// changes, 10,000 events. A
 // stale source leaves a gap in its pools' samples and keeps its backends'
 // transitions; a backend that disappears is recorded as "gone" and keeps
 // its history when it comes back, until it has been gone a whole window.

@@ -256,3 +256,29 @@ func BenchmarkHistoryObserve100k(b *testing.B) {
 		s.observe(f)
 	}
 }
+
+func TestPoolRingTicks(t *testing.T) {
+	t.Parallel()
+	ph := &poolHist{ring: make([]psample, 6)}
+	for _, tc := range []struct {
+		tick int64
+		req  float64
+	}{{0, 1}, {1, 2}, {1, 3}, {3, 4}, {7, 5}} {
+		ph.putCounts(tc.tick, 1, 2)
+		ph.put(tc.tick, psample{req: log16(tc.req)})
+	}
+	var got []string
+	for tk := int64(1); tk <= 8; tk++ {
+		s := ph.export(tk, t0)
+		if s.Gap {
+			got = append(got, "_")
+		} else {
+			got = append(got, fmt.Sprintf("%.0f", s.ReqRate))
+		}
+	}
+	// tick 1 rewritten (3); tick 2 skipped by jitter repeats tick 1; ticks
+	// 4–6 are a gap; tick 1 has left the 6-slot ring; tick 8 is not yet.
+	if fmt.Sprint(got) != "[_ 3 4 _ _ _ 5 _]" {
+		t.Errorf("ring %v", got)
+	}
+}
