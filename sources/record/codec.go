@@ -381,3 +381,20 @@ func (d *dec) delta(prev *model.Snapshot, s *model.Snapshot) {
 		}
 	}
 }
+
+// deltaInPlace applies what enc.delta wrote onto s itself (whose shape is
+// the previous poll's): no copy, for decoding forward through a chain.
+func (d *dec) deltaInPlace(s *model.Snapshot) {
+	d.header(s)
+	for i := range s.Pools {
+		p := &s.Pools[i]
+		if d.bool() {
+			p.Note = d.str()
+		}
+		p.Aggregate = d.aggregate()
+		for j := range p.Backends {
+			b := &p.Backends[j]
+			d.backend(b, b)
+		}
+	}
+}

@@ -98,6 +98,9 @@ type Player struct {
 	bySource [][]int // per source: indexes of its K, D and F entries
 	sources  []SourceInfo
 	events   []int
+	zbuf     []byte
+	zr       io.ReadCloser
+	raw      bytes.Buffer
 	start    time.Time
 	end      time.Time
 	// Torn is how many bytes at the end could not be read (a record cut
@@ -241,30 +244,35 @@ func (p *Player) sourceAt(g int, t int64) ([]model.Snapshot, error) {
 	}
 	var out []model.Snapshot
 	if i >= 0 {
-		k := i - 1 // start from the keyframe before the previous good poll, so rates come out
-		for k >= 0 && p.entries[idx[k]].typ == recFailed {
-			k--
+		pg := i - 1 // the previous good poll: start from the keyframe before it, so rates come out
+		for pg >= 0 && p.entries[idx[pg]].typ == recFailed {
+			pg--
 		}
-		k = max(k, 0)
+		k := max(pg, 0)
 		for k >= 0 && p.entries[idx[k]].typ != recKey {
 			k--
 		}
 		if k < 0 {
 			return nil, fmt.Errorf("source %q: delta without a keyframe", p.sources[g].Name)
 		}
+		// decode forward; deltas apply in place except onto the previous
+		// good poll, which is kept for rates
 		var prev, cur *model.Snapshot
 		for j := k; j <= i; j++ {
 			e := p.entries[idx[j]]
 			if e.typ == recFailed {
 				continue
 			}
-			s, err := p.decode(g, e, cur)
+			s, err := p.decode(g, e, cur, cur != nil && cur != prev)
 			if err != nil {
 				return nil, err
 			}
-			prev, cur = cur, &s
+			cur = s
+			if j == pg {
+				prev = cur
+			}
 		}
-		if prev != nil {
+		if prev != nil && prev != cur {
 			out = append(out, *prev)
 		}
 		out = append(out, *cur)
@@ -299,27 +307,43 @@ func (p *Player) blank(g int, e entry) model.Snapshot {
 	return model.Snapshot{Source: p.sources[g].Name, Kind: p.sources[g].Kind, At: time.Unix(0, e.at).UTC()}
 }
 
-// decode rebuilds a keyframe, or a delta on top of prev.
-func (p *Player) decode(g int, e entry, prev *model.Snapshot) (model.Snapshot, error) {
-	z, err := p.read(e)
-	if err != nil {
-		return model.Snapshot{}, err
+// decode rebuilds a keyframe, or a delta on top of prev: in prev itself
+// when inPlace (prev is then returned), else in a copy.
+func (p *Player) decode(g int, e entry, prev *model.Snapshot, inPlace bool) (*model.Snapshot, error) {
+	if cap(p.zbuf) < int(e.n) {
+		p.zbuf = make([]byte, e.n)
 	}
-	raw, err := io.ReadAll(flate.NewReader(bytes.NewReader(z)))
-	if err != nil {
-		return model.Snapshot{}, fmt.Errorf("source %q at %s: %w", p.sources[g].Name, time.Unix(0, e.at).UTC().Format(time.RFC3339), err)
+	z := p.zbuf[:e.n]
+	if _, err := p.f.ReadAt(z, e.off); err != nil {
+		return nil, err
+	}
+	if p.zr == nil {
+		p.zr = flate.NewReader(nil)
+	}
+	p.raw.Reset()
+	if err := p.zr.(flate.Resetter).Reset(bytes.NewReader(z), nil); err != nil {
+		return nil, err
+	}
+	if _, err := p.raw.ReadFrom(p.zr); err != nil {
+		return nil, fmt.Errorf("source %q at %s: %w", p.sources[g].Name, time.Unix(0, e.at).UTC().Format(time.RFC3339), err)
+	}
+	d := dec{b: p.raw.Bytes()}
+	switch {
+	case e.typ == recKey:
+		s := p.blank(g, e)
+		d.keyframe(&s)
+		return &s, d.err
+	case prev == nil:
+		return nil, fmt.Errorf("source %q: delta without a keyframe", p.sources[g].Name)
+	case inPlace:
+		blank := p.blank(g, e)
+		prev.At, prev.Metrics = blank.At, nil
+		d.deltaInPlace(prev)
+		return prev, d.err
 	}
 	s := p.blank(g, e)
-	d := dec{b: raw}
-	if e.typ == recKey {
-		d.keyframe(&s)
-	} else {
-		if prev == nil {
-			return s, fmt.Errorf("source %q: delta without a keyframe", p.sources[g].Name)
-		}
-		d.delta(prev, &s)
-	}
-	return s, d.err
+	d.delta(prev, &s)
+	return &s, d.err
 }
 
 // Fleet returns the fleet as it was at t, built by an ordinary Store

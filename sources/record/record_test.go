@@ -99,6 +99,9 @@ func TestRecordReplayRoundTrip(t *testing.T) {
 		if !reflect.DeepEqual(normal(last), normal(written[i])) {
 			t.Errorf("poll %d: replayed snapshot differs\n got %+v\nwant %+v", i, last.Pools[0].Backends[0], written[i].Pools[0].Backends[0])
 		}
+		if j := i - 1 - boolInt(i == 26); i > 0 && (len(got) != 2 || !reflect.DeepEqual(normal(got[0]), normal(withTook(written[j], got[0].Took)))) {
+			t.Errorf("poll %d: the previous good poll (for rates) differs or is missing (%d snapshots)", i, len(got))
+		}
 	}
 	got, _ := p.At(written[25].At)
 	if len(got) != 3 || got[2].Err == nil || got[2].Err.Error() != written[25].Err.Error() {
@@ -311,4 +314,16 @@ func BenchmarkRecordPoll(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func withTook(s model.Snapshot, d time.Duration) model.Snapshot {
+	s.Took = d
+	return s
 }
