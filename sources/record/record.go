@@ -40,7 +40,7 @@ const (
 	noSource             = 0xFFFF
 	fileHdrLen           = int64(len(Magic) + 2)
 	maxPayload           = 1 << 30
-	defaultKeyEvery      = 60  // snapshots per source between keyframes: 2 min at 2 s
+	defaultKeyEvery      = 60 // snapshots per source between keyframes: 2 min at 2 s
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
