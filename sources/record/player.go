@@ -358,7 +358,10 @@ func (p *Player) Fleet(t time.Time) (*model.Fleet, error) {
 		store.Register(s.Name, s.Kind)
 		store.MergeAs(s.Name, s.MergeAs)
 	}
-	f := store.Fleet()
+	if len(snaps) == 0 {
+		return store.Fleet(), nil
+	}
+	var f *model.Fleet
 	for _, s := range snaps {
 		f = store.Ingest(s)
 	}
