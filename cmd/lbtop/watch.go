@@ -99,6 +99,13 @@ func runWatch(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return fail(err)
 	}
+	if o.demo {
+		fleet, err := startDemo(ctx, cfg, o.seed)
+		if err != nil {
+			return fail(err)
+		}
+		defer fleet.Close()
+	}
 	entries, cleanup, err := buildEntries(ctx, cfg)
 	if err != nil {
 		return fail(err)
