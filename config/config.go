@@ -29,6 +29,7 @@ type Config struct {
 	Timeout  time.Duration `yaml:"timeout"`   // default per-poll timeout
 	ReadOnly bool          `yaml:"read_only"` // refuse every action
 	Sources  []Source      `yaml:"sources"`
+	Alerts   []Alert       `yaml:"alerts"` // alert rules, see alerts.go
 
 	file      string          // where it was read from, for messages
 	lines     map[string]int  // "sources[0].interval" → its line in the file
@@ -241,6 +242,7 @@ func (c *Config) Validate() error {
 		}
 		seen[s.Name] = i
 	}
+	errs = append(errs, c.validateAlerts()...)
 	return errors.Join(errs...)
 }
 

@@ -104,11 +104,16 @@ func phraseOf(g int) string {
 	return phrase[memberCauses[g]]
 }
 
-// otherReason quotes the first unexplained member's reason.
+// otherReason quotes the first unexplained member's reason, saying so
+// when others are out too ("out: L4CON (first of 2)").
 func (c *diagCtx) otherReason() string {
 	gr := &c.groups[groupOther]
 	if gr.n > c.aggOut {
-		return "out: " + SafeText(c.p.Backends[gr.first[0]].Reason)
+		s := "out: " + SafeText(c.p.Backends[gr.first[0]].Reason)
+		if n := gr.n - c.aggOut; n > 1 {
+			s += " (first of " + strconv.Itoa(n) + ")"
+		}
+		return s
 	}
 	return "out (the source gives no detail)"
 }

@@ -27,6 +27,25 @@ type Store struct {
 	hooksSeq  uint64
 	lastIndex map[string]int
 	lastDiags []cachedDiag
+
+	hist *History // see history_store.go
+}
+
+// flapCounter returns how a backend's state changes in the last 5 min are
+// counted for the flapping cause: the SetTransitions hook when set, else
+// the store's own history (which has seen every fleet before this one).
+func (s *Store) flapCounter(now time.Time) func(*BackendRow) int {
+	switch {
+	case s.transitions != nil:
+		return func(b *BackendRow) int { return s.transitions(b.Ref()) }
+	case s.hist != nil:
+		h := s.hist
+		return func(b *BackendRow) int {
+			n, _ := h.Flapping(KeyOf(b), now)
+			return n
+		}
+	}
+	return nil
 }
 
 // cachedDiag is a pool's diagnosis and the stamp of its inputs.
@@ -240,6 +259,7 @@ func metricRates(ms []Metric, prev map[string]float64, dt float64) ([]Metric, ma
 func (s *Store) Fleet() *Fleet {
 	s.gen++
 	f := &Fleet{Gen: s.gen, At: s.now()}
+	defer s.observe(f) // history, once f is complete
 	index := map[string]int{}
 	var counts []int
 	total := 0
@@ -309,14 +329,15 @@ func (s *Store) Fleet() *Fleet {
 		}
 	}
 	in := DiagInput{Sources: f.Sources, Admin: s.admin, Now: f.At}
+	flaps := s.flapCounter(f.At)
 	diags := make([]cachedDiag, len(f.Pools))
 	for i := range f.Pools {
 		p := &f.Pools[i]
 		summarize(p, hays[i])
 		stamp := mix(stamps[i], s.hooksSeq)
-		if s.transitions != nil {
+		if flaps != nil {
 			for j := range p.Backends {
-				n := s.transitions(p.Backends[j].Ref())
+				n := flaps(&p.Backends[j])
 				p.Backends[j].Transitions = int32(min(n, 1<<31-1))
 				stamp = mix(stamp, uint64(n))
 			}

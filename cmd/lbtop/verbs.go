@@ -11,12 +11,14 @@ type verbMain func(args []string, getenv func(string) string, stdout, stderr io.
 // ownVerbs are the commands with flags of their own; the action verbs
 // (drain, ready, maint, weight) share the dashboard's flag set instead.
 var ownVerbs = map[string]verbMain{
-	whyVerb: runWhyMain,
+	whyVerb:  runWhyMain,
+	"watch":  withSignals(runWatch),
+	"replay": withSignals(runReplay),
 }
 
 // ownVerbNames lists ownVerbs for suggestions ("did you mean"); a list of
 // its own, since ownVerbs' functions lead back to the suggestion code.
-var ownVerbNames = []string{whyVerb}
+var ownVerbNames = []string{whyVerb, "watch", "replay"}
 
 // ownVerb finds the command word: the first argument that is neither a
 // flag nor a flag's value, so that `lbtop --haproxy X why web` is

@@ -436,7 +436,7 @@ func (st *haState) diagnosisScenery() {
 	each("pricing", func(_ int, sv *haServer) { sv.admin = adminDrain })
 	each("inventory", func(_ int, sv *haServer) { sv.uweight = 0 })
 	each("graphql", func(i int, sv *haServer) {
-		sv.uweight = 1
+		sv.uweight, sv.steady = 1, true // a fault would flap it, and flapping outranks the skew
 		if i == 0 {
 			sv.uweight = 256
 		}

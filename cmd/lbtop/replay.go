@@ -1,0 +1,151 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/lbtop/lbtop/sources/record"
+)
+
+// replayOpts are replay's arguments.
+type replayOpts struct {
+	file   string
+	at     string
+	once   bool
+	events bool
+	output string
+}
+
+const replayUsage = `usage:
+  lbtop replay FILE --at TIME --once [-o table|json]   the fleet as it was at TIME (RFC3339, or +90s from the start); exit codes as --once
+  lbtop replay FILE --events [-o jsonl|text]            the recorded events, in the watch format
+`
+
+// parseReplay parses `replay FILE [flags]`; flags may come before or
+// after FILE.
+func parseReplay(args []string, stderr io.Writer) (*replayOpts, error) {
+	r := &replayOpts{}
+	fs := flag.NewFlagSet("lbtop replay", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, replayUsage)
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&r.at, "at", "", "moment to show: RFC3339 (2026-11-24T03:12:00Z) or an offset from the start (+90s)")
+	fs.BoolVar(&r.once, "once", false, "print the fleet at --at and exit")
+	fs.BoolVar(&r.events, "events", false, "print the recorded events and exit")
+	fs.StringVar(&r.output, "o", "", "output: table or json (--once), jsonl or text (--events)")
+	var pos []string
+	rest := args
+	for {
+		if err := fs.Parse(rest); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		rest = fs.Args()[1:]
+	}
+	if len(pos) != 1 {
+		return nil, fmt.Errorf("replay: want one recording file (got %d arguments)\n%s", len(pos), replayUsage)
+	}
+	r.file = pos[0]
+	switch {
+	case r.events && r.once:
+		return nil, errors.New("replay: --once and --events do not go together")
+	case r.events:
+		r.output = cmpOr(r.output, "text")
+		if r.output != "jsonl" && r.output != "text" {
+			return nil, fmt.Errorf("replay --events: -o %q: want jsonl or text", r.output)
+		}
+	case r.once:
+		r.output = cmpOr(r.output, "table")
+		if r.output != "table" && r.output != "json" {
+			return nil, fmt.Errorf("replay --once: -o %q: want table or json", r.output)
+		}
+		if r.at == "" {
+			return nil, errors.New("replay --once: --at TIME is required (RFC3339 or +90s from the start)")
+		}
+	default:
+		return nil, fmt.Errorf("replay: the replay dashboard is not available yet: give --at TIME --once or --events\n%s", replayUsage)
+	}
+	return r, nil
+}
+
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// parseAt reads --at: RFC3339, or +DURATION from the recording's start.
+func parseAt(s string, start time.Time) (time.Time, error) {
+	if rest, ok := strings.CutPrefix(s, "+"); ok {
+		d, err := time.ParseDuration(rest)
+		if err != nil || d < 0 {
+			return time.Time{}, fmt.Errorf("--at %q: want RFC3339 or an offset such as +90s", s)
+		}
+		return start.Add(d), nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("--at %q: want RFC3339 (2026-11-24T03:12:00Z) or an offset such as +90s", s)
+	}
+	return t, nil
+}
+
+// runReplay prints a recorded moment (--at --once) or the recorded events
+// (--events).
+func runReplay(_ context.Context, args []string, _ func(string) string, stdout, stderr io.Writer) int {
+	fail := func(err error) int {
+		fmt.Fprintln(stderr, "lbtop:", err)
+		return exitError
+	}
+	r, err := parseReplay(args[1:], stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	if err != nil {
+		return fail(err)
+	}
+	p, err := record.Open(r.file)
+	if err != nil {
+		return fail(err)
+	}
+	defer p.Close()
+	if p.Torn > 0 {
+		fmt.Fprintf(stderr, "lbtop: replay: %s: the last %d bytes are cut off or damaged; replaying up to them\n", r.file, p.Torn)
+	}
+	if r.events {
+		evs, err := p.Events(time.Time{}, time.Time{})
+		if err != nil {
+			return fail(err)
+		}
+		if err := newEventWriter(stdout, r.output == "jsonl", false).write(evs); err != nil {
+			return fail(err)
+		}
+		return exitOK
+	}
+	at, err := parseAt(r.at, p.Start())
+	if err != nil {
+		return fail(err)
+	}
+	if at.Before(p.Start()) {
+		return fail(fmt.Errorf("--at %s is before the recording starts (%s)", at.Format(time.RFC3339), p.Start().Format(time.RFC3339)))
+	}
+	f, err := p.Fleet(at)
+	if err != nil {
+		return fail(err)
+	}
+	if err := writeOnce(stdout, f, r.output); err != nil {
+		return fail(err)
+	}
+	return onceExit(f, false)
+}

@@ -1,0 +1,254 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/lbtop/lbtop/actions"
+	"github.com/lbtop/lbtop/model"
+	"github.com/lbtop/lbtop/sources"
+	"github.com/lbtop/lbtop/sources/record"
+)
+
+// historyVerb returns the runner of the history verbs (watch, replay), or
+// withSignals makes a command's entry: it runs under a context that
+// SIGINT and SIGTERM end, so watch flushes and exits 0.
+func withSignals(verb func(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int) verbMain {
+	return func(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return verb(ctx, args, getenv, stdout, stderr)
+	}
+}
+
+// watchOpts are watch's own flags.
+type watchOpts struct {
+	format string // jsonl or text
+	bell   bool
+	record string
+	window time.Duration
+}
+
+// parseWatch parses `watch [source flags | --config F] [-o jsonl|text]
+// [--bell] [--record FILE] [--history 30m]`.
+func parseWatch(args []string, getenv func(string) string) (*options, *watchOpts, error) {
+	w := &watchOpts{}
+	o, pos, err := parseAnywhere(args, getenv, func(fs *flag.FlagSet) {
+		fs.BoolVar(&w.bell, "bell", false, "ring the terminal bell (text output) when an alert fires or a pool loses its last healthy backend")
+		fs.StringVar(&w.record, "record", "", "append every snapshot and event to this recording (see docs/recording.md)")
+		fs.DurationVar(&w.window, "history", model.DefaultHistoryWindow, "how far back flap counts and pool samples reach")
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(pos) > 0 {
+		return nil, nil, fmt.Errorf("watch: unexpected argument %q (sources are given with --haproxy, --envoy, … or --config)", pos[0])
+	}
+	switch o.output {
+	case "table", "text": // table is the shared -o default
+		w.format = "text"
+	case "jsonl", "json":
+		w.format = "jsonl"
+	default:
+		return nil, nil, fmt.Errorf("watch: -o %q: want jsonl or text", o.output)
+	}
+	if w.window <= 0 {
+		return nil, nil, fmt.Errorf("watch: --history %s: want a positive duration such as 30m", w.window)
+	}
+	return o, w, nil
+}
+
+// runWatch prints one event per line as it happens until ctx ends
+// (SIGINT, SIGTERM), then flushes and returns 0.
+func runWatch(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	fail := func(err error) int {
+		fmt.Fprintln(stderr, "lbtop:", err)
+		return exitError
+	}
+	o, w, err := parseWatch(args[1:], getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	if err != nil {
+		return fail(err)
+	}
+	cfg, err := o.loadConfig()
+	if err != nil {
+		return fail(err)
+	}
+	if o.demo {
+		fleet, err := startDemo(ctx, cfg, o.seed)
+		if err != nil {
+			return fail(err)
+		}
+		defer fleet.Close()
+	}
+	entries, cleanup, err := buildEntries(ctx, cfg)
+	if err != nil {
+		return fail(err)
+	}
+	defer cleanup()
+	hub, err := sources.NewHub(entries)
+	if err != nil {
+		return fail(err)
+	}
+	var rec *record.Recorder
+	if w.record != "" {
+		if rec, err = record.Create(w.record); err != nil {
+			return fail(fmt.Errorf("--record: %w", err))
+		}
+		for _, e := range entries {
+			rec.MergeAs(e.Source.Name(), e.MergeAs)
+		}
+	}
+	audit := newAuditTail(o, getenv)
+	store := newStore(entries)
+	hist := model.NewHistory(w.window, cfg.Interval)
+	hist.SetAlerts(cfg.AlertRules())
+	store.UseHistory(hist)
+	out := newEventWriter(stdout, w.format == "jsonl", w.bell)
+	code := watchLoop(ctx, hub.Run(ctx), store, rec, audit, out, cfg.Interval, stderr)
+	if rec != nil {
+		if err := rec.Close(); err != nil {
+			return fail(fmt.Errorf("--record: %w", err))
+		}
+	}
+	return code
+}
+
+// watchLoop ingests snapshots until the hub stops, writing (and
+// recording) the events each one brings, and the audit log's new actions
+// every interval.
+func watchLoop(ctx context.Context, snaps <-chan model.Snapshot, store *model.Store, rec *record.Recorder, audit *auditTail, out *eventWriter, interval time.Duration, stderr io.Writer) int {
+	hist := store.History()
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	code := exitOK
+	done := ctx.Done()
+	recErr := func(err error) {
+		if err != nil && rec != nil {
+			fmt.Fprintln(stderr, "lbtop: --record:", err, "(recording stopped)")
+			rec, code = nil, exitError
+		}
+	}
+	for {
+		select {
+		case snap, ok := <-snaps:
+			if !ok {
+				return code
+			}
+			if rec != nil {
+				recErr(rec.Snapshot(snap))
+			}
+			store.Ingest(snap)
+		case <-tick.C:
+			for _, e := range audit.next() {
+				hist.Add(e)
+			}
+		case <-done:
+			done = nil // the hub closes snaps once its pollers stop
+			continue
+		}
+		evs := hist.TakeEvents()
+		for _, e := range evs {
+			if rec != nil {
+				recErr(rec.Event(e))
+			}
+		}
+		if err := out.write(evs); err != nil {
+			fmt.Fprintln(stderr, "lbtop:", err)
+			return exitError
+		}
+	}
+}
+
+// eventWriter prints events as JSON lines or readable text, flushing
+// after each batch so a pipe sees them as they happen.
+type eventWriter struct {
+	w     *bufio.Writer
+	enc   *json.Encoder
+	jsonl bool
+	bell  bool
+}
+
+func newEventWriter(w io.Writer, jsonl, bell bool) *eventWriter {
+	bw := bufio.NewWriter(w)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false) // "healthy_ratio < 0.8", not \u003c
+	return &eventWriter{w: bw, enc: enc, jsonl: jsonl, bell: bell && !jsonl}
+}
+
+func (ew *eventWriter) write(evs []model.Event) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	for _, e := range evs {
+		if ew.jsonl {
+			if err := ew.enc.Encode(e); err != nil {
+				return err
+			}
+			continue
+		}
+		if ew.bell && e.Bell() {
+			_ = ew.w.WriteByte('\a')
+		}
+		_, _ = ew.w.WriteString(e.Text())
+		_ = ew.w.WriteByte('\n')
+	}
+	return ew.w.Flush()
+}
+
+// auditTail turns the audit log's new lines into action events.
+type auditTail struct {
+	path string
+	last time.Time
+}
+
+func newAuditTail(o *options, getenv func(string) string) *auditTail {
+	path := o.auditLog
+	if path == "" {
+		p, err := actions.DefaultPath(getenv)
+		if err != nil {
+			return &auditTail{}
+		}
+		path = p
+	}
+	return &auditTail{path: path, last: time.Now()} // what is already there is history, not news
+}
+
+// next returns the entries written since the last call as events.
+func (a *auditTail) next() []model.Event {
+	if a.path == "" {
+		return nil
+	}
+	es, _, err := actions.ReadEntries(a.path, auditHistory)
+	if err != nil {
+		return nil
+	}
+	var out []model.Event
+	for _, e := range es {
+		if !e.Time.After(a.last) {
+			continue
+		}
+		a.last = e.Time
+		out = append(out, actionEvent(e))
+	}
+	return out
+}
+
+// actionEvent is an audit entry as an event: "ana drain web/c1 (INC-1234)".
+func actionEvent(e actions.Entry) model.Event {
+	return model.Event{
+		Time: e.Time, Type: model.EventAction, Source: e.Source, Pool: e.Pool, Backend: e.Backend,
+		To: e.Action, State: e.Result.String(), Reason: e.Reason, User: e.User.Login,
+	}
+}

@@ -1,0 +1,130 @@
+package model
+
+import (
+	"math"
+	"time"
+)
+
+// HistoryView is an immutable copy of what a screen needs from History at
+// one moment: time in state and flap counts of backends, the last points
+// of every pool's samples for a sparkline, recent events and firing alert
+// rules. It is built on the Store's goroutine and may be shared freely.
+type HistoryView struct {
+	At         time.Time
+	Window     time.Duration
+	Resolution time.Duration
+
+	backends map[BackendKey]BackendHistory // only those with a change or seen late
+	first    map[string]time.Time          // source → first good poll
+	spark    map[string][]SparkPoint
+	events   []Event
+	firing   map[string][]string
+}
+
+// BackendHistory is what the screen shows of one backend's past.
+type BackendHistory struct {
+	Since time.Time // in its current state since then
+	Exact bool      // false: at least since then (lbtop saw no change)
+	Flaps int       // state changes within the history window
+}
+
+// SparkPoint is one point of a pool's sparkline: the healthy ratio (NaN
+// for a gap or a pool without backends) and rates at one sample.
+type SparkPoint struct {
+	Ratio   float32
+	ReqRate float32
+	ErrRate float32
+}
+
+// View returns an immutable view with the last points samples of every
+// pool (points ≤ 0: none). Its cost is proportional to the pools times
+// points plus the backends that changed; nothing is shared with History
+// that History will modify.
+func (h *History) View(now time.Time, points int) *HistoryView {
+	v := &HistoryView{
+		At: now, Window: h.window, Resolution: h.res,
+		backends: make(map[BackendKey]BackendHistory, len(h.notable)),
+		first:    make(map[string]time.Time, len(h.sources)),
+		spark:    make(map[string][]SparkPoint, len(h.pools)),
+		events:   h.events[:len(h.events):len(h.events)],
+		firing:   h.firingByPool(),
+	}
+	for name, s := range h.sources {
+		v.first[name] = s.firstPoll
+	}
+	cut := now.Add(-h.window).UnixNano()
+	for k := range h.notable {
+		bh := h.find(k)
+		if bh == nil {
+			continue
+		}
+		v.backends[k] = BackendHistory{Since: time.Unix(0, bh.since), Exact: bh.since != bh.firstSeen, Flaps: countSince(bh.changes, cut)}
+	}
+	if points > 0 {
+		last := h.tickOf(now)
+		buf := make([]SparkPoint, points*len(h.pools))
+		for key, ph := range h.pools {
+			pts := buf[:points:points]
+			buf = buf[points:]
+			for i := range pts {
+				pts[i] = ph.spark(last - int64(points-1-i))
+			}
+			v.spark[key] = pts
+		}
+	}
+	return v
+}
+
+func (ph *poolHist) spark(t int64) SparkPoint {
+	s := ph.at(t)
+	if s.active == gapMark {
+		return SparkPoint{Ratio: float32(math.NaN())}
+	}
+	p := SparkPoint{Ratio: float32(math.NaN()), ReqRate: float32(unlog16(s.req)), ErrRate: float32(unlog16(s.err))}
+	if c := ph.countsAt(t); c.total > 0 {
+		p.Ratio = float32(c.healthy) / float32(c.total)
+	}
+	return p
+}
+
+// Backend returns a backend's time in state and flap count: the system's
+// own time (HAProxy lastchg) when it reports one, else lbtop's
+// observation, else "at least since its source's first poll".
+func (v *HistoryView) Backend(b *BackendRow) BackendHistory {
+	if v == nil {
+		return BackendHistory{Since: b.Since, Exact: !b.Since.IsZero()}
+	}
+	bh, ok := v.backends[KeyOf(b)]
+	if !ok {
+		bh = BackendHistory{Since: v.first[b.Source]}
+	}
+	if !b.Since.IsZero() {
+		bh.Since, bh.Exact = b.Since, true
+	}
+	return bh
+}
+
+// Spark returns a pool's last points (oldest first), or nil.
+func (v *HistoryView) Spark(poolKey string) []SparkPoint {
+	if v == nil {
+		return nil
+	}
+	return v.spark[poolKey]
+}
+
+// Events returns the recent events, oldest first. The slice is shared:
+// do not modify it.
+func (v *HistoryView) Events() []Event {
+	if v == nil {
+		return nil
+	}
+	return v.events
+}
+
+// Firing returns the names of the alert rules firing on a pool.
+func (v *HistoryView) Firing(poolKey string) []string {
+	if v == nil {
+		return nil
+	}
+	return v.firing[poolKey]
+}
