@@ -9,6 +9,7 @@ package haproxy
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -20,6 +21,7 @@ import (
 	"unicode"
 
 	"github.com/lbtop/lbtop/model"
+	"github.com/lbtop/lbtop/sources"
 )
 
 // Source is one HAProxy instance reached through its runtime API. It is
@@ -28,7 +30,18 @@ type Source struct {
 	name    string
 	addr    string
 	network string // "unix" or "tcp"
+
+	// MaxResponseBytes caps one reply of the runtime API; a longer one
+	// fails the poll. Zero means sources.DefaultMaxResponseBytes. Set it
+	// before the first Poll.
+	MaxResponseBytes int64
 }
+
+// maxLineBytes caps one line of a reply. A `show stat` row of a recent
+// HAProxy is about 1 KiB; a megabyte-long line is not HAProxy talking, and
+// bounding it keeps the line reader from growing one string to the whole
+// byte limit.
+const maxLineBytes = 1 << 20
 
 // New returns a source named name for the runtime API at addr: a unix
 // socket path (starting with '/' or '.', or ending in ".sock") or a TCP
@@ -60,6 +73,9 @@ func (s *Source) Poll(ctx context.Context) (model.Snapshot, error) {
 	err := s.exchange(ctx, cmd, func(r io.Reader) error {
 		tail := &tailReader{r: r}
 		br := bufio.NewReaderSize(tail, 64<<10)
+		if err := checkStatHeader(br); err != nil {
+			return err
+		}
 		var perr error
 		pools, perr = ParsePools(br, time.Now())
 		if perr != nil && !errors.Is(perr, ErrNotStat) {
@@ -70,7 +86,7 @@ func (s *Source) Poll(ctx context.Context) (model.Snapshot, error) {
 		// HAProxy ends a complete dump with an empty line; without it the
 		// connection was cut and rows may be missing.
 		switch {
-		case errors.Is(perr, ErrNotStat):
+		case errors.Is(perr, ErrNotStat), errors.Is(perr, errLongLine), sources.IsTooLarge(perr):
 			return perr
 		case !tail.endsWithBlankLine() && perr != nil:
 			return fmt.Errorf("reply truncated: %w", perr)
@@ -106,7 +122,7 @@ func (s *Source) fillAdmin(ctx context.Context, pools []model.Pool) {
 	var states map[string]model.AdminState
 	if err := s.exchange(ctx, "show servers state", func(r io.Reader) error {
 		var perr error
-		states, perr = ParseAdminStates(io.LimitReader(r, 256<<20))
+		states, perr = ParseAdminStates(r)
 		return perr
 	}); err != nil {
 		return
@@ -169,7 +185,7 @@ func (s *Source) set(ctx context.Context, cmd string) error {
 	if err != nil {
 		return err
 	}
-	if msg := strings.TrimSpace(string(reply)); msg != "" {
+	if msg := sources.Snippet(reply); msg != "" {
 		return fmt.Errorf("haproxy %s: %s: %s", s.addr, cmd, msg)
 	}
 	return nil
@@ -206,7 +222,53 @@ func (s *Source) exchange(ctx context.Context, cmd string, read func(io.Reader) 
 	if _, err := io.WriteString(conn, cmd+"\n"); err != nil {
 		return err
 	}
-	return read(conn)
+	limit := sources.LimitOr(s.MaxResponseBytes)
+	return read(&lineLimiter{r: sources.LimitReader(conn, limit), max: int(min(maxLineBytes, limit))})
+}
+
+// checkStatHeader fails fast, quoting at most sources.MaxSnippet bytes,
+// when a reply does not start like `show stat` CSV ("# pxname,…"):
+// "Permission denied.", "Unknown command", or not HAProxy at all. Only the
+// reader's buffer is looked at, however long the first line is.
+func checkStatHeader(br *bufio.Reader) error {
+	head, err := br.Peek(2)
+	if len(head) < 2 || string(head) == "# " {
+		if len(head) == 0 && err != nil && !errors.Is(err, io.EOF) {
+			return err
+		}
+		return nil // empty, or a header: the parser says which
+	}
+	first, _ := br.Peek(min(br.Buffered(), 4*sources.MaxSnippet))
+	if i := bytes.IndexByte(first, '\n'); i >= 0 {
+		first = first[:i]
+	}
+	return fmt.Errorf("%w: %q", ErrNotStat, sources.Snippet(first))
+}
+
+// errLongLine starts the error of a line over the line limit.
+var errLongLine = errors.New("a line longer")
+
+// lineLimiter fails a reply as soon as one line of it passes max bytes.
+type lineLimiter struct {
+	r    io.Reader
+	max  int
+	line int // bytes since the last newline
+}
+
+func (l *lineLimiter) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	if i := bytes.IndexByte(p[:n], '\n'); i >= 0 {
+		if l.line+i > l.max { // the line this read ends
+			return n, fmt.Errorf("%w than %s: not runtime API output", errLongLine, sources.FormatBytes(int64(l.max)))
+		}
+		l.line = n - bytes.LastIndexByte(p[:n], '\n') - 1
+	} else {
+		l.line += n
+	}
+	if l.line > l.max {
+		return n, fmt.Errorf("%w than %s: not runtime API output", errLongLine, sources.FormatBytes(int64(l.max)))
+	}
+	return n, err
 }
 
 // ctxErr returns the context's error when it caused err: ctx is done, or
