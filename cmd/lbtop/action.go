@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"os/signal"
 	"strconv"
@@ -285,11 +284,7 @@ func sourceAddress(cfg *config.Config, name string) string {
 		if s.Name != name {
 			continue
 		}
-		if u, err := url.Parse(s.Address); err == nil && u.User != nil {
-			u.User = nil
-			return u.String()
-		}
-		return s.Address
+		return sources.RedactURL(s.Address)
 	}
 	return name
 }
