@@ -223,7 +223,7 @@ func (s *Source) exchange(ctx context.Context, cmd string, read func(io.Reader) 
 		return err
 	}
 	limit := sources.LimitOr(s.MaxResponseBytes)
-	return read(&lineLimiter{r: sources.LimitReader(conn, limit), max: int(min(maxLineBytes, limit))})
+	return read(&lineLimiter{r: conn, max: int(min(maxLineBytes, limit)), limit: limit})
 }
 
 // checkStatHeader fails fast, quoting at most sources.MaxSnippet bytes,
@@ -248,25 +248,44 @@ func checkStatHeader(br *bufio.Reader) error {
 // errLongLine starts the error of a line over the line limit.
 var errLongLine = errors.New("a line longer")
 
-// lineLimiter fails a reply as soon as one line of it passes max bytes.
+// minLineCost is what a line counts toward the byte limit at least. Each
+// `show stat` row becomes a model.Backend of about 200 bytes plus its
+// strings, so a reply of many tiny rows would cost lbtop far more memory
+// than its size; real rows are 300 bytes (1.x) to over 1 KiB (2.6+).
+const minLineCost = 512
+
+// lineLimiter fails a reply as soon as one line of it passes max bytes,
+// or the reply passes limit bytes, each line counting at least
+// minLineCost.
 type lineLimiter struct {
-	r    io.Reader
-	max  int
-	line int // bytes since the last newline
+	r       io.Reader
+	max     int
+	limit   int64
+	line    int   // bytes since the last newline
+	charged int64 // bytes counted toward limit
 }
 
 func (l *lineLimiter) Read(p []byte) (int, error) {
 	n, err := l.r.Read(p)
-	if i := bytes.IndexByte(p[:n], '\n'); i >= 0 {
-		if l.line+i > l.max { // the line this read ends
+	rest := p[:n]
+	for {
+		i := bytes.IndexByte(rest, '\n')
+		if i < 0 {
+			l.line += len(rest)
+			break
+		}
+		l.line += i + 1
+		if l.line > l.max+1 {
 			return n, fmt.Errorf("%w than %s: not runtime API output", errLongLine, sources.FormatBytes(int64(l.max)))
 		}
-		l.line = n - bytes.LastIndexByte(p[:n], '\n') - 1
-	} else {
-		l.line += n
+		l.charged += int64(max(l.line, minLineCost))
+		l.line, rest = 0, rest[i+1:]
 	}
-	if l.line > l.max {
+	switch {
+	case l.line > l.max:
 		return n, fmt.Errorf("%w than %s: not runtime API output", errLongLine, sources.FormatBytes(int64(l.max)))
+	case l.charged+int64(l.line) > l.limit:
+		return n, &sources.TooLargeError{Limit: l.limit}
 	}
 	return n, err
 }
