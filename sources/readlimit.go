@@ -90,42 +90,60 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// ReadAll reads r to its end into buf's array (reused when large enough)
-// and returns the bytes, failing with a *TooLargeError as soon as more
-// than limit bytes arrive. size is the announced length (Content-Length),
-// -1 or 0 when unknown: a larger announcement fails before reading, a
-// smaller one presizes the buffer. The buffer never grows past limit+1
-// bytes, so a reply costs at most about 1.5× the limit while it is read.
-// On error no buffer is returned: nothing of a failed read is retained.
+// readChunk is the size of the pieces a reply of unknown length is
+// collected in once it passes it: a doubling buffer would hold the old
+// array and the new one (1.5× the reply) and leave ever larger garbage.
+const readChunk = 1 << 20
+
+// ReadAll reads r to its end and returns the bytes, failing with a
+// *TooLargeError as soon as more than limit bytes arrive. size is the
+// announced length (Content-Length), -1 or 0 when unknown: a larger
+// announcement fails before reading, a smaller one sizes the buffer
+// exactly. buf's array is reused when it is large enough (a source keeps
+// the last good reply's). A reply of unknown length past 1 MiB is
+// collected in 1 MiB pieces and joined at the end, so a reply cut at the
+// limit costs about the limit in memory, and a good one twice its size
+// for a moment. On error no buffer is returned: nothing of a failed read
+// is retained.
 func ReadAll(r io.Reader, buf []byte, size, limit int64) ([]byte, error) {
 	if size > limit {
 		return nil, &TooLargeError{Limit: limit}
 	}
-	want := int64(512)
-	if size > 0 {
-		want = size + 1 // +1: room to see EOF without growing
+	cur := buf[:0]
+	switch {
+	case size > 0 && int64(cap(cur)) < size+1: // +1: room to see EOF without growing
+		cur = make([]byte, 0, size+1)
+	case cap(cur) == 0:
+		cur = make([]byte, 0, min(512, limit+1))
 	}
-	want = min(want, limit+1)
-	b := buf[:0]
-	if int64(cap(b)) < want {
-		b = make([]byte, 0, want)
-	}
+	var full [][]byte // pieces already filled
+	var total int64   // bytes in full
 	for {
-		if len(b) == cap(b) {
-			if int64(len(b)) > limit {
-				return nil, &TooLargeError{Limit: limit}
+		if len(cur) == cap(cur) {
+			if full == nil && cap(cur) < readChunk {
+				grown := make([]byte, len(cur), min(2*int64(cap(cur)), readChunk, limit+1))
+				copy(grown, cur)
+				cur = grown
+			} else {
+				full = append(full, cur)
+				total += int64(len(cur))
+				cur = make([]byte, 0, min(readChunk, limit+1-total))
 			}
-			grown := make([]byte, len(b), min(max(2*int64(cap(b)), 512), limit+1))
-			copy(grown, b)
-			b = grown
 		}
-		n, err := r.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if int64(len(b)) > limit {
+		n, err := r.Read(cur[len(cur):cap(cur)])
+		cur = cur[:len(cur)+n]
+		if total+int64(len(cur)) > limit {
 			return nil, &TooLargeError{Limit: limit}
 		}
 		if errors.Is(err, io.EOF) {
-			return b, nil
+			if full == nil {
+				return cur, nil
+			}
+			out := make([]byte, 0, total+int64(len(cur)))
+			for _, p := range full {
+				out = append(out, p...)
+			}
+			return append(out, cur...), nil
 		}
 		if err != nil {
 			return nil, err
