@@ -164,6 +164,7 @@ var mustFail = map[faulttest.Fault]string{
 	faulttest.ErrEscapes: "",
 	faulttest.Oversized:  "larger than",
 	faulttest.Endless:    "",
+	faulttest.LongError:  "",
 	faulttest.Status401:  "",
 	faulttest.Status403:  "",
 	faulttest.Status404:  "",
@@ -181,7 +182,7 @@ func TestFaultMatrix(t *testing.T) {
 			}
 			t.Run(string(k)+"/"+string(f), func(t *testing.T) {
 				t.Parallel()
-				if f == faulttest.Oversized || f == faulttest.Endless {
+				if f == faulttest.Oversized || f == faulttest.Endless || f == faulttest.LongError {
 					heavy.Lock()
 					defer heavy.Unlock()
 				} else {

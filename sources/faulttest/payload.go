@@ -18,7 +18,7 @@ func payload(k Kind, f Fault) string {
 		return "\x00\xff\xfe\x1b[2J\x07garbage\x00\x80\x9b" + string(make([]byte, 1024)) + "\xc3\x28\n\n"
 	case HTML:
 		return "<html>\n<head><title>502 Bad Gateway</title></head>\n<body>\n<center><h1>502 Bad Gateway</h1></center>\n<hr><center>nginx</center>\n</body>\n</html>\n"
-	case Oversized, Endless:
+	case Oversized, Endless, LongError:
 		return opening(k, f)
 	case Truncated, Slow, Good:
 		return good[k]
@@ -90,6 +90,15 @@ var broken = map[Fault]map[Kind]string{
 
 // opening starts an Oversized or Endless reply; filler repeats after it.
 func opening(k Kind, f Fault) string {
+	if f == LongError {
+		switch k {
+		case NGINXPlus:
+			return `{"error":{"status":500,"code":"Fault","text":"`
+		case Prometheus:
+			return `{"status":"error","errorType":"internal","error":"`
+		}
+		return ""
+	}
 	if f == Endless {
 		switch k {
 		case HAProxy:
@@ -120,8 +129,11 @@ func opening(k Kind, f Fault) string {
 // Oversized (a fleet far too big), one letter for Endless (a line or
 // string that never ends).
 func filler(k Kind, f Fault) string {
-	if f == Endless {
+	switch f {
+	case Endless:
 		return "a"
+	case LongError:
+		return "x"
 	}
 	switch k {
 	case HAProxy:

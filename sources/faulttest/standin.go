@@ -55,6 +55,7 @@ const (
 	ErrEscapes  Fault = "error-escapes" // an error reply whose text carries escape sequences
 	Oversized   Fault = "oversized"     // OversizedBytes of well-formed-looking data, streamed
 	Endless     Fault = "endless"       // bytes without end and without a newline
+	LongError   Fault = "long-error"    // an error reply of OversizedBytes on one line
 	Flapping    Fault = "flapping"      // Good, or connections cut while SetDown(true)
 	Status401   Fault = "401"
 	Status403   Fault = "403"
@@ -67,7 +68,7 @@ const (
 // Faults lists every fault but Good, in a fixed order.
 func Faults() []Fault {
 	return []Fault{Refused, Hang, Slow, Garbage, HTML, Truncated, WrongTypes, BadNumbers, NameEscapes,
-		ErrEscapes, Oversized, Endless, Flapping, Status401, Status403, Status404, Status500, Redirect, SameHost}
+		ErrEscapes, Oversized, Endless, LongError, Flapping, Status401, Status403, Status404, Status500, Redirect, SameHost}
 }
 
 // Applies reports whether a fault makes sense for a kind: the runtime API
@@ -261,6 +262,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case ErrEscapes:
 		s.errorReply(w, http.StatusInternalServerError, "boom \x1b]2;owned\x07\x1b[2J\x1b[5;31mred\u202eevil\x9b31m")
 		return
+	case LongError:
+		w.WriteHeader(http.StatusInternalServerError)
+		s.write(w, opening(s.kind, LongError))
+		return
 	case Redirect:
 		http.Redirect(w, r, strings.TrimSuffix(s.other.addr, pathOf(s.kind))+r.URL.RequestURI(), http.StatusFound)
 		return
@@ -360,7 +365,7 @@ func (s *Server) write(w io.Writer, body string) {
 		}
 	case Truncated:
 		_, _ = io.WriteString(w, body[:len(body)/2])
-	case Oversized, Endless:
+	case Oversized, Endless, LongError:
 		_, _ = io.WriteString(w, body)
 		chunk := []byte(strings.Repeat(filler(s.kind, s.fault), 64<<10/len(filler(s.kind, s.fault))))
 		for sent := int64(len(body)); s.fault == Endless || sent < s.opts.OversizedBytes; sent += int64(len(chunk)) {
