@@ -2,8 +2,8 @@ package sources
 
 import (
 	"context"
-	"errors"
 	"encoding/pem"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
