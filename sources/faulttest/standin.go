@@ -285,12 +285,20 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	body, status, ctype := s.route(r, fault)
 	w.Header().Set("Content-Type", ctype)
+	if status != http.StatusOK || body == plusVersions {
+		w.WriteHeader(status) // the Plus API root and stream upstreams behave
+		_, _ = io.WriteString(w, body)
+		return
+	}
 	if fault == Truncated {
 		w.Header().Set("Content-Length", strconv.Itoa(len(body))) // and send half
 	}
 	w.WriteHeader(status)
 	s.write(w, body)
 }
+
+// plusVersions is the NGINX Plus API root.
+const plusVersions = "[1,2,3,4,5,6,7,8,9]"
 
 // pathOf is the path part of a kind's configured address.
 func pathOf(k Kind) string {
@@ -310,7 +318,7 @@ func (s *Server) route(r *http.Request, f Fault) (body string, status int, ctype
 	ctype = "application/json"
 	switch {
 	case s.kind == NGINXPlus && r.URL.Path == "/api":
-		return "[1,2,3,4,5,6,7,8,9]", http.StatusOK, ctype
+		return plusVersions, http.StatusOK, ctype
 	case s.kind == NGINXPlus && strings.HasSuffix(r.URL.Path, "/stream/upstreams"):
 		return `{"error":{"status":404,"text":"unknown key \"stream\"","code":"PathNotFound"},"request_id":"x","href":"https://nginx.org/en/docs/http/ngx_http_api_module.html"}`, http.StatusNotFound, ctype
 	case s.kind == NGINXStub:
