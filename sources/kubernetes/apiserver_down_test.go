@@ -80,12 +80,12 @@ func TestAPIServerKilledAfterSync(t *testing.T) {
 	until("the source to go stale", 30*time.Second, func(st model.SourceStatus) bool { return !st.OK })
 	t.Logf("stale %v after the kill", time.Since(killed).Round(time.Millisecond))
 	st, _ := fleet.Source(kube.Name())
-	for _, want := range []string{"kubernetes test", "watching", "refused"} {
+	for _, want := range []string{"kubernetes test", "API server not answering", "refused"} {
 		if !strings.Contains(st.Err, want) {
 			t.Errorf("stale error %q does not say %q", st.Err, want)
 		}
 	}
-	if fleet.Pool(pool) == nil {
+	if fleet.Pool(string(model.KindKubernetes)+"/"+pool) == nil {
 		t.Errorf("the store dropped pool %s when its source went stale; want the last data kept", pool)
 	}
 	// While the API server is down, the neighbour keeps its cadence.
