@@ -20,6 +20,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/lbtop/lbtop/model"
+	"github.com/lbtop/lbtop/sources"
 	"github.com/lbtop/lbtop/sources/prometheus"
 )
 
@@ -50,6 +51,12 @@ type Source struct {
 	// MergeAs merges this source's pools with same-named pools of another
 	// kind (e.g. a Prometheus source reading HAProxy's exporter: haproxy).
 	MergeAs model.Kind `yaml:"merge_as"`
+	// MaxResponseBytes caps one reply of this source; a larger one fails
+	// the poll. 0 means sources.DefaultMaxResponseBytes (64 MiB).
+	MaxResponseBytes int64 `yaml:"max_response_bytes"`
+	// FollowRedirects lets an HTTP source follow redirects to the same
+	// host; redirects are refused by default, to another host always.
+	FollowRedirects bool `yaml:"follow_redirects"`
 
 	// HTTP holds TLS and authentication settings for HTTP sources
 	// (envoy, nginx, prometheus), in Prometheus's own format.
@@ -295,6 +302,12 @@ func (c *Config) validateSource(i int, s *Source) []error {
 	if s.Timeout > s.Interval && (s.Timeout != c.Timeout || s.Interval != c.Interval) {
 		add("timeout", "%s is longer than the interval %s: a poll must end before the next one starts", s.Timeout, s.Interval)
 	}
+	if s.MaxResponseBytes < 0 {
+		add("max_response_bytes", "must not be negative, got %d", s.MaxResponseBytes)
+	}
+	if s.FollowRedirects && (s.Kind == model.KindHAProxy || s.Kind == model.KindKubernetes) {
+		add("follow_redirects", "applies to HTTP sources (envoy, nginx, prometheus), not %s", s.Kind)
+	}
 	if s.HTTP != nil {
 		if s.Kind == model.KindHAProxy || s.Kind == model.KindKubernetes {
 			add("http", "HTTP client settings do not apply to %s sources", s.Kind)
@@ -343,7 +356,7 @@ func (c *Config) fieldErr(i int, field, format string, args ...any) error {
 	msg := fmt.Sprintf(format, args...)
 	s := c.Sources[i]
 	if s.line == 0 {
-		return problem{msg: fmt.Sprintf("--%s %s: %s: %s", s.Kind, redact(s.Address), field, msg)}
+		return problem{msg: fmt.Sprintf("--%s %s: %s: %s", s.Kind, sources.RedactURL(s.Address), field, msg)}
 	}
 	line := s.line
 	if l := c.lines[fmt.Sprintf("sources[%d].%s", i, strings.SplitN(field, "[", 2)[0])]; l > 0 {
@@ -385,10 +398,13 @@ func checkAddress(kind model.Kind, addr string) error {
 		}
 		u, err := url.Parse(addr)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("%q is not an http:// or https:// URL", redact(addr))
+			if strings.Contains(addr, "@") { // a redacted URL may look fine: say what is hidden
+				return fmt.Errorf("%q (credentials left out here) is not a valid http:// or https:// URL", sources.RedactURL(addr))
+			}
+			return fmt.Errorf("%q is not an http:// or https:// URL", sources.RedactURL(addr))
 		}
 		if u.User != nil {
-			return fmt.Errorf("%q carries credentials in the URL: put them under http: (basic_auth, authorization)", redact(addr))
+			return fmt.Errorf("%q (shown without them) carries credentials in the URL: put them under http: (basic_auth, authorization)", sources.RedactURL(addr))
 		}
 		return nil
 	}
@@ -397,16 +413,6 @@ func checkAddress(kind model.Kind, addr string) error {
 // IsSocketPath reports whether an HAProxy address names a unix socket.
 func IsSocketPath(addr string) bool {
 	return strings.HasPrefix(addr, "/") || strings.HasPrefix(addr, ".") || strings.HasSuffix(addr, ".sock")
-}
-
-// redact removes userinfo from a URL-ish string so passwords never reach
-// messages.
-func redact(addr string) string {
-	if u, err := url.Parse(addr); err == nil && u.User != nil {
-		u.User = url.User("REDACTED")
-		return u.String()
-	}
-	return addr
 }
 
 // defaultName derives a readable, usually unique name from the address.

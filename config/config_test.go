@@ -102,7 +102,7 @@ func TestBadConfigNamesLineAndField(t *testing.T) {
 		{"http on haproxy", "sources:\n  - kind: haproxy\n    address: x:1\n    http: {bearer_token: s3cret}\n",
 			`bad.yaml:4: sources[0].http: HTTP client settings do not apply to haproxy sources`},
 		{"password in url", "sources:\n  - {kind: nginx, address: 'http://u:hunter2@a:1/api'}\n",
-			`bad.yaml:2: sources[0].address: "http://REDACTED@a:1/api" carries credentials in the URL: put them under http: (basic_auth, authorization)`},
+			`bad.yaml:2: sources[0].address: "http://a:1/api" (shown without them) carries credentials in the URL: put them under http: (basic_auth, authorization)`},
 		{"two auth methods", "sources:\n  - kind: envoy\n    address: http://a:1\n    http: {bearer_token: s3cret, basic_auth: {username: u, password: p}}\n",
 			`bad.yaml:4: sources[0].http: at most one of basic_auth, oauth2, bearer_token & bearer_token_file must be configured`},
 	}

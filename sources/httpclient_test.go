@@ -3,8 +3,10 @@ package sources
 import (
 	"context"
 	"encoding/pem"
+	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -128,5 +130,93 @@ func TestNewHTTPClient(t *testing.T) {
 				t.Errorf("error reveals the token: %q", err)
 			}
 		})
+	}
+}
+
+// TestPolicyRedirects: redirects are refused by default with a message
+// naming the target and the setting; follow_redirects follows same-host
+// redirects only.
+func TestPolicyRedirects(t *testing.T) {
+	t.Parallel()
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("other")) }))
+	t.Cleanup(other.Close)
+	otherURL := strings.Replace(other.URL, "127.0.0.1", "localhost", 1) // another host name, same machine
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/same":
+			http.Redirect(w, r, "/here", http.StatusFound)
+		case "/cross":
+			http.Redirect(w, r, otherURL+"/x?token=SECRET", http.StatusMovedPermanently)
+		default:
+			_, _ = w.Write([]byte("here"))
+		}
+	}))
+	t.Cleanup(srv.Close)
+	tests := []struct {
+		follow  bool
+		path    string
+		wantErr string // "" for success
+	}{
+		{false, "/same", "redirected to " + srv.URL + "/here (not followed; set follow_redirects: true for this source to allow same-host redirects)"},
+		{false, "/cross", "redirected to " + otherURL + "/x (not followed"},
+		{true, "/same", ""},
+		{true, "/cross", "redirected to " + otherURL + "/x, another host than " + srv.URL},
+	}
+	for _, tc := range tests {
+		c := Policy{FollowRedirects: tc.follow}.HTTPClient(nil)
+		resp, err := c.Get(srv.URL + tc.path)
+		if err == nil {
+			_ = resp.Body.Close()
+		}
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // sources drop the wrapper, which repeats the URL asked for
+		}
+		switch {
+		case tc.wantErr == "" && err != nil:
+			t.Errorf("follow=%v %s: %v", tc.follow, tc.path, err)
+		case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+			t.Errorf("follow=%v %s: error %v, want %q", tc.follow, tc.path, err, tc.wantErr)
+		case err != nil && strings.Contains(err.Error(), "SECRET"):
+			t.Errorf("the error shows the redirect's query: %v", err)
+		}
+	}
+}
+
+// TestShareLimit: the responses of one shared client together stay
+// within the limit; a fresh share starts a fresh budget; Guarded keeps a
+// client's policy.
+func TestShareLimit(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.(http.Flusher).Flush() // no Content-Length: the limit bites while reading
+		_, _ = w.Write([]byte(strings.Repeat("x", 600)))
+	}))
+	t.Cleanup(srv.Close)
+	base := Policy{MaxResponseBytes: 1000}.HTTPClient(srv.Client())
+	if Guarded(base) != base || ClientLimit(base) != 1000 {
+		t.Fatal("Guarded replaced a client that has a policy")
+	}
+	get := func(c *http.Client) error {
+		resp, err := c.Get(srv.URL)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		_, err = ReadAll(resp.Body, nil, resp.ContentLength, ClientLimit(c))
+		return err
+	}
+	shared := ShareLimit(base)
+	if err := get(shared); err != nil {
+		t.Fatalf("first 600 bytes of a 1000-byte budget: %v", err)
+	}
+	if err := get(shared); !IsTooLarge(err) {
+		t.Fatalf("second 600 bytes of a 1000-byte budget: %v, want too large", err)
+	}
+	if err := get(ShareLimit(base)); err != nil {
+		t.Fatalf("a new share: %v", err)
+	}
+	if err := get(base); err != nil {
+		t.Fatalf("the per-response limit of the base client: %v", err)
 	}
 }

@@ -34,8 +34,10 @@ func (e Entry) timeout() time.Duration {
 	return min(e.interval(), 10*time.Second)
 }
 
-// maxBackoff caps the wait between polls of a failing source.
-const maxBackoff = 30 * time.Second
+// maxBackoff caps the back-off of a failing source at 5 s, so a source
+// that comes back is seen within a few seconds; a source polled less often
+// than that is simply polled at its interval.
+const maxBackoff = 5 * time.Second
 
 // Hub polls every source on its own goroutine and performs actions.
 // Snapshots arrive on one channel in the order polls finish. It is safe
@@ -95,7 +97,8 @@ func (h *Hub) Run(ctx context.Context) <-chan model.Snapshot {
 }
 
 // loop polls one source: at once, then every interval with ±10% jitter,
-// backing off exponentially after failures, and early when kicked. Only
+// backing off after failures (at most 2× the interval, see nextDelay), and
+// early when kicked. Only
 // this goroutine polls the source, so one poll at most is in flight.
 func (h *Hub) loop(ctx context.Context, i int) {
 	e := h.entries[i]
@@ -134,13 +137,16 @@ func (h *Hub) loop(ctx context.Context, i int) {
 }
 
 // nextDelay is the interval with ±10% jitter, doubled per consecutive
-// failure up to maxBackoff.
+// failure up to twice the interval and at most maxBackoff, but never
+// below the interval: a failing source eases off a little without losing
+// sight of its recovery for long.
 func nextDelay(interval time.Duration, failures int) time.Duration {
+	ceiling := max(interval, min(2*interval, maxBackoff))
 	d := interval
-	for i := 0; i < failures && d < maxBackoff; i++ {
+	for i := 0; i < failures && d < ceiling; i++ {
 		d *= 2
 	}
-	d = min(d, max(maxBackoff, interval))
+	d = min(d, ceiling)
 	jitter := time.Duration(rand.Int64N(int64(d)/5+1)) - d/10
 	return d + jitter
 }

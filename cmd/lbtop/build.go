@@ -52,9 +52,14 @@ func buildSource(ctx context.Context, s config.Source) (sources.Source, error) {
 			return nil, err
 		}
 	}
+	// Every HTTP source reads through the same policy: byte limit and
+	// redirect rule (sources.Policy), whatever its http: block says.
+	client = sources.Policy{MaxResponseBytes: s.MaxResponseBytes, FollowRedirects: s.FollowRedirects}.HTTPClient(client)
 	switch s.Kind {
 	case model.KindHAProxy:
-		return haproxy.New(s.Name, s.Address), nil
+		src := haproxy.New(s.Name, s.Address)
+		src.MaxResponseBytes = s.MaxResponseBytes
+		return src, nil
 	case model.KindEnvoy:
 		return envoy.New(s.Name, s.Address, client), nil
 	case model.KindNGINX:

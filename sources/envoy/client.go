@@ -10,7 +10,6 @@
 package envoy
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -21,43 +20,37 @@ import (
 	"sync"
 
 	"github.com/lbtop/lbtop/model"
+	"github.com/lbtop/lbtop/sources"
 )
-
-// DefaultMaxBodyBytes caps a /clusters body when Source.MaxBodyBytes is
-// zero. 100k hosts render to about 111 MiB of pretty JSON (PERF-NOTES), so
-// 512 MiB leaves room while still bounding a runaway response.
-const DefaultMaxBodyBytes = 512 << 20
 
 const (
 	clustersPath    = "/clusters?format=json"
 	healthFailPath  = "/healthcheck/fail"
 	healthOKPath    = "/healthcheck/ok"
-	snippetBytes    = 256      // body text quoted in an error
-	actionBodyLimit = 64 << 10 // read at most this much of an action's reply
+	snippetBytes    = sources.MaxSnippet // body text quoted in an error
+	actionBodyLimit = 64 << 10           // read at most this much of an action's reply
 )
 
 // Source polls one Envoy admin endpoint. It is safe for concurrent use.
 type Source struct {
 	name   string
-	base   string // admin base URL without a trailing slash
-	shown  string // base with any password redacted, for messages
-	badURL error  // why base is unusable, if it is
-	client *http.Client
-
-	// MaxBodyBytes caps the size of a /clusters body; a larger one fails
-	// the poll. Zero means DefaultMaxBodyBytes. Set it before the first
-	// Poll.
-	MaxBodyBytes int64
+	base   string       // admin base URL without a trailing slash
+	shown  string       // base with any password redacted, for messages
+	badURL error        // why base is unusable, if it is
+	client *http.Client // applies the source's sources.Policy: byte limit, redirects
 
 	mu    sync.Mutex
-	spare []byte // the last poll's body buffer, reused by the next poll
+	spare []byte // the last good poll's body buffer, reused by the next poll
 }
 
 // New returns a source named name reading the Envoy admin API at baseURL
 // (e.g. "http://127.0.0.1:9901"; "http://" is assumed when no scheme is
-// given). A nil client gets a private client with its own connection
-// pool; polls and actions are bounded by the caller's ctx, not a client
-// timeout.
+// given). client applies the source's sources.Policy (byte limit,
+// redirects; see sources.Policy.HTTPClient); a client without one gets
+// the default policy, and a nil client a private one with its own
+// connection pool. Polls and actions are bounded by the caller's ctx, not
+// a client timeout. 100k hosts render to about 111 MiB of pretty JSON
+// (PERF-NOTES): a fleet that size needs max_response_bytes raised.
 func New(name, baseURL string, client *http.Client) *Source {
 	base := strings.TrimRight(strings.TrimSpace(baseURL), "/")
 	if base != "" && !strings.Contains(base, "://") {
@@ -71,27 +64,13 @@ func New(name, baseURL string, client *http.Client) *Source {
 		if errors.As(err, &ue) {
 			err = ue.Err // url.Error repeats the URL, which may hold a password
 		}
-		s.badURL = fmt.Errorf("envoy admin URL of source %q is not valid: %w", name, err)
-		s.shown = "(invalid URL)"
+		s.badURL = fmt.Errorf("envoy admin URL %s of source %q is not valid: %w", sources.RedactURL(base), name, err)
 	case u.Host == "":
 		s.badURL = fmt.Errorf("envoy admin URL of source %q has no host (want e.g. http://127.0.0.1:9901)", name)
-		s.shown = u.Redacted()
-	default:
-		s.shown = u.Redacted()
 	}
-	if s.client == nil {
-		s.client = &http.Client{Transport: newTransport()}
-	}
+	s.shown = sources.RedactURL(base)
+	s.client = sources.Guarded(client)
 	return s
-}
-
-// newTransport returns a private copy of the default transport, so this
-// source's connections and settings are its own.
-func newTransport() http.RoundTripper {
-	if t, ok := http.DefaultTransport.(*http.Transport); ok {
-		return t.Clone()
-	}
-	return &http.Transport{Proxy: http.ProxyFromEnvironment}
 }
 
 // Name returns the source's unique name.
@@ -102,7 +81,8 @@ func (s *Source) Kind() model.Kind { return model.KindEnvoy }
 
 // Poll reads every cluster and host from GET {base}/clusters?format=json.
 // One pool per cluster, in Envoy's order; clusters without hosts are empty
-// pools. The body is read under ctx and capped at MaxBodyBytes.
+// pools. The body is read under ctx and capped at the client's byte
+// limit; the deadline covers connecting, reading and decoding.
 func (s *Source) Poll(ctx context.Context) (model.Snapshot, error) {
 	if s.badURL != nil {
 		return model.Snapshot{}, s.badURL
@@ -122,39 +102,31 @@ func (s *Source) Poll(ctx context.Context) (model.Snapshot, error) {
 		return model.Snapshot{}, statusError(http.MethodGet, shown, resp)
 	}
 
-	limit := s.MaxBodyBytes
-	if limit <= 0 {
-		limit = DefaultMaxBodyBytes
-	}
-	buf := bytes.NewBuffer(s.takeBuffer(resp.ContentLength, limit))
-	_, err = buf.ReadFrom(io.LimitReader(resp.Body, limit+1))
-	defer s.putBuffer(buf.Bytes())
+	body, err := sources.ReadAll(resp.Body, s.takeBuffer(), resp.ContentLength, sources.ClientLimit(s.client))
 	if err != nil {
-		return model.Snapshot{}, fmt.Errorf("GET %s: reading body after %d bytes: %w", shown, buf.Len(), err)
+		return model.Snapshot{}, fmt.Errorf("GET %s: %w", shown, err)
 	}
-	if int64(buf.Len()) > limit {
-		return model.Snapshot{}, fmt.Errorf("GET %s: body larger than the %d-byte limit (MaxBodyBytes); scope it with Envoy's /clusters?filter= or raise the limit", shown, limit)
-	}
-	pools, err := parsePools(buf.Bytes())
+	pools, err := parsePools(body)
 	if err != nil {
-		return model.Snapshot{}, fmt.Errorf("GET %s: malformed clusters JSON (%d bytes): %w", shown, buf.Len(), err)
+		return model.Snapshot{}, fmt.Errorf("GET %s: malformed clusters JSON (%d bytes): %w", shown, len(body), err)
 	}
+	if err := ctx.Err(); err != nil { // decoding ran past the deadline
+		return model.Snapshot{}, fmt.Errorf("GET %s: %w after decoding %d bytes", shown, err, len(body))
+	}
+	s.putBuffer(body) // only a good poll's buffer is kept: a failed one may be garbage of any size
 	return s.withStats(ctx, model.Snapshot{Source: s.name, Kind: model.KindEnvoy, Pools: pools, ProxyFailing: s.proxyFailing(ctx)}), nil
 }
 
-// takeBuffer returns an empty buffer for a body, reusing the previous
-// poll's array when it exists (a 100k-host body is ~111 MiB; growing a
-// fresh one every poll is the costliest garbage of the poll). A known
-// Content-Length presizes it.
-func (s *Source) takeBuffer(contentLength, limit int64) []byte {
+// takeBuffer returns the previous good poll's body buffer, or nil (a
+// 100k-host body is ~111 MiB; growing a fresh one every poll is the
+// costliest garbage of the poll). sources.ReadAll presizes a new one from
+// Content-Length. The spare is handed out once: a failed poll drops it.
+func (s *Source) takeBuffer() []byte {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	b := s.spare
 	s.spare = nil
-	s.mu.Unlock()
-	if contentLength > 0 && contentLength <= limit && int64(cap(b)) < contentLength+1 {
-		b = make([]byte, 0, contentLength+1) // +1: ReadFrom needs room to see EOF
-	}
-	return b[:0]
+	return b
 }
 
 // putBuffer keeps b for the next poll. Nothing decoded refers to it: the
@@ -210,8 +182,8 @@ func unwrapURLError(err error) error {
 // statusError describes an unexpected HTTP status with the start of the
 // body, which is where Envoy puts its explanation.
 func statusError(method, shown string, resp *http.Response) error {
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, snippetBytes))
-	snippet := strings.TrimSpace(string(b))
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, snippetBytes+1))
+	snippet := sources.Snippet(b)
 	if snippet == "" {
 		return fmt.Errorf("%s %s: HTTP %s", method, shown, resp.Status)
 	}

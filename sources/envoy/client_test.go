@@ -125,7 +125,9 @@ func TestPollErrors(t *testing.T) {
 		{"html error page", http.StatusOK, "<html>upstream connect error</html>", 0,
 			[]string{"/clusters?format=json", "malformed"}},
 		{"body over the limit", http.StatusOK, `{"cluster_statuses":[` + strings.Repeat(`{"name":"c"},`, 200) + `{"name":"c"}]}`, 1024,
-			[]string{"/clusters?format=json", "1024-byte limit"}},
+			[]string{"/clusters?format=json", "reply larger than 1 KiB limit"}},
+		{"body over the limit, announced", http.StatusOK, strings.Repeat(" ", 1025), 1024,
+			[]string{"/clusters?format=json", "reply larger than 1 KiB limit"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -135,8 +137,7 @@ func TestPollErrors(t *testing.T) {
 				_, _ = w.Write([]byte(tc.body))
 			}))
 			t.Cleanup(srv.Close)
-			src := New("edge", srv.URL, srv.Client())
-			src.MaxBodyBytes = tc.maxBody
+			src := New("edge", srv.URL, sources.Policy{MaxResponseBytes: tc.maxBody}.HTTPClient(srv.Client()))
 			snap, err := src.Poll(t.Context())
 			if err == nil {
 				t.Fatalf("Poll = %+v, want an error", snap)
@@ -158,10 +159,9 @@ func TestPollBodyAtTheLimit(t *testing.T) {
 		_, _ = w.Write([]byte(body))
 	}))
 	t.Cleanup(srv.Close)
-	src := New("edge", srv.URL, srv.Client())
-	src.MaxBodyBytes = int64(len(body))
+	src := New("edge", srv.URL, sources.Policy{MaxResponseBytes: int64(len(body))}.HTTPClient(srv.Client()))
 	if _, err := src.Poll(t.Context()); err != nil {
-		t.Fatalf("a body of exactly MaxBodyBytes must pass: %v", err)
+		t.Fatalf("a body of exactly max_response_bytes must pass: %v", err)
 	}
 }
 

@@ -1,19 +1,14 @@
 package envoy
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 
 	"github.com/lbtop/lbtop/model"
+	"github.com/lbtop/lbtop/sources"
 )
-
-// statsBodyLimit caps a /stats reply: the filtered stats of 10,000
-// clusters are about 2 MiB.
-const statsBodyLimit = 64 << 20
 
 // statsPath asks for exactly the stats parseClusterStats reads.
 var statsPath = "/stats?filter=" + url.QueryEscape(statsFilter)
@@ -50,14 +45,13 @@ func (s *Source) clusterStats(ctx context.Context) (map[string]*model.PoolFacts,
 	if resp.StatusCode != http.StatusOK {
 		return nil, statusError(http.MethodGet, shown, resp)
 	}
-	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, statsBodyLimit+1)); err != nil {
-		return nil, fmt.Errorf("GET %s: reading body after %d bytes: %w", shown, buf.Len(), err)
+	// The source's reading policy (byte limit) applies, as to /clusters;
+	// the filtered stats of 10,000 clusters are about 2 MiB.
+	body, err := sources.ReadAll(resp.Body, nil, resp.ContentLength, sources.ClientLimit(s.client))
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: %w", shown, err)
 	}
-	if buf.Len() > statsBodyLimit {
-		return nil, fmt.Errorf("GET %s: body larger than %d bytes", shown, statsBodyLimit)
-	}
-	facts, err := parseClusterStats(buf.Bytes())
+	facts, err := parseClusterStats(body)
 	if err != nil {
 		return nil, fmt.Errorf("GET %s: %w", shown, err)
 	}

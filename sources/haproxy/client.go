@@ -9,6 +9,7 @@ package haproxy
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -20,6 +21,7 @@ import (
 	"unicode"
 
 	"github.com/lbtop/lbtop/model"
+	"github.com/lbtop/lbtop/sources"
 )
 
 // Source is one HAProxy instance reached through its runtime API. It is
@@ -28,7 +30,18 @@ type Source struct {
 	name    string
 	addr    string
 	network string // "unix" or "tcp"
+
+	// MaxResponseBytes caps one reply of the runtime API; a longer one
+	// fails the poll. Zero means sources.DefaultMaxResponseBytes. Set it
+	// before the first Poll.
+	MaxResponseBytes int64
 }
+
+// maxLineBytes caps one line of a reply. A `show stat` row of a recent
+// HAProxy is about 1 KiB; a megabyte-long line is not HAProxy talking, and
+// bounding it keeps the line reader from growing one string to the whole
+// byte limit.
+const maxLineBytes = 1 << 20
 
 // New returns a source named name for the runtime API at addr: a unix
 // socket path (starting with '/' or '.', or ending in ".sock") or a TCP
@@ -60,6 +73,9 @@ func (s *Source) Poll(ctx context.Context) (model.Snapshot, error) {
 	err := s.exchange(ctx, cmd, func(r io.Reader) error {
 		tail := &tailReader{r: r}
 		br := bufio.NewReaderSize(tail, 64<<10)
+		if err := checkStatHeader(br); err != nil {
+			return err
+		}
 		var perr error
 		pools, perr = ParsePools(br, time.Now())
 		if perr != nil && !errors.Is(perr, ErrNotStat) {
@@ -70,7 +86,7 @@ func (s *Source) Poll(ctx context.Context) (model.Snapshot, error) {
 		// HAProxy ends a complete dump with an empty line; without it the
 		// connection was cut and rows may be missing.
 		switch {
-		case errors.Is(perr, ErrNotStat):
+		case errors.Is(perr, ErrNotStat), errors.Is(perr, errLongLine), sources.IsTooLarge(perr):
 			return perr
 		case !tail.endsWithBlankLine() && perr != nil:
 			return fmt.Errorf("reply truncated: %w", perr)
@@ -106,7 +122,7 @@ func (s *Source) fillAdmin(ctx context.Context, pools []model.Pool) {
 	var states map[string]model.AdminState
 	if err := s.exchange(ctx, "show servers state", func(r io.Reader) error {
 		var perr error
-		states, perr = ParseAdminStates(io.LimitReader(r, 256<<20))
+		states, perr = ParseAdminStates(r)
 		return perr
 	}); err != nil {
 		return
@@ -169,7 +185,7 @@ func (s *Source) set(ctx context.Context, cmd string) error {
 	if err != nil {
 		return err
 	}
-	if msg := strings.TrimSpace(string(reply)); msg != "" {
+	if msg := sources.Snippet(reply); msg != "" {
 		return fmt.Errorf("haproxy %s: %s: %s", s.addr, cmd, msg)
 	}
 	return nil
@@ -206,7 +222,72 @@ func (s *Source) exchange(ctx context.Context, cmd string, read func(io.Reader) 
 	if _, err := io.WriteString(conn, cmd+"\n"); err != nil {
 		return err
 	}
-	return read(conn)
+	limit := sources.LimitOr(s.MaxResponseBytes)
+	return read(&lineLimiter{r: conn, max: int(min(maxLineBytes, limit)), limit: limit})
+}
+
+// checkStatHeader fails fast, quoting at most sources.MaxSnippet bytes,
+// when a reply does not start like `show stat` CSV ("# pxname,…"):
+// "Permission denied.", "Unknown command", or not HAProxy at all. Only the
+// reader's buffer is looked at, however long the first line is.
+func checkStatHeader(br *bufio.Reader) error {
+	head, err := br.Peek(2)
+	if len(head) < 2 || string(head) == "# " {
+		if len(head) == 0 && err != nil && !errors.Is(err, io.EOF) {
+			return err
+		}
+		return nil // empty, or a header: the parser says which
+	}
+	first, _ := br.Peek(min(br.Buffered(), 4*sources.MaxSnippet))
+	if i := bytes.IndexByte(first, '\n'); i >= 0 {
+		first = first[:i]
+	}
+	return fmt.Errorf("%w: %q", ErrNotStat, sources.Snippet(first))
+}
+
+// errLongLine starts the error of a line over the line limit.
+var errLongLine = errors.New("a line longer")
+
+// minLineCost is what a line counts toward the byte limit at least. Each
+// `show stat` row becomes a model.Backend of about 200 bytes plus its
+// strings, so a reply of many tiny rows would cost lbtop far more memory
+// than its size; real rows are 300 bytes (1.x) to over 1 KiB (2.6+).
+const minLineCost = 512
+
+// lineLimiter fails a reply as soon as one line of it passes max bytes,
+// or the reply passes limit bytes, each line counting at least
+// minLineCost.
+type lineLimiter struct {
+	r       io.Reader
+	max     int
+	limit   int64
+	line    int   // bytes since the last newline
+	charged int64 // bytes counted toward limit
+}
+
+func (l *lineLimiter) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	rest := p[:n]
+	for {
+		i := bytes.IndexByte(rest, '\n')
+		if i < 0 {
+			l.line += len(rest)
+			break
+		}
+		l.line += i + 1
+		if l.line > l.max+1 {
+			return n, fmt.Errorf("%w than %s: not runtime API output", errLongLine, sources.FormatBytes(int64(l.max)))
+		}
+		l.charged += int64(max(l.line, minLineCost))
+		l.line, rest = 0, rest[i+1:]
+	}
+	switch {
+	case l.line > l.max:
+		return n, fmt.Errorf("%w than %s: not runtime API output", errLongLine, sources.FormatBytes(int64(l.max)))
+	case l.charged+int64(l.line) > l.limit:
+		return n, &sources.TooLargeError{Limit: l.limit}
+	}
+	return n, err
 }
 
 // ctxErr returns the context's error when it caused err: ctx is done, or

@@ -69,8 +69,9 @@ type Source struct {
 
 	infs []tracked // every informer, for error and sync tracking
 
-	mu   sync.Mutex
-	errs map[string]watchErr // by tracked.key
+	mu     sync.Mutex
+	errs   map[string]watchErr // by tracked.key
+	server serverState         // the last probe of the API server (liveness.go)
 }
 
 // watchErr is the last error of one informer, kept until it syncs anew.
@@ -134,6 +135,7 @@ func New(ctx context.Context, opts Options) (*Source, error) {
 		s.Close()
 		return nil, err
 	}
+	s.watchServer(runCtx)
 	return s, nil
 }
 
@@ -338,6 +340,9 @@ func (s *Source) Close() error {
 func (s *Source) Poll(ctx context.Context) (model.Snapshot, error) {
 	if err := ctx.Err(); err != nil {
 		return model.Snapshot{}, fmt.Errorf("kubernetes %s: %w", s.name, err)
+	}
+	if err := s.serverDown(); err != nil {
+		return model.Snapshot{}, err
 	}
 	errs := s.errors()
 	synced := 0

@@ -17,6 +17,7 @@ import (
 	"sync"
 
 	"github.com/lbtop/lbtop/model"
+	"github.com/lbtop/lbtop/sources"
 )
 
 // mode is what the URL was found to be.
@@ -43,11 +44,13 @@ func (m mode) String() string {
 	return "mode(" + strconv.Itoa(int(m)) + ")"
 }
 
-// Limits on bodies read: a Plus upstreams map of 100k peers is about
-// 100 MiB; everything else is small.
+// Limits on bodies read. An upstreams map (a Plus map of 100k peers is
+// about 100 MiB) is bounded by the client's byte limit (sources.Policy);
+// everything else is small.
 const (
-	maxBody      = 512 << 20
+	maxBody      = -1 // the client's limit
 	maxSmallBody = 1 << 20
+	maxErrorBody = 64 << 10 // an error reply: NGINX's JSON is a few hundred bytes
 )
 
 // Source reads one NGINX instance. It is safe for concurrent use: Poll
@@ -66,32 +69,23 @@ type Source struct {
 // New returns a source named name for rawURL, either an NGINX Plus API
 // root (http://lb1:8080/api) or a stub_status location
 // (http://lb1/nginx_status). client carries TLS and authentication (built
-// from prometheus/common's HTTPClientConfig by the caller); nil means a
-// private default client. An unparsable URL is reported by every Poll.
+// from prometheus/common's HTTPClientConfig by the caller) and the
+// source's sources.Policy (byte limit, redirects); a client without a
+// policy gets the default one, and nil a private default client. An
+// unparsable URL is reported by every Poll.
 func New(name, rawURL string, client *http.Client) *Source {
-	if client == nil {
-		client = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
-	}
-	s := &Source{name: name, client: client}
+	s := &Source{name: name, client: sources.Guarded(client)}
 	u, err := url.Parse(strings.TrimRight(rawURL, "/"))
 	if err == nil && (u.Scheme == "" || u.Host == "") {
 		err = errors.New("want scheme://host[:port]/path")
 	}
+	// Never echo the raw URL: it may hold a password.
+	s.endpoint = sources.RedactURL(strings.TrimRight(rawURL, "/"))
 	if err != nil {
-		// Never echo the raw URL: it may hold a password.
-		s.endpoint = "(invalid URL)"
 		return s
 	}
 	s.base = u
-	s.endpoint = redact(u)
 	return s
-}
-
-// redact renders a URL for errors and logs: scheme, host and path, with
-// userinfo, query and fragment removed because they may carry secrets.
-func redact(u *url.URL) string {
-	c := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path, RawPath: u.RawPath}
-	return c.String()
 }
 
 // Name returns the source's unique name.
@@ -172,15 +166,7 @@ func (s *Source) detect(ctx context.Context) (mode, int, []byte, error) {
 		s.setDetected(modeOSS, 0)
 		return modeOSS, 0, body, nil
 	}
-	return modeUnknown, 0, nil, fmt.Errorf("nginx %s: neither an NGINX Plus API root (a JSON array of versions) nor a stub_status page; the body starts %q", s.endpoint, head(trimmed, 60))
-}
-
-// head returns at most n bytes of b as text, for error messages.
-func head(b []byte, n int) string {
-	if len(b) > n {
-		b = b[:n]
-	}
-	return string(b)
+	return modeUnknown, 0, nil, fmt.Errorf("nginx %s: neither an NGINX Plus API root (a JSON array of versions) nor a stub_status page; the body starts %q", s.endpoint, sources.Snippet(trimmed[:min(len(trimmed), 60)]))
 }
 
 // statusError is a non-2xx answer from NGINX that carried no NGINX error
@@ -222,24 +208,19 @@ func (e *requestError) Error() string {
 
 func (e *requestError) Unwrap() error { return e.err }
 
-// get fetches path on the instance and returns the body of a 2xx. The
-// buffer is sized from Content-Length when NGINX sends one, so a large
-// upstreams map is read without repeated growing and copying.
+// get fetches path on the instance and returns the body of a 2xx, at most
+// limit bytes (a negative limit: the client's byte limit). The buffer is
+// sized from Content-Length when NGINX sends one, so a large upstreams map
+// is read without repeated growing and copying.
 func (s *Source) get(ctx context.Context, path string, limit int64) ([]byte, error) {
+	if limit < 0 {
+		limit = sources.ClientLimit(s.client)
+	}
 	var out []byte
 	err := s.do(ctx, http.MethodGet, path, nil, func(r io.Reader, size int64) error {
-		var buf bytes.Buffer
-		if size > 0 && size <= limit {
-			buf.Grow(int(size) + bytes.MinRead)
-		}
-		if _, err := buf.ReadFrom(io.LimitReader(r, limit+1)); err != nil {
-			return err
-		}
-		if int64(buf.Len()) > limit {
-			return fmt.Errorf("body larger than %d bytes", limit)
-		}
-		out = buf.Bytes()
-		return nil
+		var err error
+		out, err = sources.ReadAll(r, nil, size, limit)
+		return err
 	})
 	return out, err
 }
@@ -281,11 +262,13 @@ func (s *Source) do(ctx context.Context, method, path string, body []byte, read 
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxSmallBody))
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 		if ae, ok := parseAPIError(b, resp.StatusCode); ok {
+			ae.Code, ae.Text = sources.SnippetString(ae.Code), sources.SnippetString(ae.Text)
+			ae.RequestID = sources.SnippetString(ae.RequestID)
 			return wrap(ae)
 		}
-		return wrap(&statusError{status: resp.StatusCode, text: strings.TrimSpace(head(bytes.TrimSpace(b), 200))})
+		return wrap(&statusError{status: resp.StatusCode, text: sources.Snippet(b)})
 	}
 	if read == nil {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxSmallBody))

@@ -47,6 +47,9 @@ func (s *Source) upstreams(ctx context.Context, version int, module string) ([]n
 		return nil, err
 	}
 	ups, err := parseUpstreams(body)
+	if err == nil {
+		err = ctx.Err() // decoding ran past the deadline
+	}
 	if err != nil {
 		return nil, &requestError{endpoint: s.endpoint, method: "GET", path: path, err: err}
 	}

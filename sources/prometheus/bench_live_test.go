@@ -89,7 +89,7 @@ func BenchmarkLiveRefresh(b *testing.B) {
 	// Where the time goes: each query alone, end to end.
 	for _, q := range src.specs[0].queries {
 		start := time.Now()
-		vec, _, err := src.query(b.Context(), q.expr)
+		vec, _, err := src.query(b.Context(), src.newPollClient(), q.expr)
 		if err != nil {
 			b.Fatal(err)
 		}

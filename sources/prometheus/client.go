@@ -28,6 +28,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/lbtop/lbtop/model"
+	"github.com/lbtop/lbtop/sources"
 )
 
 // Options configures a Source. The zero value queries every preset over a
@@ -52,8 +53,9 @@ type Options struct {
 // concurrent use.
 type Source struct {
 	name     string
-	endpoint string // base URL with any password redacted, for messages
-	client   api.Client
+	endpoint string       // base URL with any password redacted, for messages
+	client   api.Client   // builds query URLs
+	http     *http.Client // applies the source's sources.Policy
 	specs    []spec
 	limit    int
 }
@@ -61,19 +63,20 @@ type Source struct {
 // New returns a source named name that queries the server at baseURL
 // (e.g. "http://prometheus:9090", or a Thanos/Mimir prefix such as
 // "https://mimir/prometheus") through client, which carries TLS and
-// authentication (see sources.NewHTTPClient); a nil client means a plain
-// http.Client. It validates the options and every mapping.
+// authentication (see sources.NewHTTPClient) and the source's
+// sources.Policy (byte limit, redirects); a client without a policy gets
+// the default one, and nil a private default client. The byte limit
+// bounds all the replies of one poll together. It validates the options
+// and every mapping.
 func New(name, baseURL string, client *http.Client, opts Options) (*Source, error) {
 	u, err := url.Parse(baseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("prometheus source %q: address %q: want an http:// or https:// URL with a host", name, redact(baseURL))
+		return nil, fmt.Errorf("prometheus source %q: address %q: want an http:// or https:// URL with a host", name, sources.RedactURL(baseURL))
 	}
-	if client == nil {
-		client = &http.Client{}
-	}
+	client = sources.Guarded(client)
 	ac, err := api.NewClient(api.Config{Address: baseURL, Client: client})
 	if err != nil {
-		return nil, fmt.Errorf("prometheus source %q: address %s: %w", name, u.Redacted(), err)
+		return nil, fmt.Errorf("prometheus source %q: address %s: %w", name, sources.RedactURL(baseURL), err)
 	}
 	window := opts.RateWindow
 	if window == "" {
@@ -109,7 +112,7 @@ func New(name, baseURL string, client *http.Client, opts Options) (*Source, erro
 	if limit <= 0 {
 		limit = 4
 	}
-	return &Source{name: name, endpoint: u.Redacted(), client: ac, specs: specs, limit: limit}, nil
+	return &Source{name: name, endpoint: sources.RedactURL(baseURL), client: ac, http: client, specs: specs, limit: limit}, nil
 }
 
 // Name returns the source's unique name.
@@ -139,11 +142,14 @@ func (s *Source) Poll(ctx context.Context) (model.Snapshot, error) {
 		}
 	}
 	warnings := make([][]string, len(jobs))
+	// The poll's queries share one byte budget: four in parallel must not
+	// cost four times the limit.
+	pc := s.newPollClient()
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(s.limit)
 	for k, jb := range jobs {
 		g.Go(func() error {
-			vec, warn, err := s.query(gctx, s.specs[jb.spec].queries[jb.query].expr)
+			vec, warn, err := s.query(gctx, pc, s.specs[jb.spec].queries[jb.query].expr)
 			if err != nil {
 				return fmt.Errorf("prometheus %s (%s): %w", s.endpoint, s.specs[jb.spec].name, err)
 			}
@@ -155,6 +161,9 @@ func (s *Source) Poll(ctx context.Context) (model.Snapshot, error) {
 	if err := g.Wait(); err != nil {
 		return model.Snapshot{}, err
 	}
+	if err := ctx.Err(); err != nil { // decoding ran past the deadline
+		return model.Snapshot{}, fmt.Errorf("prometheus %s: %w", s.endpoint, err)
+	}
 	return model.Snapshot{
 		Source: s.name,
 		Kind:   model.KindPrometheus,
@@ -165,8 +174,8 @@ func (s *Source) Poll(ctx context.Context) (model.Snapshot, error) {
 
 // query runs one instant query and returns its vector. The error names the
 // query, the HTTP status and the server's own error text.
-func (s *Source) query(ctx context.Context, expr string) (pmodel.Vector, []string, error) {
-	sc := &statusClient{Client: s.client}
+func (s *Source) query(ctx context.Context, pc *pollClient, expr string) (pmodel.Vector, []string, error) {
+	sc := &statusClient{Client: pc}
 	var opts []v1.Option
 	if dl, ok := ctx.Deadline(); ok {
 		// Let the server give up when we will: whole seconds, since
@@ -206,19 +215,55 @@ func (c *statusClient) Do(ctx context.Context, req *http.Request) (*http.Respons
 	return resp, body, err
 }
 
-// maxDetail caps how much of a non-Prometheus error body goes into an
-// error message.
-const maxDetail = 200
+// pollClient sends one poll's requests through a client sharing one byte
+// budget (sources.ShareLimit) and reads each body with sources.ReadAll,
+// which never grows a buffer past the limit: client_golang's own Do reads
+// a whole body into a doubling bytes.Buffer, with no limit. URLs are built
+// by the wrapped api.Client.
+type pollClient struct {
+	api.Client
+	http *http.Client
+}
+
+// newPollClient returns the client of one poll, with a fresh budget.
+func (s *Source) newPollClient() *pollClient {
+	return &pollClient{Client: s.client, http: sources.ShareLimit(s.http)}
+}
+
+// Do sends req under ctx and reads the body within the byte limit.
+func (c *pollClient) Do(ctx context.Context, req *http.Request) (*http.Response, []byte, error) {
+	resp, err := c.http.Do(req.WithContext(ctx))
+	if err != nil {
+		return nil, nil, unwrapURLError(err)
+	}
+	defer resp.Body.Close()
+	body, err := sources.ReadAll(resp.Body, nil, resp.ContentLength, sources.ClientLimit(c.http))
+	return resp, body, err
+}
+
+// unwrapURLError drops net/http's *url.Error wrapper: it repeats the
+// query's whole URL, which the message already names.
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
 
 // queryError describes a failed query: the query, the HTTP status (when a
 // response arrived), the error type and Prometheus's error text. Bodies of
 // errors from layers in front of Prometheus (proxies) are cut short.
+//
+// The cause comes before the query, which can be long: an error text is
+// cut to a few hundred bytes where it enters the model, and the cause is
+// what must survive.
 func queryError(expr string, status int, err error) error {
 	var apiErr *v1.Error
 	if !errors.As(err, &apiErr) {
-		return fmt.Errorf("query %q: %w", expr, err)
+		return fmt.Errorf("%w (query %q)", err, expr)
 	}
-	kind, msg := string(apiErr.Type), apiErr.Msg
+	kind, msg := string(apiErr.Type), sources.SnippetString(apiErr.Msg)
 	if apiErr.Detail != "" {
 		// Statuses other than 400 and 422 (a 503 timeout, or a proxy's
 		// error page) leave the body in Detail: prefer Prometheus's own
@@ -228,24 +273,15 @@ func queryError(expr string, status int, err error) error {
 			Error     string `json:"error"`
 		}
 		if json.Unmarshal([]byte(apiErr.Detail), &env) == nil && env.Error != "" {
-			kind, msg = env.ErrorType, env.Error
-		} else if d := oneLine(apiErr.Detail); d != "" {
+			kind, msg = sources.SnippetString(env.ErrorType), sources.SnippetString(env.Error)
+		} else if d := sources.SnippetString(apiErr.Detail); d != "" {
 			msg += ": " + d
 		}
 	}
 	if status != 0 {
-		return fmt.Errorf("query %q: HTTP %d %s: %s", expr, status, kind, msg)
+		return fmt.Errorf("HTTP %d %s: %s (query %q)", status, kind, msg, expr)
 	}
-	return fmt.Errorf("query %q: %s: %s", expr, kind, msg)
-}
-
-// oneLine flattens and shortens a response body for an error message.
-func oneLine(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > maxDetail {
-		s = s[:maxDetail] + "…"
-	}
-	return s
+	return fmt.Errorf("%s: %s (query %q)", kind, msg, expr)
 }
 
 // maxNote caps the warnings kept in a snapshot note.
@@ -268,19 +304,4 @@ func warningNote(all [][]string) string {
 		return ""
 	}
 	return "Prometheus warnings: " + strings.Join(out, "; ")
-}
-
-// redact hides the password of a URL that fails to parse fully, for
-// messages: everything up to the last '@' before the host is dropped.
-func redact(raw string) string {
-	if u, err := url.Parse(raw); err == nil {
-		return u.Redacted()
-	}
-	if i := strings.LastIndex(raw, "@"); i >= 0 {
-		if j := strings.Index(raw, "://"); j >= 0 && j < i {
-			return raw[:j+3] + "xxxxx@" + raw[i+1:]
-		}
-		return "xxxxx@" + raw[i+1:]
-	}
-	return raw
 }

@@ -94,7 +94,7 @@ func TestPollRedactsPassword(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = src.Poll(t.Context())
-	if err == nil || strings.Contains(err.Error(), "hunter2") || !strings.Contains(err.Error(), "lbtop:xxxxx@") {
+	if err == nil || strings.Contains(err.Error(), "hunter2") || !strings.Contains(err.Error(), "prometheus "+url+" ") {
 		t.Fatalf("error %v: want the endpoint with its password redacted", err)
 	}
 }
@@ -144,7 +144,8 @@ func TestNewRejects(t *testing.T) {
 		want      string
 	}{
 		{"no scheme", "prometheus:9090", Options{}, "want an http:// or https:// URL"},
-		{"password in bad URL", "ftp://u:secret@h", Options{}, "xxxxx"},
+		{"password in bad URL", "ftp://u:secret@h", Options{}, `"ftp://h"`},
+		{"password that does not parse", "http://u:secret%zz@h", Options{}, `"http://h"`},
 		{"unknown preset", "http://p:9090", Options{Presets: []string{"traefik"}}, `unknown preset "traefik"`},
 		{"bad window", "http://p:9090", Options{RateWindow: "1.5m"}, `rate_window "1.5m"`},
 		{"bad mapping", "http://p:9090", Options{Mappings: []Mapping{{Name: "x", PoolLabel: "a", BackendLabel: "b"}}}, "mappings[0]: mapping \"x\": health is missing"},
