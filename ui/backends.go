@@ -8,11 +8,11 @@ import (
 
 var backendColumns = []column{
 	{id: colMark, w: 1},
-	{id: colName, title: "BACKEND", w: 12, flex: 2},
-	{id: colInstance, title: "INSTANCE", w: 12, drop: 5},
-	{id: colAddress, title: "ADDRESS", w: 17, drop: 3},
+	{id: colName, title: "BACKEND", w: 12, flex: 2, middle: true},
+	{id: colInstance, title: "INSTANCE", w: 12, flex: 1, middle: true}, // never dropped: it tells same-named rows apart
+	{id: colAddress, title: "ADDRESS", w: 17, flex: 1, drop: 3},
 	{id: colHealth, title: "HEALTH", w: 9},
-	{id: colReason, title: "REASON", w: 12, flex: 2},
+	{id: colReason, title: "REASON", w: 12, flex: 2, greedy: true},
 	{id: colWeight, title: "WEIGHT", w: 6, right: true, drop: 2},
 	{id: colActive, title: "ACTIVE", w: 7, right: true, drop: 6},
 	{id: colReq, title: "REQ/S", w: 7, right: true, drop: 4},
@@ -126,8 +126,9 @@ func (m *Model) backendsLines(out []string, w, rows int) []string {
 	if !m.multiInst {
 		cols = withoutColumn(cols, colInstance)
 	}
-	cols = fitColumns(cols, w)
-	out = append(out, headerRow(cols, &m.st, w))
+	if m.pool == nil || len(m.bsel) == 0 {
+		out = append(out, headerRow(fitColumns(cols, w), &m.st, w))
+	}
 	switch {
 	case m.pool == nil:
 		out = append(out, m.st.MsgError.Render(clip("pool "+m.openKey+" is no longer reported by any source — esc goes back to the pools", w)))
@@ -143,7 +144,7 @@ func (m *Model) backendsLines(out []string, w, rows int) []string {
 		out = append(out, m.st.Dim.Render(clip(msg, w)))
 		return padLines(out, len(out)+rows-1)
 	}
-	return m.listRows(out, cols, w, rows, listWindow{cur: m.bcur, off: m.boff, n: len(m.bsel)}, func(i int, cells []cell) Paint {
+	return m.contentTable(out, cols, w, rows+1, listWindow{cur: m.bcur, off: m.boff, n: len(m.bsel)}, func(i int, cells []cell) Paint {
 		b := &m.pool.Backends[m.bsel[i]]
 		pend := m.pendingFor(b.Ref())
 		for j, c := range cols {

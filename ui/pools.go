@@ -8,10 +8,10 @@ import (
 
 var poolColumns = []column{
 	{id: colMark, w: 1},
-	{id: colName, title: "POOL", w: 14, flex: 2},
-	{id: colSource, title: "SOURCE", w: 12, drop: 3},
+	{id: colName, title: "POOL", w: 14, flex: 2, middle: true},
+	{id: colSource, title: "SOURCE", w: 12, flex: 1, drop: 3, middle: true},
 	{id: colHealth, title: "HEALTHY", w: 9, right: true},
-	{id: colWhy, title: "WHY", w: 12, flex: 1},
+	{id: colWhy, title: "WHY", w: 12, flex: 1, greedy: true},
 	{id: colWeight, title: "WEIGHT", w: 6, right: true, drop: 5},
 	{id: colActive, title: "ACTIVE", w: 7, right: true, drop: 2},
 	{id: colReq, title: "REQ/S", w: 7, right: true, drop: 1},
@@ -110,8 +110,10 @@ func (st *Styles) poolRowStyle(p *model.PoolRow) Paint {
 // poolsLines renders the pools view body: column header and the visible
 // rows only, padded to rows lines.
 func (m *Model) poolsLines(out []string, w, rows int) []string {
-	cols := fitColumns(poolColumns, w)
-	out = append(out, headerRow(cols, &m.st, w))
+	cols := poolColumns
+	if m.fleet == nil || len(m.sel) == 0 {
+		out = append(out, headerRow(fitColumns(cols, w), &m.st, w))
+	}
 	if m.fleet == nil {
 		out = append(out, m.st.Dim.Render(clip("waiting for the first poll…", w)))
 		return padLines(out, len(out)+rows-1)
@@ -124,7 +126,7 @@ func (m *Model) poolsLines(out []string, w, rows int) []string {
 		out = append(out, m.st.Dim.Render(clip(msg, w)))
 		return padLines(out, len(out)+rows-1)
 	}
-	return m.listRows(out, cols, w, rows, listWindow{cur: m.cur, off: m.off, n: len(m.sel)}, func(i int, cells []cell) Paint {
+	return m.contentTable(out, cols, w, rows+1, listWindow{cur: m.cur, off: m.off, n: len(m.sel)}, func(i int, cells []cell) Paint {
 		p := &m.fleet.Pools[m.sel[i]]
 		for j, c := range cols {
 			cells[j] = m.poolCell(p, c.id)
@@ -137,16 +139,45 @@ func (m *Model) poolsLines(out []string, w, rows int) []string {
 // first row shown last time at off.
 type listWindow struct{ cur, off, n int }
 
-// listRows renders the rows of lw that fit in rows lines and pads to
-// rows. fill sets row i's cells and returns the row's base style.
-func (m *Model) listRows(out []string, cols []column, w, rows int, lw listWindow, fill func(i int, cells []cell) Paint) []string {
+// contentTable renders a column header and the rows of lw that fit under
+// it in rows lines (header included), padded. fill sets row i's cells
+// (one per column of cols) and returns the row's base style. Columns are
+// sized from what the visible rows hold: a name column is as wide as its
+// longest visible name, and the greedy column (a reason) takes the rest.
+func (m *Model) contentTable(out []string, cols []column, w, rows int, lw listWindow, fill func(i int, cells []cell) Paint) []string {
+	rows--
 	off := scroll(lw.cur, lw.off, rows, lw.n)
 	end := min(lw.n, off+rows)
-	cells := make([]cell, len(cols))
-	cut := rowClipper(cols, w)
+	cells := make([][]cell, end-off)
+	bases := make([]Paint, end-off)
+	sized := append([]column(nil), cols...)
+	for k := range sized {
+		sized[k].want = width(sized[k].title)
+	}
 	for i := off; i < end; i++ {
-		base := fill(i, cells)
-		out = append(out, cut(renderRow(cols, cells, base, i == lw.cur, &m.st)))
+		cs := make([]cell, len(cols))
+		bases[i-off] = fill(i, cs)
+		cells[i-off] = cs
+		for k := range cs {
+			sized[k].want = max(sized[k].want, width(cs[k].text))
+		}
+	}
+	fitted := fitColumns(sized, w)
+	pick := make([]int, len(fitted)) // fitted column → index in cols
+	for j, k := 0, 0; j < len(fitted); k++ {
+		if sized[k].id == fitted[j].id {
+			pick[j] = k
+			j++
+		}
+	}
+	out = append(out, headerRow(fitted, &m.st, w))
+	cut := rowClipper(fitted, w)
+	row := make([]cell, len(fitted))
+	for r := range cells {
+		for j := range fitted {
+			row[j] = cells[r][pick[j]]
+		}
+		out = append(out, cut(renderRow(fitted, row, bases[r], off+r == lw.cur, &m.st)))
 	}
 	return padLines(out, len(out)+rows-(end-off))
 }

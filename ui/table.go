@@ -31,6 +31,17 @@ type column struct {
 	flex  int // share of the spare width (0 = fixed)
 	right bool
 	drop  int // 0 = never dropped; higher drops earlier
+
+	// middle cuts a too-long text in its middle ("ads-serv…-7f9c"), for
+	// names whose end tells rows apart; others lose their end.
+	middle bool
+	// greedy takes the spare width left once the flexible columns hold
+	// their content (want); without a greedy column they share it.
+	greedy bool
+	// want is the widest text the visible rows put in this column (set
+	// by contentTable); 0 means unknown: a flexible column then grows
+	// without bound.
+	want int
 }
 
 // fitColumns returns the columns that fit in total cells, with widths set.
@@ -57,24 +68,55 @@ func fitColumns(cols []column, total int) []column {
 		out = append(out[:worst], out[worst+1:]...)
 	}
 	spare := total - need(out)
-	shares := 0
-	for _, c := range out {
-		shares += c.flex
+	if spare <= 0 {
+		return out
 	}
-	if spare > 0 && shares > 0 {
-		given := 0
-		last := -1
+	// Flexible columns with a known content width grow to hold it, in
+	// proportion to their share; the rest goes to the greedy columns.
+	hasGreedy := false
+	for _, c := range out {
+		hasGreedy = hasGreedy || c.greedy
+	}
+	if hasGreedy {
 		for i := range out {
-			if out[i].flex > 0 {
-				add := spare * out[i].flex / shares
-				out[i].w += add
-				given += add
-				last = i
+			if c := &out[i]; c.flex > 0 && c.want > c.w && !c.greedy {
+				add := min(c.want-c.w, spare)
+				c.w += add
+				spare -= add
 			}
 		}
-		out[last].w += spare - given
+		give(out, spare, func(c column) int {
+			if c.greedy {
+				return max(c.flex, 1)
+			}
+			return 0
+		})
+		return out
 	}
+	give(out, spare, func(c column) int { return c.flex })
 	return out
+}
+
+// give shares spare cells among the columns by the weight share returns;
+// the last weighted column gets the rounding.
+func give(out []column, spare int, share func(column) int) {
+	shares := 0
+	for _, c := range out {
+		shares += share(c)
+	}
+	if spare <= 0 || shares == 0 {
+		return
+	}
+	given, last := 0, -1
+	for i := range out {
+		if sh := share(out[i]); sh > 0 {
+			add := spare * sh / shares
+			out[i].w += add
+			given += add
+			last = i
+		}
+	}
+	out[last].w += spare - given
 }
 
 // cell is one rendered cell's text and, when set, its own style.
@@ -107,7 +149,11 @@ func renderRow(cols []column, cells []cell, base Paint, selected bool, st *Style
 		}
 	}
 	for i, c := range cols {
-		txt := fit(cells[i].text, c.w, c.right)
+		t := cells[i].text
+		if c.middle && width(t) > c.w {
+			t = clipMiddle(t, c.w)
+		}
+		txt := fit(t, c.w, c.right)
 		if i < len(cols)-1 {
 			txt += " "
 		}
