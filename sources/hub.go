@@ -195,6 +195,14 @@ func (h *Hub) Refresh(name string) {
 	}
 }
 
+// RefreshAll asks every source to poll now (the dashboard's R). It never
+// blocks, and a source in back-off after failures polls at once too.
+func (h *Hub) RefreshAll() {
+	for _, e := range h.entries {
+		h.Refresh(e.Source.Name())
+	}
+}
+
 // Supports reports whether the named source can perform an action kind,
 // and if not, why. Read-only sources support nothing.
 func (h *Hub) Supports(source string, k model.ActionKind) (bool, string) {

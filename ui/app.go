@@ -37,6 +37,9 @@ type Options struct {
 	// by alice" notes; User is this session's login name for its own.
 	Audit []actions.Entry
 	User  string
+	// Refresh asks every source to poll now (R); it must not block
+	// (sources.Hub.RefreshAll). Nil: R says it is not available.
+	Refresh func()
 }
 
 // Defaults for Options and the action flow.
@@ -112,6 +115,11 @@ type Model struct {
 
 	filterSteps []filterStep // lists of the filters typed, newest last
 
+	paused     bool         // space: the view holds still
+	held       *model.Fleet // the newest fleet that arrived while paused
+	heldCauses *CauseWatch
+	behind     int // fleets held
+
 	seen      map[model.BackendRef]time.Time // when lbtop first saw a backend out of rotation
 	list      listKind                       // the list overlay shown, if any
 	outs      []actions.Out                  // the out-of-rotation list, built when shown and per fleet while shown
@@ -149,8 +157,9 @@ func New(actor Actor, opts Options) Model {
 	}
 }
 
-// Init starts nothing: data arrives as FleetMsg from main.
-func (m Model) Init() tea.Cmd { return nil }
+// Init starts the one-second clock that moves ages on screen; data
+// arrives as FleetMsg from main.
+func (m Model) Init() tea.Cmd { return clockTick() }
 
 // Update applies one message. It is pure: no I/O, no blocking, and it
 // never runs the Executor (only the Cmd from execCmd does).
@@ -163,7 +172,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.Seen != nil && msg.Fleet != nil && (m.fleet == nil || msg.Fleet.Gen == 0 || msg.Fleet.Gen > m.fleet.Gen) {
 			m.seen = msg.Seen
 		}
+		if m.paused {
+			return m.hold(msg.Fleet, msg.Causes)
+		}
 		return m.setFleet(msg.Fleet, msg.Causes)
+	case clockMsg:
+		return m.clock()
 	case ActionResultMsg:
 		return m.actionResult(msg)
 	case causeExpiredMsg:
@@ -279,6 +293,10 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, km.Sort):
 		m.query.Sort = m.query.Sort.Next()
 		m.selectPools(true)
+	case key.Matches(msg, km.Refresh):
+		return m.refreshAll()
+	case key.Matches(msg, km.Pause):
+		return m.togglePause()
 	case key.Matches(msg, km.Drain):
 		return m.beginAction(model.ActionDrain)
 	case key.Matches(msg, km.Ready):
@@ -520,9 +538,9 @@ func (m *Model) bodyRows() int {
 // topLines counts the lines above the column header.
 func (m *Model) topLines() int {
 	if m.screen == screenBackends {
-		return 1 + m.noteLines() + m.diagLines()
+		return 1 + m.staleLines() + m.noteLines() + m.diagLines()
 	}
-	return 1 + m.cardLines()
+	return 1 + m.staleLines() + m.cardLines()
 }
 
 // View renders one frame: exactly the terminal's height in lines, none
@@ -537,6 +555,9 @@ func (m *Model) render() string {
 	w, h := m.size()
 	lines := make([]string, 0, h+4)
 	lines = append(lines, m.proxyHeader(m.header(w), w))
+	if b := m.staleBanner(w); b != "" {
+		lines = append(lines, b)
+	}
 	rows := m.bodyRows()
 	if m.screen == screenBackends {
 		lines = m.notes(lines, w)

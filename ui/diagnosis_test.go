@@ -74,7 +74,7 @@ func TestWhyColumn(t *testing.T) {
 	t.Parallel()
 	m, f := diagModel(t, 80, 24)
 	frame := view(m)
-	if !strings.Contains(strings.Split(frame, "\n")[2], "WHY") {
+	if !strings.Contains(strings.Split(frame, "\n")[3], "WHY") { // title, stale banner, card, header
 		t.Fatalf("no WHY column at 80 columns:\n%s", frame)
 	}
 	for name, want := range map[string]string{"api": "refused, maint", "web": "L7STS 503", "payments": "outlier"} {
@@ -156,7 +156,10 @@ func TestDiagnosisBlock(t *testing.T) {
 	t.Parallel()
 	m, _ := diagModel(t, 80, 24)
 	m = openPoolNamed(t, m, "web")
-	lines := strings.Split(view(m), "\n")
+	lines := strings.Split(view(m), "\n")[1:] // below the title: the stale banner (edge is failing), then the diagnosis
+	if !strings.Contains(lines[0], "✘ SOURCE FAILING: edge") {
+		t.Fatalf("stale banner: %q", lines[0])
+	}
 	if !strings.HasPrefix(lines[1], "! degraded · health_checks_failing: 1 of 3") {
 		t.Fatalf("summary line: %q", lines[1])
 	}

@@ -11,7 +11,7 @@ import (
 type KeyMap struct {
 	Up, Down, Top, Bottom, PgUp, PgDown key.Binding
 	Open, Back, Filter                  key.Binding
-	Problems, Sort                      key.Binding
+	Problems, Sort, Refresh, Pause      key.Binding
 	Drain, Ready, Maint, Weight         key.Binding
 	ProxyFail                           key.Binding
 	Undo, Actions, OutList              key.Binding
@@ -38,6 +38,8 @@ func DefaultKeyMap() KeyMap {
 		Filter:    b("/", "filter: words !x /re/ kind:…", "/"),
 		Problems:  b("p", "problems only on/off", "p"),
 		Sort:      b("s", "next sort column", "s"),
+		Refresh:   b("R", "refresh: poll every source now", "R"),
+		Pause:     b("space", "pause/resume the view", "space"),
 		Drain:     b("d", "drain: no new traffic", "d"),
 		Ready:     b("r", "ready: undo drain/maint", "r"),
 		Maint:     b("m", "maint: take backend out", "m"),
@@ -73,7 +75,7 @@ type keyEntry struct {
 func (km KeyMap) entries() []keyEntry {
 	return []keyEntry{
 		{b: km.Up}, {b: km.Down}, {b: km.Top}, {b: km.Bottom}, {b: km.PgUp}, {b: km.PgDown},
-		{b: km.Open}, {b: km.Back}, {b: km.Filter}, {b: km.Problems}, {b: km.Sort},
+		{b: km.Open}, {b: km.Back}, {b: km.Filter}, {b: km.Problems}, {b: km.Sort}, {b: km.Refresh}, {b: km.Pause},
 		{b: km.Drain, action: true, dangerous: true},
 		{b: km.Ready, action: true, dangerous: true},
 		{b: km.Maint, action: true, dangerous: true},

@@ -50,7 +50,7 @@ func (m *Model) header(w int) string {
 	var sb strings.Builder
 	c := &m.counts
 	if m.screen == screenBackends {
-		sb.WriteString(m.st.Title.Render("lbtop › "+m.openKey) + m.queryDesc())
+		sb.WriteString(m.st.Title.Render("lbtop › "+m.openKey) + m.queryDesc() + m.pausedDesc())
 		if m.opts.ReadOnly {
 			sb.WriteString(" read-only")
 		}
@@ -73,7 +73,7 @@ func (m *Model) header(w int) string {
 	if c.noHealthy > 0 {
 		bad = m.st.CellBad.Render("✘ " + bad)
 	}
-	flags := " sort:" + m.query.Sort.String() + m.queryDesc()
+	flags := " sort:" + m.query.Sort.String() + m.queryDesc() + m.pausedDesc()
 	backends := " · " + strconv.Itoa(c.backends) + " backends"
 	if 6+width(pools)+len(backends)+3+width(bad)+width(flags) > w {
 		backends = "" // narrow: the flags matter more than this total

@@ -33,7 +33,7 @@ func runTUI(ctx context.Context, o *options, entries []sources.Entry, readOnly b
 		fmt.Fprintln(stderr, "lbtop:", err)
 		return exitError
 	}
-	opts := ui.Options{ReadOnly: readOnly, NoColor: getenv("NO_COLOR") != "", Floor: o.floor, User: actions.CurrentUser(getenv).Login}
+	opts := ui.Options{ReadOnly: readOnly, NoColor: getenv("NO_COLOR") != "", Floor: o.floor, User: actions.CurrentUser(getenv).Login, Refresh: hub.RefreshAll}
 	var runner *actions.Runner
 	var notes map[model.BackendRef]model.AdminNote // who took backends out, for the diagnosis
 	if !readOnly {

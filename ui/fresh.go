@@ -1,0 +1,121 @@
+package ui
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/lbtop/lbtop/model"
+)
+
+// clockMsg is the one-second tick that keeps every age on screen moving
+// between polls: "stale 14s" counts up while a dead source sends nothing.
+type clockMsg time.Time
+
+// clockEvery is how often ages are redrawn without new data.
+const clockEvery = time.Second
+
+// clockTick schedules the next clockMsg.
+func clockTick() tea.Cmd {
+	return tea.Tick(clockEvery, func(t time.Time) tea.Msg { return clockMsg(t) })
+}
+
+// clock advances the model's notion of now and schedules the next tick.
+func (m Model) clock() (tea.Model, tea.Cmd) {
+	m.now = m.opts.Now()
+	return m, clockTick()
+}
+
+// refreshAll asks every source to poll now (R). The request runs in a
+// Cmd: Options.Refresh only signals the pollers, but Update stays free of
+// anything that is not a state change.
+func (m Model) refreshAll() (tea.Model, tea.Cmd) {
+	if m.opts.Refresh == nil {
+		return m.setStatus(StatusWarn, "refresh now is not available here", 0)
+	}
+	refresh := m.opts.Refresh
+	out, clear := m.setStatus(StatusInfo, "polling every source now…", 2*time.Second)
+	return out, tea.Batch(func() tea.Msg { refresh(); return nil }, clear)
+}
+
+// togglePause freezes the view (space): fleets keep arriving and are
+// kept, but the screen holds still until space again shows the newest.
+func (m Model) togglePause() (tea.Model, tea.Cmd) {
+	if !m.paused {
+		m.paused, m.behind = true, 0
+		return m, nil
+	}
+	m.paused = false
+	latest, causes := m.held, m.heldCauses
+	m.held, m.heldCauses, m.behind = nil, nil, 0
+	if latest == nil {
+		return m, nil
+	}
+	return m.setFleet(latest, causes)
+}
+
+// hold keeps a fleet that arrived while paused.
+func (m Model) hold(f *model.Fleet, causes *CauseWatch) (tea.Model, tea.Cmd) {
+	if f != nil && (m.held == nil || f.Gen == 0 || f.Gen > m.held.Gen) {
+		m.held, m.heldCauses = f, causes
+		m.behind++
+	}
+	return m, nil
+}
+
+// pausedDesc is the header's mark while paused.
+func (m *Model) pausedDesc() string {
+	if !m.paused {
+		return ""
+	}
+	s := " PAUSED"
+	if m.behind > 0 {
+		s += " (" + strconv.Itoa(m.behind) + " updates held; space resumes)"
+	} else {
+		s += " (space resumes)"
+	}
+	return m.st.CellWarn.Render(s)
+}
+
+// staleBanner is the lasting line under the header while any source's
+// last poll failed: which ones, since when, and that their rows (marked
+// ~) show old data. It is empty when every source answers.
+func (m *Model) staleBanner(w int) string {
+	if m.fleet == nil {
+		return ""
+	}
+	var parts []string
+	for _, s := range m.fleet.Sources {
+		if !s.Polled || s.OK {
+			continue
+		}
+		age := "never answered"
+		if !s.LastOK.IsZero() {
+			age = "no data for " + fmtAge(m.now.Sub(s.LastOK))
+		}
+		parts = append(parts, s.Name+" "+age)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	head := "✘ SOURCE FAILING: "
+	if len(parts) > 1 {
+		head = "✘ " + strconv.Itoa(len(parts)) + " SOURCES FAILING: "
+	}
+	return m.st.MsgError.Render(clip(head+strings.Join(parts, " · ")+" — rows marked ~ show old data; R polls now", w))
+}
+
+// staleLines is 1 while the stale banner shows, else 0.
+func (m *Model) staleLines() int {
+	if m.fleet == nil {
+		return 0
+	}
+	for _, s := range m.fleet.Sources {
+		if s.Polled && !s.OK {
+			return 1
+		}
+	}
+	return 0
+}

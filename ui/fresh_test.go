@@ -1,0 +1,115 @@
+package ui
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/lbtop/lbtop/model"
+)
+
+// freshFleet is lb1 healthy and edge failing since t0 (its last good
+// poll), as of at.
+func freshFleet(at time.Time) *model.Fleet {
+	s := model.NewStore(func() time.Time { return at })
+	s.Ingest(model.Snapshot{Source: "lb1", Kind: model.KindHAProxy, At: at, Pools: lb1Pools(1, model.Healthy, "UP", 10)})
+	s.Ingest(model.Snapshot{Source: "edge", Kind: model.KindNGINX, At: t0, Pools: []model.Pool{{Name: "pay", Backends: []model.Backend{be("p1", "10.9.0.1:80", model.Healthy, "up", 1, 0, 0)}}}})
+	return s.Ingest(model.Snapshot{Source: "edge", Kind: model.KindNGINX, At: at, Err: errors.New("connection refused")})
+}
+
+// TestStaleAgeTicksWithoutPolls: with no new data, the one-second clock
+// moves the stale age on the banner and the status bar.
+func TestStaleAgeTicksWithoutPolls(t *testing.T) {
+	t.Parallel()
+	now := t0.Add(14 * time.Second)
+	m := New(&fakeActor{}, Options{Now: func() time.Time { return now }, NoColor: true})
+	if m.Init() == nil {
+		t.Fatal("Init schedules no clock tick")
+	}
+	m = update(t, m, tea.WindowSizeMsg{Width: 100, Height: 24})
+	m = update(t, m, FleetMsg{Fleet: freshFleet(now)})
+	if v := view(m); !strings.Contains(v, "SOURCE FAILING: edge no data for 14s") || !strings.Contains(v, "stale 14s") {
+		t.Fatalf("no stale banner at 14s:\n%s", v)
+	}
+	for _, want := range []string{"15s", "16s", "17s"} {
+		now = now.Add(time.Second)
+		var cmd tea.Cmd
+		m, cmd = updateCmd(t, m, clockMsg(now))
+		if cmd == nil {
+			t.Fatal("the clock stopped ticking")
+		}
+		if v := view(m); !strings.Contains(v, "no data for "+want) || !strings.Contains(v, "stale "+want) {
+			t.Fatalf("after a tick: want %s\n%s", want, v)
+		}
+	}
+}
+
+// TestRefreshKey: R asks every source to poll, from a Cmd, never from
+// Update itself.
+func TestRefreshKey(t *testing.T) {
+	t.Parallel()
+	called := make(chan struct{}, 4)
+	m := New(&fakeActor{}, Options{Now: fixedNow, NoColor: true, Refresh: func() { called <- struct{}{} }})
+	m = update(t, m, tea.WindowSizeMsg{Width: 100, Height: 24})
+	m, cmd := updateCmd(t, m, keyMsg("R"))
+	if len(called) != 0 {
+		t.Fatal("Update called Refresh itself")
+	}
+	runCmd(cmd)
+	select {
+	case <-called:
+	case <-time.After(5 * time.Second):
+		t.Fatal("R's Cmd never called Refresh")
+	}
+	if !strings.Contains(view(m), "polling every source now") {
+		t.Errorf("R says nothing:\n%s", view(m))
+	}
+	noRefresh := New(&fakeActor{}, Options{Now: fixedNow, NoColor: true})
+	noRefresh = update(t, noRefresh, tea.WindowSizeMsg{Width: 100, Height: 24})
+	if noRefresh = press(t, noRefresh, "R"); !strings.Contains(view(noRefresh), "not available") {
+		t.Errorf("R without a refresher says nothing")
+	}
+}
+
+// runCmd starts a Cmd and each Cmd of a batch it returns on its own
+// goroutine (a tea.Tick among them only sleeps), discarding messages.
+func runCmd(cmd tea.Cmd) {
+	if cmd == nil {
+		return
+	}
+	if b, ok := cmd().(tea.BatchMsg); ok {
+		for _, c := range b {
+			if c != nil {
+				go c()
+			}
+		}
+	}
+}
+
+// TestPauseHoldsTheView: space freezes the list while fleets keep
+// arriving; the header says PAUSED and how many updates are held; space
+// again shows the newest.
+func TestPauseHoldsTheView(t *testing.T) {
+	t.Parallel()
+	m, f := newModel(t, &fakeActor{}, Options{}, 100, 24)
+	m = press(t, m, "space")
+	if !strings.Contains(view(m), "PAUSED") {
+		t.Fatalf("no PAUSED mark:\n%s", view(m))
+	}
+	gen := m.fleet.Gen
+	m = update(t, m, FleetMsg{Fleet: f.poll(model.Unhealthy, "L4CON", 10)})
+	m = update(t, m, FleetMsg{Fleet: f.poll(model.Unhealthy, "L4CON", 10)})
+	if m.fleet.Gen != gen {
+		t.Fatal("the view changed while paused")
+	}
+	if !strings.Contains(view(m), "2 updates held") {
+		t.Fatalf("held count not shown:\n%s", view(m))
+	}
+	m = press(t, m, "space")
+	if m.fleet.Gen <= gen || strings.Contains(view(m), "PAUSED") {
+		t.Fatalf("resume did not show the newest fleet (gen %d, was %d)", m.fleet.Gen, gen)
+	}
+}
