@@ -9,7 +9,8 @@ type SortKey uint8
 
 // Sort orders, cycled by the `s` key. SortHealth is the default: by
 // diagnosis state (down, degraded, warning, unknown, ok), then pools with
-// no healthy backend first, then by healthy ratio, 5xx rate and name.
+// no healthy backend first, then by name (a stable order: rates would make
+// rows jump at every poll).
 const (
 	SortHealth SortKey = iota
 	SortErrRate

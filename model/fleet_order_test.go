@@ -29,8 +29,8 @@ func diagPool(name string, healthy, total int, st DiagState, c Cause) PoolRow {
 }
 
 // TestSortByDiagnosis: the default order is down, degraded, warning,
-// unknown, ok, whatever the healthy ratio; within a state the old order
-// (no healthy first, then ratio, then name) holds.
+// unknown, ok, whatever the healthy ratio; within a state, no healthy
+// backend first, then the name: an order that holds still between polls.
 func TestSortByDiagnosis(t *testing.T) {
 	t.Parallel()
 	f := diagFleet(
@@ -44,7 +44,7 @@ func TestSortByDiagnosis(t *testing.T) {
 		diagPool("ok-b", 5, 5, DiagOK, CauseOK),
 	)
 	got := names(f, f.Select(Query{}))
-	want := []string{"down-empty", "down-refused", "degraded-half", "degraded-errors", "warn-skew", "unknown-stale", "ok-a", "ok-b"}
+	want := []string{"down-empty", "down-refused", "degraded-errors", "degraded-half", "warn-skew", "unknown-stale", "ok-a", "ok-b"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("order\n got %v\nwant %v", got, want)
 	}

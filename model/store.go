@@ -445,11 +445,18 @@ func (f *Fleet) sort() {
 	cmps := [numSortKeys]func(a, b int32) int{
 		SortHealth: func(a, b int32) int {
 			pa, pb := &ps[a], &ps[b]
+			// State class, then a key that does not move between polls:
+			// rates and ratios change every poll and made rows jump. The
+			// healthy ratio orders only pools not diagnosed (fleets built
+			// by hand).
+			undiagnosed := 0
+			if pa.Diagnosis.Cause == "" && pb.Diagnosis.Cause == "" {
+				undiagnosed = cmp.Compare(ratio(pa), ratio(pb))
+			}
 			return cmp.Or(
 				cmp.Compare(pb.Diagnosis.State.Rank(), pa.Diagnosis.State.Rank()),
 				-cmp.Compare(boolInt(pa.NoHealthy()), boolInt(pb.NoHealthy())),
-				cmp.Compare(ratio(pa), ratio(pb)),
-				cmp.Compare(pb.ErrRate, pa.ErrRate),
+				undiagnosed,
 				byName(a, b),
 			)
 		},

@@ -54,7 +54,7 @@ func TestFilterNarrowsAsYouTypeAndEscClears(t *testing.T) {
 
 func TestEnterOpensPoolAndEscGoesBack(t *testing.T) {
 	m, _ := newModel(t, envoyActor(), Options{}, 80, 24)
-	if got := poolNames(m)[:2]; !slices.Equal(got, []string{"checkout", "api"}) {
+	if got := poolNames(m)[:2]; !slices.Equal(got, []string{"api", "checkout"}) { // both down: by name
 		t.Fatalf("top pools %v, want the pools with no healthy backend first", got)
 	}
 	m = openPoolNamed(t, m, "payments")
