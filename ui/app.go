@@ -115,6 +115,7 @@ type Model struct {
 
 	filterSteps []filterStep // lists of the filters typed, newest last
 
+	detail     bool         // the backend detail box is open
 	paused     bool         // space: the view holds still
 	held       *model.Fleet // the newest fleet that arrived while paused
 	heldCauses *CauseWatch
@@ -258,6 +259,13 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case overlayInput:
 		return m.inputKey(msg)
+	case overlayDetail:
+		if key.Matches(msg, km.Back, km.Open) {
+			m.detail = false
+			return m, nil
+		}
+		// Everything else works as on the list beneath: j/k show the
+		// next backend, d/r/m/w act on the one shown.
 	}
 	switch {
 	case key.Matches(msg, km.Quit) && m.acts.quit == quitWait:
@@ -279,8 +287,11 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, km.Bottom):
 		m.move(1 << 30)
 	case key.Matches(msg, km.Open):
-		if m.screen == screenPools {
+		switch {
+		case m.screen == screenPools:
 			m.openPool()
+		case m.cursorBackend() != nil:
+			m.detail = true
 		}
 	case key.Matches(msg, km.Back):
 		return m.back()
@@ -321,7 +332,7 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 // back leaves the backends view, or clears the filter in the pools view.
 func (m Model) back() (tea.Model, tea.Cmd) {
 	if m.screen == screenBackends {
-		m.screen = screenPools
+		m.screen, m.detail = screenPools, false
 		m.pool, m.bsel, m.goneSeen = nil, nil, false
 		m.selectPools(true)
 		return m, nil
@@ -580,6 +591,8 @@ func (m *Model) render() string {
 		overlay(lines, m.actionsBox(w, h), w)
 	case overlayOut:
 		overlay(lines, m.outBox(w, h), w)
+	case overlayDetail:
+		overlay(lines, m.detailBox(w), w)
 	}
 	return strings.Join(lines, "\n")
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/lbtop/lbtop/model"
 )
@@ -111,5 +112,25 @@ func TestPauseHoldsTheView(t *testing.T) {
 	m = press(t, m, "space")
 	if m.fleet.Gen <= gen || strings.Contains(view(m), "PAUSED") {
 		t.Fatalf("resume did not show the newest fleet (gen %d, was %d)", m.fleet.Gen, gen)
+	}
+}
+
+// TestDetailView: enter on a backend opens its detail; j shows the next
+// backend with the box open; esc closes it and stays on the list.
+func TestDetailView(t *testing.T) {
+	t.Parallel()
+	m, _ := newModel(t, envoyActor(), Options{}, 100, 30)
+	m = press(t, cursorTo(t, openPoolNamed(t, m, "web"), "web-3"), "enter")
+	v := view(m)
+	for _, want := range []string{"web/web-3", "unhealthy: L7STS 503", "instance", "actions: d drain"} {
+		if !strings.Contains(v, want) {
+			t.Fatalf("detail lacks %q:\n%s", want, v)
+		}
+	}
+	if m = press(t, m, "j"); !strings.Contains(ansi.Strip(view(m)), "┌─ web/web-1") {
+		t.Fatalf("j did not show the next backend:\n%s", view(m))
+	}
+	if m = press(t, m, "esc"); strings.Contains(ansi.Strip(view(m)), "┌─ web/") || m.screen != screenBackends {
+		t.Fatalf("esc did not close the detail only:\n%s", view(m))
 	}
 }

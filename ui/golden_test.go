@@ -45,8 +45,12 @@ func TestGolden(t *testing.T) {
 		{"actions_empty", func(t *testing.T, m Model) Model { return press(t, m, "a") }},
 		{"out_of_rotation", func(t *testing.T, m Model) Model { return press(t, m, "o") }},
 		{"help", func(t *testing.T, m Model) Model { return press(t, m, "?") }},
+		{"detail", func(t *testing.T, m Model) Model {
+			return press(t, cursorTo(t, openPoolNamed(t, m, "web"), "web-3"), "enter")
+		}},
+		{"paused", func(t *testing.T, m Model) Model { return press(t, m, "space") }},
 	}
-	for _, size := range [][2]int{{80, 24}, {120, 40}} {
+	for _, size := range [][2]int{{80, 24}, {100, 30}, {120, 40}} {
 		w, h := size[0], size[1]
 		for _, s := range screens {
 			t.Run(s.name+"_"+strconv.Itoa(w)+"x"+strconv.Itoa(h), func(t *testing.T) {

@@ -33,7 +33,7 @@ func DefaultKeyMap() KeyMap {
 		Bottom:    b("G", "last row", "G", "end"),
 		PgUp:      b("pgup", "page up", "pgup"),
 		PgDown:    b("pgdown", "page down", "pgdown"),
-		Open:      b("enter", "open the pool: its backends", "enter"),
+		Open:      b("enter", "open: a pool's backends, a backend's detail", "enter"),
 		Back:      b("esc", "back / clear the filter", "esc"),
 		Filter:    b("/", "filter: words !x /re/ kind:…", "/"),
 		Problems:  b("p", "problems only on/off", "p"),

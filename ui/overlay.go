@@ -12,6 +12,7 @@ const (
 	overlayHelp                // the key list
 	overlayActions             // this session's actions (a)
 	overlayOut                 // out of rotation (o)
+	overlayDetail              // one backend in full (enter on a backend)
 	overlayInput               // the filter or weight prompt on the message line
 )
 
@@ -28,6 +29,8 @@ func (m *Model) overlay() overlayKind {
 		return overlayActions
 	case m.list == listOut:
 		return overlayOut
+	case m.detail && m.screen == screenBackends:
+		return overlayDetail
 	case m.input != inputNone:
 		return overlayInput
 	}
