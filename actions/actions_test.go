@@ -265,7 +265,7 @@ func TestOutOfRotation(t *testing.T) {
 	for _, o := range outs {
 		notes[o.Row.Name] = o.Note(now)
 	}
-	want := map[string]string{"drn": "drained 12 min ago by alice", "w0": "out 3 h (seen by lbtop)", "mnt": "out 0 s (seen by lbtop)"}
+	want := map[string]string{"drn": "drained 12m ago by alice", "w0": "out 3h (seen by lbtop)", "mnt": "out 0s (seen by lbtop)"}
 	if len(outs) != 3 || len(next) != 3 {
 		t.Fatalf("outs %d, next %d", len(outs), len(next))
 	}

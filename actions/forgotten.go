@@ -53,29 +53,16 @@ func OutOfRotation(f *model.Fleet, seen map[model.BackendRef]time.Time, by map[m
 func (o Out) Note(now time.Time) string {
 	if o.By != nil {
 		verb := map[string]string{"drain": "drained", "maint": "maint", "weight": "weight 0"}[o.By.Action]
-		return fmt.Sprintf("%s %s ago by %s", verb, Ago(now.Sub(o.By.Time)), o.By.User.Login)
+		return fmt.Sprintf("%s %s ago by %s", verb, model.Ago(now.Sub(o.By.Time)), o.By.User.Login)
 	}
 	if o.Since.IsZero() {
 		return ""
 	}
-	s := "out " + Ago(now.Sub(o.Since))
+	s := "out " + model.Ago(now.Sub(o.Since))
 	if o.Observed {
 		s += " (seen by lbtop)"
 	}
 	return s
-}
-
-// Ago renders a duration coarsely: "40 s", "12 min", "3 h", "2 d".
-func Ago(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%d s", max(0, int(d/time.Second)))
-	case d < time.Hour:
-		return fmt.Sprintf("%d min", int(d/time.Minute))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%d h", int(d/time.Hour))
-	}
-	return fmt.Sprintf("%d d", int(d/(24*time.Hour)))
 }
 
 // Seen updates when lbtop first saw each backend of f out of rotation,

@@ -336,15 +336,17 @@ func pct(f float64) string { return strconv.Itoa(int(f*100+0.5)) + "%" }
 // rate renders a per-second figure with one decimal: "8.9".
 func rate(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) }
 
-// ago renders an age coarsely: "40 s", "12 min", "3 h", "2 d".
-func ago(d time.Duration) string {
+// Ago renders an age coarsely, the one format of ages on screen, in
+// messages and in evidence: "40s", "12m", "3h", "2d"; a negative one
+// (clock skew) as "0s".
+func Ago(d time.Duration) string {
 	switch {
 	case d < time.Minute:
-		return strconv.Itoa(max(0, int(d/time.Second))) + " s"
+		return strconv.Itoa(max(0, int(d/time.Second))) + "s"
 	case d < time.Hour:
-		return strconv.Itoa(int(d/time.Minute)) + " min"
+		return strconv.Itoa(int(d/time.Minute)) + "m"
 	case d < 48*time.Hour:
-		return strconv.Itoa(int(d/time.Hour)) + " h"
+		return strconv.Itoa(int(d/time.Hour)) + "h"
 	}
-	return strconv.Itoa(int(d/(24*time.Hour))) + " d"
+	return strconv.Itoa(int(d/(24*time.Hour))) + "d"
 }

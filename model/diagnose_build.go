@@ -185,11 +185,11 @@ func (c *diagCtx) appendDetail(buf []byte, i int32) []byte {
 	}
 	if !b.Since.IsZero() && c.in.Now.After(b.Since) {
 		buf = append(buf, ", for "...)
-		buf = append(buf, ago(c.in.Now.Sub(b.Since))...)
+		buf = append(buf, Ago(c.in.Now.Sub(b.Since))...)
 	}
 	if f.Downtime > 0 {
 		buf = append(buf, ", down "...)
-		buf = append(buf, ago(f.Downtime)...)
+		buf = append(buf, Ago(f.Downtime)...)
 		buf = append(buf, " in total"...)
 	}
 	if note, ok := c.in.Admin[b.Ref()]; ok {
@@ -199,7 +199,7 @@ func (c *diagCtx) appendDetail(buf []byte, i int32) []byte {
 		buf = append(buf, SafeText(note.User)...)
 		if !note.Since.IsZero() {
 			buf = append(buf, ' ')
-			buf = append(buf, ago(c.in.Now.Sub(note.Since))...)
+			buf = append(buf, Ago(c.in.Now.Sub(note.Since))...)
 			buf = append(buf, " ago"...)
 		}
 		if note.Reason != "" {
@@ -268,7 +268,7 @@ func (c *diagCtx) evidence(cause Cause) []string {
 		}
 		line := s.Name + " unreachable"
 		if !since.IsZero() {
-			line += " for " + ago(c.in.Now.Sub(since))
+			line += " for " + Ago(c.in.Now.Sub(since))
 		}
 		ev = append(ev, line+": "+SafeText(s.Err))
 	}

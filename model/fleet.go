@@ -96,6 +96,9 @@ type PoolRow struct {
 	Healthy  int      // backends that are serving (healthy or degraded)
 	Total    int
 	Weight   int // sum of known weights of serving backends
+	// HasWeight reports that some backend reports a weight at all:
+	// aggregates and Prometheus pools do not, and show "–", not 0.
+	HasWeight bool
 	Active   int64
 	ReqRate  float64
 	ErrRate  float64

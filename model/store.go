@@ -398,6 +398,7 @@ func summarize(p *PoolRow, hays []string) {
 	for i := range p.Backends {
 		b := &p.Backends[i]
 		p.Total++
+		p.HasWeight = p.HasWeight || b.Weight >= 0
 		if b.Health.Serving() {
 			p.Healthy++
 			if b.Weight > 0 {

@@ -223,11 +223,11 @@ func TestFanOutScopeAndPartialFailure(t *testing.T) {
 func TestDrainedByNoteAndOutList(t *testing.T) {
 	audit := []actions.Entry{{Time: t0.Add(-12 * time.Minute), User: actions.Who{Login: "bob"}, Source: "lb2", Pool: "web", Backend: "web-3", Action: "maint", Result: actions.Confirmed}}
 	m := twoModel(t, &fakeExecutor{}, Options{Audit: audit}, 160, 40)
-	if v := view(press(t, m, "o")); !strings.Contains(v, "web/web-3 @lb2  down (MAINT), weight 10  · maint 12 min ago by bob") ||
-		!strings.Contains(v, "web/web-3 @lb1  down (MAINT), weight 10  · out 40 min") {
+	if v := view(press(t, m, "o")); !strings.Contains(v, "web/web-3 @lb2  down (MAINT), weight 10  · maint 12m ago by bob") ||
+		!strings.Contains(v, "web/web-3 @lb1  down (MAINT), weight 10  · out 40m") {
 		t.Fatalf("out list:\n%s", v)
 	}
-	if v := view(openPoolNamed(t, m, "web")); !strings.Contains(v, "MAINT · maint 12 min ago by bob") {
+	if v := view(openPoolNamed(t, m, "web")); !strings.Contains(v, "MAINT · maint 12m ago by bob") {
 		t.Fatalf("row note:\n%s", v)
 	}
 }
@@ -279,7 +279,7 @@ func TestSeenFromFleetMsg(t *testing.T) {
 	m, f := newModel(t, envoyActor(), Options{}, 160, 40)
 	ref := model.BackendRef{Source: "lb1", Pool: "api", Backend: "api-2"}
 	m = update(t, m, FleetMsg{Fleet: f.poll(model.Healthy, "UP", 10), Seen: map[model.BackendRef]time.Time{ref: t0.Add(-3 * time.Hour)}})
-	if v := view(openPoolNamed(t, m, "api")); !strings.Contains(v, "MAINT · out 3 h (seen by lbtop)") {
+	if v := view(openPoolNamed(t, m, "api")); !strings.Contains(v, "MAINT · out 3h (seen by lbtop)") {
 		t.Fatalf("row note:\n%s", v)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/lbtop/lbtop/model"
 )
 
 // fmtCount renders a count compactly: 999, 1.2k, 3.4M.
@@ -46,22 +48,9 @@ func fmtRate(r float64, ok bool) string {
 	}
 }
 
-// fmtAge renders a duration the way the status bar shows ages: 12s, 3m,
-// 2h, 4d. Negative durations (clock skew) render as 0s.
-func fmtAge(d time.Duration) string {
-	switch {
-	case d < 0:
-		return "0s"
-	case d < time.Minute:
-		return strconv.Itoa(int(d/time.Second)) + "s"
-	case d < time.Hour:
-		return strconv.Itoa(int(d/time.Minute)) + "m"
-	case d < 48*time.Hour:
-		return strconv.Itoa(int(d/time.Hour)) + "h"
-	default:
-		return strconv.Itoa(int(d/(24*time.Hour))) + "d"
-	}
-}
+// fmtAge renders a duration the one way lbtop shows ages everywhere
+// (model.Ago): 12s, 3m, 2h, 4d; negative durations (clock skew) as 0s.
+func fmtAge(d time.Duration) string { return model.Ago(d) }
 
 // fmtWeight renders a weight; the model uses -1 for "not reported".
 func fmtWeight(w int) string {

@@ -198,6 +198,9 @@ func (m *Model) poolCell(p *model.PoolRow, id colID) cell {
 	case colWhy:
 		return m.whyCell(p)
 	case colWeight:
+		if !p.HasWeight {
+			return cell{text: "–"}
+		}
 		return cell{text: strconv.Itoa(p.Weight)}
 	case colActive, colReq, colErr:
 		return m.st.trafficCell(id, p.Active, p.ReqRate, p.ErrRate, p.HasRates)
@@ -215,7 +218,7 @@ func (st *Styles) trafficCell(id colID, active int64, reqRate, errRate float64, 
 		return cell{text: fmtRate(reqRate, hasRates)}
 	case colErr:
 		c := cell{text: fmtRate(errRate, hasRates)}
-		if errRate > 0 {
+		if errRate >= 0.05 { // drawn bad only when it does not read 0.0
 			c.style = &st.CellBad
 		}
 		return c

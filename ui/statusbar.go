@@ -65,7 +65,7 @@ func (m *Model) header(w int) string {
 		return clip(sb.String(), w)
 	}
 	sb.WriteString(m.st.Title.Render("lbtop") + " ")
-	pools := strconv.Itoa(c.pools) + " pools"
+	pools := plural(c.pools, "pool")
 	if len(m.sel) != c.pools {
 		pools = strconv.Itoa(len(m.sel)) + "/" + pools
 	}
@@ -74,7 +74,7 @@ func (m *Model) header(w int) string {
 		bad = m.st.CellBad.Render("✘ " + bad)
 	}
 	flags := " sort:" + m.query.Sort.String() + m.queryDesc() + m.pausedDesc()
-	backends := " · " + strconv.Itoa(c.backends) + " backends"
+	backends := " · " + plural(c.backends, "backend")
 	if 6+width(pools)+len(backends)+3+width(bad)+width(flags) > w {
 		backends = "" // narrow: the flags matter more than this total
 	}

@@ -78,7 +78,7 @@ func TestWriteWhy(t *testing.T) {
 		"  - api-1, api-2 (lb1): L4CON Connection refused\n",
 		"  not serving:\n",
 		"api-1  lb1  unhealthy  DOWN: L4CON (Connection refused)",
-		"drained 12 min ago by ana: deploy 4.2",
+		"drained 12m ago by ana: deploy 4.2",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("missing %q in\n%s", want, got)
@@ -114,7 +114,7 @@ func TestWhyDemo(t *testing.T) {
 	}{
 		{"outage", []string{"why", "legacy-soap", "--demo"}, exitNoHealthy, []string{"haproxy/legacy-soap", "(0/2 healthy, demo-haproxy)", "not serving:", "legacy-soap-01"}, ""},
 		{"all problems", []string{"why", "--demo"}, exitNoHealthy, []string{"haproxy/legacy-soap", "envoy/recommendations", "haproxy/checkout-api"}, ""},
-		{"audit", []string{"why", "--demo", "--audit-log", audit, "checkout-api"}, exitOK, []string{"checkout-api-02", "DRAIN", "drained 5 min ago by ana: canary"}, ""},
+		{"audit", []string{"why", "--demo", "--audit-log", audit, "checkout-api"}, exitOK, []string{"checkout-api-02", "DRAIN", "drained 5m ago by ana: canary"}, ""},
 		{"unknown pool", []string{"why", "--demo", "nosuch"}, exitError, nil, `pool "nosuch": no such pool (have: `},
 		{"two pools", []string{"why", "--demo", "a", "b"}, exitError, nil, "usage: lbtop why [POOL]"},
 	}
