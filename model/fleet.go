@@ -89,23 +89,23 @@ func (b BackendRow) Ref() BackendRef {
 // PoolRow is one line of the pools view. Pools with the same kind and name
 // on several instances are merged into one row.
 type PoolRow struct {
-	Key      string // kind + "/" + name; stable across polls
-	Name     string
-	Kind     Kind
-	Sources  []string // instances that report this pool, in source order
-	Healthy  int      // backends that are serving (healthy or degraded)
-	Total    int
-	Weight   int // sum of known weights of serving backends
+	Key     string // kind + "/" + name; stable across polls
+	Name    string
+	Kind    Kind
+	Sources []string // instances that report this pool, in source order
+	Healthy int      // backends that are serving (healthy or degraded)
+	Total   int
+	Weight  int // sum of known weights of serving backends
 	// HasWeight reports that some backend reports a weight at all:
 	// aggregates and Prometheus pools do not, and show "–", not 0.
 	HasWeight bool
-	Active   int64
-	ReqRate  float64
-	ErrRate  float64
-	HasRates bool
-	Stale    bool // at least one instance's data is stale
-	Notes    []string
-	Backends []BackendRow // worst first
+	Active    int64
+	ReqRate   float64
+	ErrRate   float64
+	HasRates  bool
+	Stale     bool // at least one instance's data is stale
+	Notes     []string
+	Backends  []BackendRow // worst first
 
 	// Aggregates are pool-level counts from systems without per-backend
 	// detail; they are already included in Healthy, Total and the sums.
