@@ -72,12 +72,28 @@ type factSample struct {
 	c   [NumPoolCounters]uint64
 	has uint32
 	at  time.Time
+
+	rates   [NumPoolCounters]float64 // the rates computed at this sample
+	hasRate uint32
 }
 
 type counterSample struct {
 	req, err uint64
 	at       time.Time
+
+	reqRate, errRate float64 // the rates computed at this sample
+	hasRate          bool
 }
+
+// MinRateWindow is the shortest time over which a counter delta becomes
+// a rate. A re-poll right after another (an action's verification, R)
+// would read 0.0 req/s for a busy backend; within it the Store keeps the
+// older sample and shows the last rate.
+const MinRateWindow = time.Second
+
+// tooSoon reports whether at is within MinRateWindow after an earlier
+// sample taken at old.
+func tooSoon(old, at time.Time) bool { return at.After(old) && at.Sub(old) < MinRateWindow }
 
 // NewStore returns an empty store. now is the clock (time.Now when nil).
 func NewStore(now func() time.Time) *Store {
@@ -184,15 +200,21 @@ func withRates(pools []Pool, prev map[string]counterSample, at time.Time) ([]Poo
 				continue
 			}
 			key := p.Name + "\x00" + b.Name + "\x00" + b.Address
-			next[key] = counterSample{req: b.Requests, err: b.Errors, at: at}
 			old, ok := prev[key]
-			if !ok || !at.After(old.at) || b.Requests < old.req || b.Errors < old.err {
+			if ok && tooSoon(old.at, at) && b.Requests >= old.req && b.Errors >= old.err {
+				next[key] = old
+				b.ReqRate, b.ErrRate, b.HasRates = old.reqRate, old.errRate, old.hasRate
 				continue
 			}
-			dt := at.Sub(old.at).Seconds()
-			b.ReqRate = float64(b.Requests-old.req) / dt
-			b.ErrRate = float64(b.Errors-old.err) / dt
-			b.HasRates = true
+			sample := counterSample{req: b.Requests, err: b.Errors, at: at}
+			if ok && at.After(old.at) && b.Requests >= old.req && b.Errors >= old.err {
+				dt := at.Sub(old.at).Seconds()
+				b.ReqRate = float64(b.Requests-old.req) / dt
+				b.ErrRate = float64(b.Errors-old.err) / dt
+				b.HasRates = true
+				sample.reqRate, sample.errRate, sample.hasRate = b.ReqRate, b.ErrRate, true
+			}
+			next[key] = sample
 		}
 		p.Backends = bs
 		out[i] = p
@@ -216,9 +238,14 @@ func factRates(pools []Pool, prev map[string]factSample, at time.Time) map[strin
 		if next == nil {
 			next = make(map[string]factSample, len(prev))
 		}
-		next[p.Name] = factSample{c: f.Counters, has: f.Has, at: at}
 		old, ok := prev[p.Name]
 		f.HasRate = 0
+		if ok && tooSoon(old.at, at) {
+			next[p.Name] = old // too short a window: keep the older sample and its rates
+			f.Rates, f.HasRate = old.rates, old.hasRate&f.Has
+			continue
+		}
+		next[p.Name] = factSample{c: f.Counters, has: f.Has, at: at}
 		if !ok || !at.After(old.at) {
 			continue
 		}
@@ -231,6 +258,9 @@ func factRates(pools []Pool, prev map[string]factSample, at time.Time) map[strin
 			f.Rates[c] = float64(f.Counters[c]-old.c[c]) / dt
 			f.HasRate |= bit
 		}
+		sample := next[p.Name]
+		sample.rates, sample.hasRate = f.Rates, f.HasRate
+		next[p.Name] = sample
 	}
 	return next
 }
