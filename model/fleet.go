@@ -1,6 +1,7 @@
 package model
 
 import (
+	"slices"
 	"time"
 )
 
@@ -17,6 +18,9 @@ const (
 	SortReqRate
 	SortActive
 	SortName
+	SortSource  // the first instance's name
+	SortHealthy // healthy ratio, lowest first
+	SortWeight  // total weight of serving backends, highest first
 	numSortKeys
 )
 
@@ -26,6 +30,9 @@ var sortNames = [...]string{
 	SortReqRate: "req/s",
 	SortActive:  "active",
 	SortName:    "name",
+	SortSource:  "source",
+	SortHealthy: "healthy",
+	SortWeight:  "weight",
 }
 
 // String names the sort column.
@@ -175,6 +182,7 @@ func (p *PoolRow) SelectBackends(filter string, problemsOnly bool) []int32 {
 // Query is what the user asked to see.
 type Query struct {
 	Filter       string // a filter expression (see Filter)
+	Reverse      bool   // the sort order backwards
 	ProblemsOnly bool
 	Sort         SortKey
 }
@@ -199,6 +207,10 @@ func (f *Fleet) Select(q Query) []int32 {
 		return nil
 	}
 	order := f.order[q.Sort%numSortKeys]
+	if q.Reverse {
+		order = slices.Clone(order)
+		slices.Reverse(order)
+	}
 	if q.Filter == "" && !q.ProblemsOnly {
 		return order
 	}

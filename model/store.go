@@ -29,6 +29,8 @@ type Store struct {
 	lastDiags []cachedDiag
 
 	hist *History // see history_store.go
+
+	minRate time.Duration // see SetMinRateWindow
 }
 
 // flapCounter returns how a backend's state changes in the last 5 min are
@@ -91,16 +93,23 @@ type counterSample struct {
 // older sample and shows the last rate.
 const MinRateWindow = time.Second
 
-// tooSoon reports whether at is within MinRateWindow after an earlier
-// sample taken at old.
-func tooSoon(old, at time.Time) bool { return at.After(old) && at.Sub(old) < MinRateWindow }
+// tooSoon reports whether at is within window after an earlier sample
+// taken at old.
+func tooSoon(old, at time.Time, window time.Duration) bool {
+	return at.After(old) && at.Sub(old) < window
+}
+
+// SetMinRateWindow changes the shortest window over which counters become
+// rates (MinRateWindow by default): a fleet whose clock runs faster than
+// the wall clock (the demo's simulation stepped by a test) needs 0.
+func (s *Store) SetMinRateWindow(d time.Duration) { s.minRate = d }
 
 // NewStore returns an empty store. now is the clock (time.Now when nil).
 func NewStore(now func() time.Time) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{sources: map[string]*sourceState{}, now: now}
+	return &Store{minRate: MinRateWindow, sources: map[string]*sourceState{}, now: now}
 }
 
 // Register announces a source before its first poll so the status bar can
@@ -167,8 +176,8 @@ func (s *Store) Ingest(snap Snapshot) *Fleet {
 	st.status.OK = true
 	st.status.Err = ""
 	st.status.LastOK = snap.At
-	st.pools, st.prev = withRates(snap.Pools, st.prev, snap.At)
-	st.prevF = factRates(st.pools, st.prevF, snap.At)
+	st.pools, st.prev = withRates(snap.Pools, st.prev, snap.At, s.minRate)
+	st.prevF = factRates(st.pools, st.prevF, snap.At, s.minRate)
 	st.status.Metrics, st.prevM = metricRates(snap.Metrics, st.prevM, snap.At.Sub(st.prevAt).Seconds())
 	st.prevAt = snap.At
 	st.status.Note = snap.Note
@@ -189,7 +198,7 @@ func (s *Store) Ingest(snap Snapshot) *Fleet {
 // withRates copies pools, filling per-second rates from counter deltas
 // against prev, and returns the samples to compare the next poll with.
 // A counter that went backwards (a reload) yields no rate for this poll.
-func withRates(pools []Pool, prev map[string]counterSample, at time.Time) ([]Pool, map[string]counterSample) {
+func withRates(pools []Pool, prev map[string]counterSample, at time.Time, window time.Duration) ([]Pool, map[string]counterSample) {
 	out := make([]Pool, len(pools))
 	next := make(map[string]counterSample, len(prev))
 	for i, p := range pools {
@@ -201,7 +210,7 @@ func withRates(pools []Pool, prev map[string]counterSample, at time.Time) ([]Poo
 			}
 			key := p.Name + "\x00" + b.Name + "\x00" + b.Address
 			old, ok := prev[key]
-			if ok && tooSoon(old.at, at) && b.Requests >= old.req && b.Errors >= old.err {
+			if ok && tooSoon(old.at, at, window) && b.Requests >= old.req && b.Errors >= old.err {
 				next[key] = old
 				b.ReqRate, b.ErrRate, b.HasRates = old.reqRate, old.errRate, old.hasRate
 				continue
@@ -226,7 +235,7 @@ func withRates(pools []Pool, prev map[string]counterSample, at time.Time) ([]Poo
 // from counter deltas against prev (pools already copied by withRates), and
 // returns the samples for the next poll. A counter that went backwards
 // yields no rate.
-func factRates(pools []Pool, prev map[string]factSample, at time.Time) map[string]factSample {
+func factRates(pools []Pool, prev map[string]factSample, at time.Time, window time.Duration) map[string]factSample {
 	var next map[string]factSample
 	for i := range pools {
 		p := &pools[i]
@@ -240,7 +249,7 @@ func factRates(pools []Pool, prev map[string]factSample, at time.Time) map[strin
 		}
 		old, ok := prev[p.Name]
 		f.HasRate = 0
-		if ok && tooSoon(old.at, at) {
+		if ok && tooSoon(old.at, at, window) {
 			next[p.Name] = old // too short a window: keep the older sample and its rates
 			f.Rates, f.HasRate = old.rates, old.hasRate&f.Has
 			continue
@@ -495,12 +504,25 @@ func (f *Fleet) sort() {
 		SortReqRate: desc(func(p *PoolRow) float64 { return p.ReqRate }),
 		SortActive:  desc(func(p *PoolRow) float64 { return float64(p.Active) }),
 		SortName:    byName,
+		SortSource: func(a, b int32) int {
+			return cmp.Or(cmp.Compare(firstSource(&ps[a]), firstSource(&ps[b])), byName(a, b))
+		},
+		SortHealthy: func(a, b int32) int { return cmp.Or(cmp.Compare(ratio(&ps[a]), ratio(&ps[b])), byName(a, b)) },
+		SortWeight:  desc(func(p *PoolRow) float64 { return float64(p.Weight) }),
 	}
 	for k, c := range cmps {
 		o := slices.Clone(base)
 		slices.SortFunc(o, c)
 		f.order[k] = o
 	}
+}
+
+// firstSource is the first instance reporting p, for the source order.
+func firstSource(p *PoolRow) string {
+	if len(p.Sources) == 0 {
+		return ""
+	}
+	return p.Sources[0]
 }
 
 func ratio(p *PoolRow) float64 {

@@ -64,6 +64,7 @@ const (
 	inputNone inputMode = iota
 	inputFilter
 	inputWeight
+	inputJump // `:` and a pool name
 )
 
 // status is the transient message line.
@@ -258,6 +259,9 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case overlayInput:
+		if m.input == inputJump {
+			return m.jumpKey(msg)
+		}
 		return m.inputKey(msg)
 	case overlayDetail:
 		if key.Matches(msg, km.Back, km.Open) {
@@ -302,8 +306,12 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.query.ProblemsOnly = !m.query.ProblemsOnly
 		m.requery(true)
 	case key.Matches(msg, km.Sort):
-		m.query.Sort = m.query.Sort.Next()
+		m.query.Sort, m.query.Reverse = m.query.Sort.Next(), false
 		m.selectPools(true)
+	case key.Matches(msg, km.SortBy) && m.screen == screenPools:
+		return m.sortBy(sortLetters[msg.String()])
+	case key.Matches(msg, km.Jump) && m.screen == screenPools:
+		m.input, m.text = inputJump, ""
 	case key.Matches(msg, km.Refresh):
 		return m.refreshAll()
 	case key.Matches(msg, km.Pause):
@@ -358,6 +366,10 @@ func (m Model) inputKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			m.input, m.text = inputNone, ""
 			m.query.Filter = ""
 			m.requery(false)
+			return m, nil
+		}
+		if m.input == inputJump {
+			m.input, m.text = inputNone, ""
 			return m, nil
 		}
 		m.input, m.text = inputNone, ""

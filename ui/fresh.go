@@ -119,3 +119,29 @@ func (m *Model) staleLines() int {
 	}
 	return 0
 }
+
+// sortLetters are the shift+letter sort keys of the pools view.
+var sortLetters = map[string]model.SortKey{
+	"N": model.SortName, "S": model.SortSource, "H": model.SortHealthy, "W": model.SortWeight,
+	"A": model.SortActive, "Q": model.SortReqRate, "E": model.SortErrRate,
+}
+
+// sortBy sorts the pools by a column: a new column in its natural order
+// (worst or largest first), the same column again reversed.
+func (m Model) sortBy(k model.SortKey) (tea.Model, tea.Cmd) {
+	if m.query.Sort == k {
+		m.query.Reverse = !m.query.Reverse
+	} else {
+		m.query.Sort, m.query.Reverse = k, false
+	}
+	m.selectPools(true)
+	return m, nil
+}
+
+// sortDesc is the header's sort word with its direction.
+func (m *Model) sortDesc() string {
+	if m.query.Reverse {
+		return m.query.Sort.String() + "↑"
+	}
+	return m.query.Sort.String() + "↓"
+}

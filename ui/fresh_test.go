@@ -134,3 +134,50 @@ func TestDetailView(t *testing.T) {
 		t.Fatalf("esc did not close the detail only:\n%s", view(m))
 	}
 }
+
+// TestSortLetters: shift+letter sorts by a column, the same letter again
+// reverses, and the header shows the direction.
+func TestSortLetters(t *testing.T) {
+	t.Parallel()
+	m, _ := newModel(t, envoyActor(), Options{}, 120, 40)
+	m = press(t, m, "N")
+	if got := poolNames(m); m.query.Sort != model.SortName || got[0] != "payments" || !strings.Contains(view(m), "sort:name↓") {
+		t.Fatalf("N: sort %v, pools %v", m.query.Sort, got)
+	}
+	m = press(t, m, "N")
+	if got := poolNames(m); got[0] != "checkout" || !strings.Contains(view(m), "sort:name↑") {
+		t.Fatalf("N again: pools %v, want reversed", got)
+	}
+	m = press(t, m, "Q")
+	if got := poolNames(m); m.query.Sort != model.SortReqRate || m.query.Reverse || got[0] != "web" {
+		t.Fatalf("Q: sort %v reverse %v pools %v", m.query.Sort, m.query.Reverse, got)
+	}
+	m = press(t, m, "H")
+	if got := poolNames(m); got[0] != "checkout" && got[0] != "api" {
+		t.Fatalf("H: worst healthy ratio first, got %v", got)
+	}
+}
+
+// TestJumpToPool: `:` and a prefix, tab completes, enter puts the cursor
+// on the pool, clearing a filter that hid it; an unknown name says so.
+func TestJumpToPool(t *testing.T) {
+	t.Parallel()
+	m, _ := newModel(t, envoyActor(), Options{}, 120, 40)
+	m = press(t, typeText(t, press(t, m, "/"), "web"), "enter") // a filter that hides "static"
+	m = typeText(t, press(t, m, ":"), "sta")
+	if !strings.Contains(view(m), "enter jumps to static") {
+		t.Fatalf("no completion hint:\n%s", view(m))
+	}
+	m = press(t, m, "tab")
+	if m.text != "static" {
+		t.Fatalf("tab completed to %q", m.text)
+	}
+	m = press(t, m, "enter")
+	if p := m.cursorPool(); p == nil || p.Name != "static" || m.query.Filter != "" {
+		t.Fatalf("cursor on %v, filter %q", p, m.query.Filter)
+	}
+	m = press(t, typeText(t, press(t, m, ":"), "nosuch"), "enter")
+	if !strings.Contains(view(m), "no pool named nosuch") {
+		t.Fatalf("unknown pool says nothing:\n%s", view(m))
+	}
+}

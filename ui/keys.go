@@ -11,7 +11,8 @@ import (
 type KeyMap struct {
 	Up, Down, Top, Bottom, PgUp, PgDown key.Binding
 	Open, Back, Filter                  key.Binding
-	Problems, Sort, Refresh, Pause      key.Binding
+	Problems, Sort, SortBy, Refresh     key.Binding
+	Jump, Pause                         key.Binding
 	Drain, Ready, Maint, Weight         key.Binding
 	ProxyFail                           key.Binding
 	Undo, Actions, OutList              key.Binding
@@ -33,12 +34,14 @@ func DefaultKeyMap() KeyMap {
 		Bottom:    b("G", "last row", "G", "end"),
 		PgUp:      b("pgup", "page up", "pgup"),
 		PgDown:    b("pgdown", "page down", "pgdown"),
-		Open:      b("enter", "open: a pool's backends, a backend's detail", "enter"),
+		Open:      b("enter", "open pool / backend detail", "enter"),
 		Back:      b("esc", "back / clear the filter", "esc"),
 		Filter:    b("/", "filter: words !x /re/ kind:…", "/"),
 		Problems:  b("p", "problems only on/off", "p"),
 		Sort:      b("s", "next sort column", "s"),
-		Refresh:   b("R", "refresh: poll every source now", "R"),
+		SortBy:    b("NSHWAQE", "sort by column; again reverses", "N", "S", "H", "W", "A", "Q", "E"),
+		Jump:      b(":", "jump to pool (tab completes)", ":"),
+		Refresh:   b("R", "poll every source now", "R"),
 		Pause:     b("space", "pause/resume the view", "space"),
 		Drain:     b("d", "drain: no new traffic", "d"),
 		Ready:     b("r", "ready: undo drain/maint", "r"),
@@ -75,7 +78,7 @@ type keyEntry struct {
 func (km KeyMap) entries() []keyEntry {
 	return []keyEntry{
 		{b: km.Up}, {b: km.Down}, {b: km.Top}, {b: km.Bottom}, {b: km.PgUp}, {b: km.PgDown},
-		{b: km.Open}, {b: km.Back}, {b: km.Filter}, {b: km.Problems}, {b: km.Sort}, {b: km.Refresh}, {b: km.Pause},
+		{b: km.Open}, {b: km.Back}, {b: km.Filter}, {b: km.Problems}, {b: km.Sort}, {b: km.SortBy}, {b: km.Jump}, {b: km.Refresh}, {b: km.Pause},
 		{b: km.Drain, action: true, dangerous: true},
 		{b: km.Ready, action: true, dangerous: true},
 		{b: km.Maint, action: true, dangerous: true},

@@ -73,7 +73,7 @@ func (m *Model) header(w int) string {
 	if c.noHealthy > 0 {
 		bad = m.st.CellBad.Render("✘ " + bad)
 	}
-	flags := " sort:" + m.query.Sort.String() + m.queryDesc() + m.pausedDesc()
+	flags := " sort:" + m.sortDesc() + m.queryDesc() + m.pausedDesc()
 	backends := " · " + plural(c.backends, "backend")
 	if 6+width(pools)+len(backends)+3+width(bad)+width(flags) > w {
 		backends = "" // narrow: the flags matter more than this total
@@ -162,6 +162,8 @@ func (m *Model) messageLine(w int) string {
 	switch m.input {
 	case inputFilter:
 		return clip("/"+m.text+"▏"+m.st.Dim.Render("  enter keeps the filter · esc clears it"), w)
+	case inputJump:
+		return m.jumpPrompt(w)
 	case inputWeight:
 		r := &m.weightTarget.row
 		return clip("new weight for "+r.Ref().String()+" (now "+fmtWeight(r.Weight)+"): "+m.text+"▏"+

@@ -97,7 +97,8 @@ func TestProblemsOnlyToggle(t *testing.T) {
 
 func TestSortCycles(t *testing.T) {
 	m, _ := newModel(t, envoyActor(), Options{}, 120, 40)
-	want := []model.SortKey{model.SortErrRate, model.SortReqRate, model.SortActive, model.SortName, model.SortHealth}
+	want := []model.SortKey{model.SortErrRate, model.SortReqRate, model.SortActive, model.SortName,
+		model.SortSource, model.SortHealthy, model.SortWeight, model.SortHealth}
 	for _, w := range want {
 		m = press(t, m, "s")
 		if m.query.Sort != w {

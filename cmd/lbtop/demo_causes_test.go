@@ -48,6 +48,7 @@ func TestDemoShowsEveryClaimedCause(t *testing.T) {
 		t.Fatal(err)
 	}
 	store := newStore(entries)
+	store.SetMinRateWindow(0) // simulated seconds pass in real milliseconds here
 	seen := map[model.Cause][]string{}
 	for step := 0; step <= 60; step += 2 {
 		var fleet *model.Fleet
