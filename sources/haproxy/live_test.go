@@ -176,8 +176,18 @@ func TestTransitionsRealHAProxy(t *testing.T) {
 	inst.WaitFor(t, func() bool {
 		return strings.HasPrefix(inst.Status(t, "be", "flap"), "UP ") && strings.HasPrefix(inst.Status(t, "be", "rec"), "DOWN ")
 	})
-	be := poll(t, haproxy.New("lb", inst.Addr))["be"]
-	flap, rec := backendByName(t, be, "flap"), backendByName(t, be, "rec")
+	// While a check runs HAProxy shows its status without the code for a
+	// moment ("L7STS (Layer7 wrong status)"): poll again, a bounded number
+	// of times, until the code is there.
+	var flap, rec model.Backend
+	for i := 0; i < 20; i++ {
+		be := poll(t, haproxy.New("lb", inst.Addr))["be"]
+		flap, rec = backendByName(t, be, "flap"), backendByName(t, be, "rec")
+		if strings.Contains(flap.Reason, "L7STS 500") {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	if flap.Health != model.Degraded || !strings.Contains(flap.Reason, "/1000 going down: L7STS 500 (Internal Server Error)") {
 		t.Errorf("flap = %v %q; want degraded, going down: L7STS 500", flap.Health, flap.Reason)
 	}
