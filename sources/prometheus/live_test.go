@@ -303,7 +303,9 @@ myapp_requests_total{service="checkout",pod="c-1",code="503"} %d
 	waitFor(t, 30*time.Second, func() (bool, string) {
 		got, _ = pollInstance(t, src, instance)
 		c1 := got["checkout/c-1"]
-		return len(got) == 3 && c1.ErrRate > 0, fmt.Sprintf("backends %+v", got)
+		// Both rates need two scrapes in their window; the two queries
+		// run apart, so wait until both have them.
+		return len(got) == 3 && c1.ErrRate > 0 && c1.ReqRate > 0, fmt.Sprintf("backends %+v", got)
 	})
 	want := map[string]struct {
 		health model.Health
