@@ -37,10 +37,7 @@ func StateOf(b model.Backend) State {
 // String renders the state as the dialog and CLI show it:
 // "healthy (UP), weight 10".
 func (s State) String() string {
-	out := s.Health.String()
-	if s.Reason != "" {
-		out += " (" + s.Reason + ")"
-	}
+	out := model.HealthText(s.Health, s.Reason)
 	// The admin state adds to the health only when the system's words do
 	// not already say it: HAProxy prints DOWN for a drained server.
 	if s.Admin == model.AdminDrain && !strings.Contains(strings.ToLower(s.Reason), "drain") {

@@ -4,7 +4,10 @@
 // wire format.
 package model
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Health is the coarse state of one backend, common to every system.
 // The system's own words for it go in Backend.Reason.
@@ -65,6 +68,21 @@ func (h *Health) UnmarshalText(b []byte) error {
 // Degraded backends still serve (Envoy routes to them when it must), so
 // they count towards a pool's healthy total.
 func (h Health) Serving() bool { return h == Healthy || h == Degraded }
+
+// HealthText is a backend's state for messages: its health with the
+// system's reason in brackets, "unhealthy (L4CON)", or the reason alone
+// when it already starts with the health word ("down (admin)", not
+// "down (down (admin))").
+func HealthText(h Health, reason string) string {
+	word := h.String()
+	switch {
+	case reason == "":
+		return word
+	case strings.HasPrefix(strings.ToLower(reason), word):
+		return reason
+	}
+	return word + " (" + reason + ")"
+}
 
 // severity orders states worst first for sorting backends inside a pool.
 func (h Health) severity() int {

@@ -70,3 +70,20 @@ func TestCleanASCIIPrefixStopsAtEveryUnsafeByte(t *testing.T) {
 		}
 	}
 }
+
+func TestHealthText(t *testing.T) {
+	for _, tc := range []struct {
+		h      Health
+		reason string
+		want   string
+	}{
+		{Down, "down (admin)", "down (admin)"},
+		{Unhealthy, "L4CON", "unhealthy (L4CON)"},
+		{Healthy, "", "healthy"},
+		{Down, "MAINT", "down (MAINT)"},
+	} {
+		if got := HealthText(tc.h, tc.reason); got != tc.want {
+			t.Errorf("HealthText(%v, %q) = %q, want %q", tc.h, tc.reason, got, tc.want)
+		}
+	}
+}

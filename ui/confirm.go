@@ -95,13 +95,7 @@ func allDigits(s string) bool {
 }
 
 // stateText is a backend's state in the dialog: "healthy (UP)".
-func stateText(b *model.BackendRow) string {
-	s := b.Health.String()
-	if b.Reason != "" {
-		s += " (" + b.Reason + ")"
-	}
-	return s
-}
+func stateText(b *model.BackendRow) string { return model.HealthText(b.Health, b.Reason) }
 
 // beginProxyAction fails (or restores) a whole proxy's health check.
 func (m Model) beginProxyAction() (tea.Model, tea.Cmd) {

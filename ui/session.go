@@ -297,10 +297,16 @@ func (m *Model) actionsBox(w, h int) []string {
 	return m.listBox("Actions this session", lines, "u undoes the newest not yet undone · esc closes", w, h)
 }
 
-// outBox lists every backend out of rotation across pools.
+// maxFailingListed bounds the second section of the out list.
+const maxFailingListed = 50
+
+// outBox lists every backend out of rotation across pools (taken out on
+// purpose: drained, down, maint, weight 0), then, in a second section,
+// those out because they fail their checks, so "nothing is out" never
+// reads as "everything serves".
 func (m *Model) outBox(w, h int) []string {
 	outs := m.outs
-	lines := make([]string, 0, len(outs)+1)
+	lines := make([]string, 0, len(outs)+4)
 	for _, p := range m.failingProxies() {
 		lines = append(lines, m.proxyText(p)+": no traffic from the load balancers in front of it (u or F restores)")
 	}
@@ -313,9 +319,40 @@ func (m *Model) outBox(w, h int) []string {
 		lines = append(lines, s)
 	}
 	if len(outs) == 0 {
-		lines = append(lines, "every backend is in rotation: none drained, down, in maintenance or at weight 0")
+		lines = append(lines, "none taken out on purpose: no backend drained, down, in maintenance or at weight 0")
+	}
+	failing, n := m.failingBackends(maxFailingListed)
+	lines = append(lines, "", "Failing their checks (not serving, not taken out by anyone): "+strconv.Itoa(n))
+	lines = append(lines, failing...)
+	if n > len(failing) {
+		lines = append(lines, "… "+strconv.Itoa(n-len(failing))+" more (p shows problems only)")
 	}
 	return m.listBox("Out of rotation: drained, down, maint, weight 0 ("+strconv.Itoa(len(outs))+")", lines, "esc closes", w, h)
+}
+
+// failingBackends lists up to max backends that do not serve for a
+// failure (unhealthy, not drained or down by an operator), and how many
+// there are in all.
+func (m *Model) failingBackends(max int) ([]string, int) {
+	if m.fleet == nil {
+		return nil, 0
+	}
+	var lines []string
+	n := 0
+	for i := range m.fleet.Pools {
+		p := &m.fleet.Pools[i]
+		for j := range p.Backends {
+			b := &p.Backends[j]
+			if b.Health != model.Unhealthy || actions.IsOut(b.Backend) {
+				continue
+			}
+			n++
+			if len(lines) < max {
+				lines = append(lines, b.Pool+"/"+b.Name+" @"+b.InstanceName()+"  "+stateWithWeight(b))
+			}
+		}
+	}
+	return lines, n
 }
 
 // listBox frames lines under a title, keeping as many as fit in h.
