@@ -105,10 +105,7 @@ func (m *Model) detailActions(b *model.BackendRow) string {
 		return "read-only: no actions"
 	}
 	var keys []string
-	for _, k := range []struct {
-		key  string
-		kind model.ActionKind
-	}{{"d drain", model.ActionDrain}, {"r ready", model.ActionReady}, {"m maint", model.ActionMaint}, {"w weight", model.ActionWeight}} {
+	for _, k := range actionKeys[:4] { // the per-backend ones
 		if ok, _ := m.actor.Supports(b.Source, k.kind); ok {
 			keys = append(keys, k.key)
 		}
@@ -119,6 +116,13 @@ func (m *Model) detailActions(b *model.BackendRow) string {
 	}
 	return "actions: " + strings.Join(keys, " · ") + " (each asks first)"
 }
+
+// actionKeys are the action keys offered for a backend, per-backend ones
+// first.
+var actionKeys = []struct {
+	key  string
+	kind model.ActionKind
+}{{"d drain", model.ActionDrain}, {"r ready", model.ActionReady}, {"m maint", model.ActionMaint}, {"w weight", model.ActionWeight}, {"F proxy", model.ActionProxyFail}}
 
 // detailBox renders the detail overlay.
 func (m *Model) detailBox(w int) []string {

@@ -182,10 +182,32 @@ func (m *Model) messageLine(w int) string {
 		return st.Render(clip(m.msg.text, w))
 	}
 	hint := "? help · / filter · enter open · esc back · s sort · p problems · q quit"
-	if m.screen == screenBackends && !m.opts.ReadOnly {
-		hint = "? help · d drain · r ready · m maint · w weight · F proxy · esc back · q quit"
+	if m.screen == screenBackends {
+		hint = "? help · " + m.actionHint() + "enter detail · esc back · q quit"
 	}
 	return m.st.Dim.Render(clip(hint, w))
+}
+
+// actionHint offers only the action keys the backend under the cursor's
+// source can do ("d drain · r ready · "), or says why there are none.
+func (m *Model) actionHint() string {
+	if m.actionsOff() {
+		return "read-only · "
+	}
+	b := m.cursorBackend()
+	if b == nil {
+		return ""
+	}
+	var keys []string
+	for _, k := range actionKeys {
+		if ok, _ := m.actor.Supports(b.Source, k.kind); ok {
+			keys = append(keys, k.key)
+		}
+	}
+	if len(keys) == 0 {
+		return "no actions here (enter says why) · "
+	}
+	return strings.Join(keys, " · ") + " · "
 }
 
 // statusBar shows each source's state, failing sources first so they
