@@ -162,7 +162,10 @@ func renderRow(cols []column, cells []cell, base Paint, selected bool, st *Style
 			continue
 		}
 		flush()
-		out.WriteString(cells[i].style.Render(txt))
+		// The row's style first, then the cell's over it: a cell with its
+		// own colour keeps the row's background (a red row stays red
+		// under its HEALTHY and WHY cells, padding included).
+		out.WriteString(base.pre + cells[i].style.Render(txt))
 	}
 	if selected {
 		return st.Selected.Render(run.String())
