@@ -116,7 +116,9 @@ type Model struct {
 
 	filterSteps []filterStep // lists of the filters typed, newest last
 
-	detail     bool         // the backend detail box is open
+	detail     bool               // the backend detail box is open
+	hist       *model.HistoryView // sparklines, time in state, events; nil until the engine sends one
+	events     listView           // the events overlay (e): open, cursor
 	paused     bool         // space: the view holds still
 	held       *model.Fleet // the newest fleet that arrived while paused
 	heldCauses *CauseWatch
@@ -173,6 +175,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case FleetMsg:
 		if msg.Seen != nil && msg.Fleet != nil && (m.fleet == nil || msg.Fleet.Gen == 0 || msg.Fleet.Gen > m.fleet.Gen) {
 			m.seen = msg.Seen
+		}
+		if msg.History != nil && !m.paused {
+			m.hist = msg.History
 		}
 		if m.paused {
 			return m.hold(msg.Fleet, msg.Causes)
@@ -263,6 +268,8 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			return m.jumpKey(msg)
 		}
 		return m.inputKey(msg)
+	case overlayEvents:
+		return m.eventsKey(msg)
 	case overlayDetail:
 		if key.Matches(msg, km.Back, km.Open) {
 			m.detail = false
@@ -314,6 +321,8 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.input, m.text = inputJump, ""
 	case key.Matches(msg, km.Refresh):
 		return m.refreshAll()
+	case key.Matches(msg, km.Events):
+		m.events = listView{open: true}
 	case key.Matches(msg, km.Pause):
 		return m.togglePause()
 	case key.Matches(msg, km.Drain):
@@ -605,6 +614,8 @@ func (m *Model) render() string {
 		overlay(lines, m.outBox(w, h), w)
 	case overlayDetail:
 		overlay(lines, m.detailBox(w), w)
+	case overlayEvents:
+		overlay(lines, m.eventsBox(w, h), w)
 	}
 	return strings.Join(lines, "\n")
 }

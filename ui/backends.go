@@ -12,6 +12,7 @@ var backendColumns = []column{
 	{id: colInstance, title: "INSTANCE", w: 12, flex: 1, middle: true}, // never dropped: it tells same-named rows apart
 	{id: colAddress, title: "ADDRESS", w: 17, flex: 1, drop: 3},
 	{id: colHealth, title: "HEALTH", w: 9},
+	{id: colFor, title: "FOR", w: 6, drop: 7},
 	{id: colReason, title: "REASON", w: 12, flex: 2, greedy: true},
 	{id: colWeight, title: "WEIGHT", w: 6, right: true, drop: 2},
 	{id: colActive, title: "ACTIVE", w: 7, right: true, drop: 6},
@@ -126,6 +127,9 @@ func (m *Model) backendsLines(out []string, w, rows int) []string {
 	if !m.multiInst {
 		cols = withoutColumn(cols, colInstance)
 	}
+	if m.hist == nil {
+		cols = withoutColumn(cols, colFor)
+	}
 	if m.pool == nil || len(m.bsel) == 0 {
 		out = append(out, headerRow(fitColumns(cols, w), &m.st, w))
 	}
@@ -188,6 +192,8 @@ func (m *Model) backendCell(b *model.BackendRow, id colID, pend *pending) cell {
 		return cell{text: name}
 	case colInstance:
 		return cell{text: b.InstanceName()}
+	case colFor:
+		return cell{text: m.stateFor(b)}
 	case colAddress:
 		return cell{text: b.Address}
 	case colHealth:

@@ -12,7 +12,7 @@ type KeyMap struct {
 	Up, Down, Top, Bottom, PgUp, PgDown key.Binding
 	Open, Back, Filter                  key.Binding
 	Problems, Sort, SortBy, Refresh     key.Binding
-	Jump, Pause                         key.Binding
+	Jump, Pause, Events                 key.Binding
 	Drain, Ready, Maint, Weight         key.Binding
 	ProxyFail                           key.Binding
 	Undo, Actions, OutList              key.Binding
@@ -41,6 +41,7 @@ func DefaultKeyMap() KeyMap {
 		Sort:      b("s", "next sort column", "s"),
 		SortBy:    b("NSHWAQE", "sort by column; again reverses", "N", "S", "H", "W", "A", "Q", "E"),
 		Jump:      b(":", "jump to pool (tab completes)", ":"),
+		Events:    b("e", "events: every change, newest", "e"),
 		Refresh:   b("R", "poll every source now", "R"),
 		Pause:     b("space", "pause/resume the view", "space"),
 		Drain:     b("d", "drain: no new traffic", "d"),
@@ -78,7 +79,7 @@ type keyEntry struct {
 func (km KeyMap) entries() []keyEntry {
 	return []keyEntry{
 		{b: km.Up}, {b: km.Down}, {b: km.Top}, {b: km.Bottom}, {b: km.PgUp}, {b: km.PgDown},
-		{b: km.Open}, {b: km.Back}, {b: km.Filter}, {b: km.Problems}, {b: km.Sort}, {b: km.SortBy}, {b: km.Jump}, {b: km.Refresh}, {b: km.Pause},
+		{b: km.Open}, {b: km.Back}, {b: km.Filter}, {b: km.Problems}, {b: km.Sort}, {b: km.SortBy}, {b: km.Jump}, {b: km.Events}, {b: km.Refresh}, {b: km.Pause},
 		{b: km.Drain, action: true, dangerous: true},
 		{b: km.Ready, action: true, dangerous: true},
 		{b: km.Maint, action: true, dangerous: true},

@@ -20,6 +20,9 @@ type FleetMsg struct {
 	// Causes, when set, is CauseWatch.Observe of this fleet, computed
 	// off the UI goroutine like Seen; without it the UI observes itself.
 	Causes *CauseWatch
+	// History, when set, is the Store's history as of this fleet
+	// (model.History.View): sparklines, time in state, flaps, events.
+	History *model.HistoryView
 }
 
 // ActionDoneMsg reports the outcome of one action performed through the

@@ -13,6 +13,7 @@ const (
 	overlayActions             // this session's actions (a)
 	overlayOut                 // out of rotation (o)
 	overlayDetail              // one backend in full (enter on a backend)
+	overlayEvents              // every change, newest first (e)
 	overlayInput               // the filter or weight prompt on the message line
 )
 
@@ -29,6 +30,8 @@ func (m *Model) overlay() overlayKind {
 		return overlayActions
 	case m.list == listOut:
 		return overlayOut
+	case m.events.open:
+		return overlayEvents
 	case m.detail && m.screen == screenBackends:
 		return overlayDetail
 	case m.input != inputNone:

@@ -12,6 +12,7 @@ var poolColumns = []column{
 	{id: colSource, title: "SOURCE", w: 12, flex: 1, drop: 3, middle: true},
 	{id: colHealth, title: "HEALTHY", w: 9, right: true},
 	{id: colWhy, title: "WHY", w: 12, flex: 1, greedy: true},
+	{id: colSpark, title: "TREND", w: SparkPoints, drop: 6},
 	{id: colWeight, title: "WEIGHT", w: 6, right: true, drop: 5},
 	{id: colActive, title: "ACTIVE", w: 7, right: true, drop: 2},
 	{id: colReq, title: "REQ/S", w: 7, right: true, drop: 1},
@@ -111,6 +112,9 @@ func (st *Styles) poolRowStyle(p *model.PoolRow) Paint {
 // rows only, padded to rows lines.
 func (m *Model) poolsLines(out []string, w, rows int) []string {
 	cols := poolColumns
+	if m.hist == nil {
+		cols = withoutColumn(cols, colSpark) // no history yet (replays of fleets built by hand)
+	}
 	if m.fleet == nil || len(m.sel) == 0 {
 		out = append(out, headerRow(fitColumns(cols, w), &m.st, w))
 	}
@@ -196,7 +200,13 @@ func (m *Model) poolCell(p *model.PoolRow, id colID) cell {
 	case colHealth:
 		return m.st.healthCell(p)
 	case colWhy:
-		return m.whyCell(p)
+		c := m.whyCell(p)
+		if d := m.downFor(p); d != "" {
+			c.text = "✘ " + d + " " + c.text
+		}
+		return c
+	case colSpark:
+		return cell{text: sparkline(m.hist.Spark(p.Key))}
 	case colWeight:
 		if !p.HasWeight {
 			return cell{text: "–"}

@@ -20,6 +20,8 @@ const (
 	colReq
 	colErr
 	colWhy
+	colSpark // the pool's healthy ratio over its last samples
+	colFor   // how long a backend has been in its state
 )
 
 // column is one table column. Narrow terminals drop the columns with the

@@ -93,6 +93,7 @@ func engine(store *model.Store, snaps <-chan model.Snapshot, send func(tea.Msg),
 		seen = actions.Seen(f, seen, time.Now())
 		causes = causes.Observe(f, time.Now())
 		sent := causes
-		send(ui.FleetMsg{Fleet: f, Seen: seen, Causes: &sent})
+		hv := store.History().View(time.Now(), ui.SparkPoints)
+		send(ui.FleetMsg{Fleet: f, Seen: seen, Causes: &sent, History: hv})
 	}
 }
