@@ -119,8 +119,8 @@ type Model struct {
 	detail     bool               // the backend detail box is open
 	hist       *model.HistoryView // sparklines, time in state, events; nil until the engine sends one
 	events     listView           // the events overlay (e): open, cursor
-	paused     bool         // space: the view holds still
-	held       *model.Fleet // the newest fleet that arrived while paused
+	paused     bool               // space: the view holds still
+	held       *model.Fleet       // the newest fleet that arrived while paused
 	heldCauses *CauseWatch
 	behind     int // fleets held
 
