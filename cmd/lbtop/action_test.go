@@ -268,7 +268,11 @@ func TestActionConcurrentAudit(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			codes[i], _, errs[i] = actRun(t, "", "weight", fmt.Sprint(i+2), fmt.Sprintf("big/s%d", i), "--haproxy", inst.Addr, "--yes", "--audit-log", log)
+			// A generous deadline: 50 polls at once on a loaded 2-core
+			// machine under -race missed the 2 s default; the audit
+			// lines, not the speed, are what this tests.
+			codes[i], _, errs[i] = actRun(t, "", "weight", fmt.Sprint(i+2), fmt.Sprintf("big/s%d", i), "--haproxy", inst.Addr,
+				"--yes", "--audit-log", log, "--interval", "15s", "--timeout", "15s")
 		}()
 	}
 	wg.Wait()

@@ -23,6 +23,9 @@ import (
 const (
 	testLimit   = 8 << 20 // small, so "heap growth under 2× the limit" says something
 	pollTimeout = time.Second
+	// heavyTimeout is the deadline of the oversized cases, which must read
+	// up to the limit before they can fail with its error.
+	heavyTimeout = 4 * time.Second
 	slack       = time.Second // a poll ends within its timeout plus this
 	maxErrText  = 512
 )
@@ -195,9 +198,16 @@ func TestFaultMatrix(t *testing.T) {
 					checkFlapping(t, srv, src)
 					return
 				}
-				r := measuredPoll(t, src, pollTimeout)
+				timeout := pollTimeout
+				if f == faulttest.Oversized {
+					// Reading up to the limit must finish before the
+					// deadline for the limit's error to show; under -race
+					// on a loaded machine 1 s was not always enough.
+					timeout = heavyTimeout
+				}
+				r := measuredPoll(t, src, timeout)
 				t.Logf("outcome: %s", r.outcome())
-				checkPolicy(t, r, pollTimeout, testLimit)
+				checkPolicy(t, r, timeout, testLimit)
 				want, fails := mustFail[f]
 				switch {
 				case fails && r.snap.Err == nil:

@@ -294,6 +294,7 @@ frontend fe_first
 	// A full outage: HAProxy answers 503 itself. The pool's rates come
 	// from the BACKEND row, which counts them; no server row does.
 	get(t, inst.FrontendURL, 20)
+	time.Sleep(model.MinRateWindow) // a rate needs this long since the last poll
 	f := pollInto(t, st, src)
 	p := f.Pool("haproxy/chk503")
 	if !p.HasRates || p.ReqRate <= 0 || p.ErrRate <= 0 {
