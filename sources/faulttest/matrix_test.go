@@ -26,8 +26,8 @@ const (
 	// heavyTimeout is the deadline of the oversized cases, which must read
 	// up to the limit before they can fail with its error.
 	heavyTimeout = 4 * time.Second
-	slack       = time.Second // a poll ends within its timeout plus this
-	maxErrText  = 512
+	slack        = time.Second // a poll ends within its timeout plus this
+	maxErrText   = 512
 )
 
 // heavy serialises the cases that move megabytes (Oversized, Endless): a
