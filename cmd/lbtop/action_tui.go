@@ -12,12 +12,17 @@ import (
 	"github.com/lbtop/lbtop/actions"
 	"github.com/lbtop/lbtop/model"
 	"github.com/lbtop/lbtop/sources"
+	"github.com/lbtop/lbtop/sources/record"
 	"github.com/lbtop/lbtop/ui"
 )
 
 // auditHistory is how many audit lines the dashboard reads at start for
 // the "drained 12 min ago by alice" notes.
 const auditHistory = 5000
+
+// auditEvery is how often the dashboard reads the audit log for new
+// actions to show as events.
+const auditEvery = 2 * time.Second
 
 // logBadLines is the log key counting unreadable audit lines.
 const logBadLines = "bad_lines"
@@ -59,8 +64,20 @@ func runTUI(ctx context.Context, o *options, entries []sources.Entry, readOnly b
 	p := tea.NewProgram(ui.New(hub, opts), tea.WithContext(ctx), tea.WithFPS(uiFPS), tea.WithoutSignalHandler())
 	store := newStore(entries)
 	store.SetAdminNotes(notes)
+	rec, err := openRecorder(o.record, entries)
+	if err != nil {
+		fmt.Fprintln(stderr, "lbtop:", err)
+		return exitError
+	}
+	if rec != nil {
+		defer func() {
+			if err := rec.Close(); err != nil {
+				fmt.Fprintln(stderr, "lbtop: --record:", err)
+			}
+		}()
+	}
 	snaps := hub.Run(ctx)
-	go engine(store, snaps, p.Send, log)
+	go engine(store, snaps, p.Send, log, rec, newAuditTail(o, getenv))
 	_, err = p.Run()
 	if runner != nil {
 		// Quit anyway (or ctrl+c) with actions still running: each gets an
@@ -81,19 +98,43 @@ func runTUI(ctx context.Context, o *options, entries []sources.Entry, readOnly b
 // UI each new immutable fleet.
 // The first fleet lists the sources as connecting; send blocks until the
 // program runs, so this must not run on main's goroutine before p.Run.
-func engine(store *model.Store, snaps <-chan model.Snapshot, send func(tea.Msg), log *slog.Logger) {
+func engine(store *model.Store, snaps <-chan model.Snapshot, send func(tea.Msg), log *slog.Logger, rec *record.Recorder, audit *auditTail) {
 	send(ui.FleetMsg{Fleet: store.Fleet()})
 	var seen map[model.BackendRef]time.Time
 	var causes ui.CauseWatch
+	hist := store.History()
+	var auditAt time.Time
 	for snap := range snaps {
 		if snap.Err != nil {
 			log.Warn("poll failed", logSource, snap.Source, logErr, model.SafeError(snap.Err.Error()), logTook, snap.Took)
 		}
+		if rec != nil {
+			if err := rec.Snapshot(snap); err != nil {
+				log.Warn("--record: recording stopped", logErr, err)
+				rec = nil
+			}
+		}
+		if now := time.Now(); now.Sub(auditAt) >= auditEvery {
+			auditAt = now
+			for _, e := range audit.next() { // actions, this session's and others', become events
+				hist.Add(e)
+			}
+		}
 		f := store.Ingest(snap)
+		// Drain the new events (the view keeps the recent ones): into the
+		// recording, and never left to pile up in a long session.
+		for _, e := range hist.TakeEvents() {
+			if rec != nil {
+				if err := rec.Event(e); err != nil {
+					log.Warn("--record: recording stopped", logErr, err)
+					rec = nil
+				}
+			}
+		}
 		seen = actions.Seen(f, seen, time.Now())
 		causes = causes.Observe(f, time.Now())
 		sent := causes
-		hv := store.History().View(time.Now(), ui.SparkPoints)
+		hv := hist.View(time.Now(), ui.SparkPoints)
 		send(ui.FleetMsg{Fleet: f, Seen: seen, Causes: &sent, History: hv})
 	}
 }

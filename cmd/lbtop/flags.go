@@ -37,6 +37,7 @@ type options struct {
 	strict     bool // --once: exit 1 when a source cannot be read
 	readOnly   bool
 	logFile    string
+	record     string // --record: the recording the dashboard or watch appends to
 	auditLog   string  // audit log path; "" is the default under the state dir
 	floor      float64 // share of a pool that must stay serving before an action needs more than y
 	version    bool
@@ -299,6 +300,7 @@ func (o *options) flagSet(getenv func(string) string) (*flag.FlagSet, error) {
 	fs.BoolVar(&o.strict, "strict", false, "with --once: exit 1 when any source cannot be read (for monitoring scripts)")
 	fs.BoolVar(&o.readOnly, "read-only", getenv("LBTOP_READ_ONLY") == "1" || getenv("LBTOP_READ_ONLY") == "true", "disable every action (env LBTOP_READ_ONLY=1)")
 	fs.StringVar(&o.logFile, "log-file", envOr(getenv, "LBTOP_LOG", ""), "write diagnostics to this file (env LBTOP_LOG)")
+	fs.StringVar(&o.record, "record", "", "dashboard and watch: append every snapshot and event to this recording for lbtop replay (docs/recording.md)")
 	fs.StringVar(&o.auditLog, "audit-log", envOr(getenv, "LBTOP_AUDIT_LOG", ""), "append one JSON line per action to this file (default $XDG_STATE_HOME/lbtop/audit.log or ~/.local/state/lbtop/audit.log, audit-demo.log there with --demo; env LBTOP_AUDIT_LOG)")
 	fs.Float64Var(&o.floor, "floor", actions.DefaultFloor, "share of a pool's backends that must stay serving before an action needs the pool name typed (or --force)")
 	fs.BoolVar(&o.version, "version", false, "print the version, commit and Go version, and exit")

@@ -34,7 +34,6 @@ func withSignals(verb func(ctx context.Context, args []string, getenv func(strin
 type watchOpts struct {
 	format string // jsonl or text
 	bell   bool
-	record string
 	window time.Duration
 }
 
@@ -44,7 +43,6 @@ func parseWatch(args []string, getenv func(string) string) (*options, *watchOpts
 	w := &watchOpts{}
 	o, pos, err := parseAnywhere(args, getenv, func(fs *flag.FlagSet) {
 		fs.BoolVar(&w.bell, "bell", false, "ring the terminal bell (text output) when an alert fires or a pool loses its last healthy backend")
-		fs.StringVar(&w.record, "record", "", "append every snapshot and event to this recording (see docs/recording.md)")
 		fs.DurationVar(&w.window, "history", model.DefaultHistoryWindow, "how far back flap counts and pool samples reach")
 	})
 	if err != nil {
@@ -101,14 +99,9 @@ func runWatch(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return fail(err)
 	}
-	var rec *record.Recorder
-	if w.record != "" {
-		if rec, err = record.Create(w.record); err != nil {
-			return fail(fmt.Errorf("--record: %w", err))
-		}
-		for _, e := range entries {
-			rec.MergeAs(e.Source.Name(), e.MergeAs)
-		}
+	rec, err := openRecorder(o.record, entries)
+	if err != nil {
+		return fail(err)
 	}
 	audit := newAuditTail(o, getenv)
 	store := newStore(entries)
@@ -207,20 +200,34 @@ func (ew *eventWriter) write(evs []model.Event) error {
 	return ew.w.Flush()
 }
 
+// openRecorder creates the --record recording for entries, or returns
+// nil when path is empty.
+func openRecorder(path string, entries []sources.Entry) (*record.Recorder, error) {
+	if path == "" {
+		return nil, nil
+	}
+	rec, err := record.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--record: %w", err)
+	}
+	for _, e := range entries {
+		rec.MergeAs(e.Source.Name(), e.MergeAs)
+	}
+	return rec, nil
+}
+
 // auditTail turns the audit log's new lines into action events.
 type auditTail struct {
 	path string
 	last time.Time
 }
 
+// newAuditTail follows the audit log lbtop writes to (the demo's with
+// --demo) from now on.
 func newAuditTail(o *options, getenv func(string) string) *auditTail {
-	path := o.auditLog
-	if path == "" {
-		p, err := actions.DefaultPath(getenv)
-		if err != nil {
-			return &auditTail{}
-		}
-		path = p
+	path, err := o.auditPath(getenv) // the demo's own log with --demo
+	if err != nil {
+		return &auditTail{}
 	}
 	return &auditTail{path: path, last: time.Now()} // what is already there is history, not news
 }
