@@ -37,6 +37,9 @@ type Options struct {
 	// by alice" notes; User is this session's login name for its own.
 	Audit []actions.Entry
 	User  string
+	// Identity, when set, is shown in the header: "ana · operator" for
+	// a session of `lbtop serve`.
+	Identity string
 }
 
 // Defaults for Options and the action flow.

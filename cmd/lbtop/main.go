@@ -27,6 +27,9 @@ func main() {
 
 // run is main without the process: it returns the exit code.
 func run(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if isServe(args) {
+		return runServeMain(args[1:], getenv, stdout, stderr)
+	}
 	if isActionVerb(args) {
 		return runActionMain(args, getenv, stdout, stderr)
 	}
