@@ -56,11 +56,19 @@ func (ss *session) deliver(msg ui.FleetMsg) {
 	}
 }
 
-// tell queues a notice, dropping it when the session is not reading.
+// tell queues a notice; when the session is not reading and its queue
+// is full the oldest goes. Callers hold server.mu, so one at a time.
 func (ss *session) tell(msg tea.Msg) {
-	select {
-	case ss.msgs <- msg:
-	default:
+	for {
+		select {
+		case ss.msgs <- msg:
+			return
+		default:
+		}
+		select {
+		case <-ss.msgs:
+		default:
+		}
 	}
 }
 
