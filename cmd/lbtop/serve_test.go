@@ -1,11 +1,17 @@
 package main
 
 import (
+	"context"
+	"io"
 	"os/exec"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/lbtop/lbtop/actions"
 	"github.com/lbtop/lbtop/model"
@@ -183,6 +189,7 @@ func TestServeOnePollForManyViewers(t *testing.T) {
 	const window = 4 * time.Second
 	time.Sleep(window)
 	polls := relay.count.Load() - before
+	t.Logf("%d show stat in %v with 20 sessions", polls, window)
 	// One poll per 500ms interval: about 8 in the window (jitter and a
 	// slow poll allow a few more or fewer); 20 viewers polling would be 160.
 	if polls < 4 || polls > 12 {
@@ -234,5 +241,68 @@ func TestServeMailboxKeepsNewest(t *testing.T) {
 	}
 	if got := watching([]string{"ana", "bob", "cy"}); got != "3 watching: ana, bob, cy" {
 		t.Errorf("presence %q", got)
+	}
+}
+
+// genModel records the newest fleet generation it was sent.
+type genModel struct{ gen *atomic.Uint64 }
+
+func (g genModel) Init() tea.Cmd { return nil }
+func (g genModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if m, ok := msg.(ui.FleetMsg); ok {
+		g.gen.Store(m.Fleet.Gen)
+	}
+	return g, nil
+}
+func (g genModel) View() tea.View { return tea.NewView("gen " + strconv.FormatUint(g.gen.Load(), 10)) }
+
+// A program whose terminal never drains (its writes block, as a stopped
+// SSH client's do once the channel window is full) or that takes no
+// message holds neither the engine's publish nor the other sessions,
+// which get the newest fleet.
+func TestServeBlockedProgramHoldsNobody(t *testing.T) {
+	s := &server{sessions: map[*session]struct{}{}}
+	start := func(out io.Writer) (*session, *atomic.Uint64) {
+		gen := &atomic.Uint64{}
+		inR, inW := io.Pipe()
+		t.Cleanup(func() { _ = inW.Close() })
+		ss := &session{mail: make(chan ui.FleetMsg, 1), msgs: make(chan tea.Msg, 1)}
+		ss.p = tea.NewProgram(genModel{gen}, tea.WithInput(inR), tea.WithOutput(out), tea.WithWindowSize(200, 60))
+		done := make(chan struct{})
+		go func() { _, _ = ss.p.Run(); close(done) }()
+		stop := make(chan struct{})
+		go ss.forward(stop)
+		t.Cleanup(func() { close(stop); ss.p.Kill(); <-done })
+		s.sessions[ss] = struct{}{}
+		return ss, gen
+	}
+	stuckR, stuckW := io.Pipe() // nobody reads: every write blocks
+	_, _ = start(stuckW)
+	t.Cleanup(func() { _ = stuckR.Close() }) // runs first: unblocks the writes
+
+	// A program that takes no message at all (not started yet, or
+	// wedged): its forwarder waits in Send forever.
+	ctx, cancel := context.WithCancel(context.Background())
+	wedged := &session{mail: make(chan ui.FleetMsg, 1), msgs: make(chan tea.Msg, 1)}
+	wedged.p = tea.NewProgram(genModel{&atomic.Uint64{}}, tea.WithContext(ctx))
+	stop := make(chan struct{})
+	go wedged.forward(stop)
+	t.Cleanup(func() { close(stop); cancel() })
+	s.sessions[wedged] = struct{}{}
+	_, liveGen := start(io.Discard)
+	begin := time.Now()
+	const n = 5000
+	for gen := uint64(1); gen <= n; gen++ {
+		s.publish(ui.FleetMsg{Fleet: &model.Fleet{Gen: gen}})
+	}
+	if took := time.Since(begin); took > 2*time.Second {
+		t.Errorf("publishing %d fleets took %v with one terminal blocked", n, took)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for liveGen.Load() != n {
+		if time.Now().After(deadline) {
+			t.Fatalf("the live session has generation %d, want %d", liveGen.Load(), n)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
