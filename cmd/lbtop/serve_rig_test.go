@@ -56,10 +56,10 @@ func (s *syncBuf) String() string {
 // and eve (in no keys file).
 type serveRig struct {
 	dir, addr, port, audit string
-	out, errs          *syncBuf
-	cancel             context.CancelFunc
-	done               chan int
-	ssh, tmux          string
+	out, errs              *syncBuf
+	cancel                 context.CancelFunc
+	done                   chan int
+	ssh, tmux              string
 }
 
 func startServe(t *testing.T, haproxyAddr string, extra ...string) *serveRig {
