@@ -306,3 +306,23 @@ func TestServeBlockedProgramHoldsNobody(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// --max-sessions turns the next session away with a message, and
+// --idle-timeout closes a dashboard nobody types in, saying why.
+func TestServeLimits(t *testing.T) {
+	inst := fleet3(t)
+	r := startServe(t, inst.Addr, "--max-sessions", "1", "--idle-timeout", "2s")
+	tm := r.term(t, "ana", 100, 30)
+	tm.waitFor("POOL", 10*time.Second)
+	code, _, errs := r.run(t, "vic", nil, "once")
+	if code != exitError || !strings.Contains(errs, "too many sessions (at most 1)") {
+		t.Errorf("second session: exit %d, stderr %q; want 1 and too many sessions", code, errs)
+	}
+	s := tm.waitFor("closed after 2s without input", 10*time.Second)
+	if strings.Contains(s, "POOL") {
+		t.Errorf("the dashboard is still drawn after the idle timeout:\n%s", s)
+	}
+	if code, out, errs := r.run(t, "vic", nil, "once"); code != exitOK {
+		t.Errorf("after the idle session left: exit %d: %s %s", code, out, errs)
+	}
+}
