@@ -25,6 +25,9 @@ const (
 	inputPerSecond = 64 << 10 // bytes a session may type or paste per second
 	maxInputRead   = 4 << 10  // bytes handed to the program per read
 	onceWait       = 30 * time.Second
+	// serveFPS caps each session's renderer: its ticker dominates an idle
+	// session's CPU, and over SSH data changes once a poll anyway.
+	serveFPS = 10
 )
 
 // serveCommands is what `ssh HOST COMMAND` may run.
@@ -196,7 +199,7 @@ func (s *server) dashboard(sess ssh.Session, id identity) {
 	}
 	done := make(chan struct{})
 	mw := bubbletea.MiddlewareWithProgramHandler(func(sess ssh.Session) *tea.Program {
-		ss.p = tea.NewProgram(ui.New(s.hub, opts), append(bubbletea.MakeOptions(sess), tea.WithInput(ss.in), tea.WithFPS(uiFPS))...)
+		ss.p = tea.NewProgram(ui.New(s.hub, opts), append(bubbletea.MakeOptions(sess), tea.WithInput(ss.in), tea.WithFPS(serveFPS))...)
 		s.join(ss)
 		go ss.forward(done)
 		go s.watchIdle(ss, done)
