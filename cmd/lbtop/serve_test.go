@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"io"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -324,5 +327,29 @@ func TestServeLimits(t *testing.T) {
 	}
 	if code, out, errs := r.run(t, "vic", nil, "once"); code != exitOK {
 		t.Errorf("after the idle session left: exit %d: %s %s", code, out, errs)
+	}
+}
+
+// A 1 MB paste into one session costs that session only: another keeps
+// showing HAProxy's changes while the paste is read.
+func TestServeHugePaste(t *testing.T) {
+	inst := fleet3(t)
+	r := startServe(t, inst.Addr)
+	paster := r.term(t, "vic", 100, 30)
+	live := r.term(t, "ana", 100, 30)
+	paster.waitFor("POOL", 10*time.Second)
+	live.keys("/", "api", "Enter", "Enter")
+	live.waitFor("› haproxy/api", 10*time.Second)
+	big := filepath.Join(t.TempDir(), "paste")
+	if err := os.WriteFile(big, bytes.Repeat([]byte("x"), 1<<20), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	paster.do("load-buffer", big)
+	paster.do("paste-buffer", "-t", paster.name)
+	for _, state := range []string{"maint", "ready", "drain"} {
+		if reply := strings.TrimSpace(inst.Cmd(t, "set server api/a1 state "+state)); reply != "" {
+			t.Fatal(reply)
+		}
+		live.waitFor(map[string]string{"maint": "MAINT", "ready": "UP", "drain": "DRAIN"}[state], 5*time.Second)
 	}
 }
