@@ -74,6 +74,14 @@ func runServeMain(args []string, getenv func(string) string, stdout, stderr io.W
 		return exitError
 	}
 	defer closeLog()
+	if path := getenv("LBTOP_CPUPROFILE"); path != "" {
+		stopProfile, err := startCPUProfile(path)
+		if err != nil {
+			fmt.Fprintln(stderr, "lbtop serve:", err)
+			return exitError
+		}
+		defer stopProfile()
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return serve(ctx, o, so, cfg, getenv, logger, stdout, stderr)
