@@ -236,10 +236,12 @@ func (tm *term) waitFor(want string, within time.Duration) string {
 }
 
 // statCounter is a TCP relay in front of HAProxy's runtime API counting
-// the "show stat" commands that pass through it.
+// the "show stat" commands that pass through it, and holding each for
+// delay (nanoseconds) when set.
 type statCounter struct {
 	addr  string
 	count atomic.Int64
+	delay atomic.Int64
 }
 
 func countStats(t *testing.T, target string) *statCounter {
@@ -277,7 +279,10 @@ func (c *statCounter) relay(in net.Conn, target string) {
 		if n > 0 {
 			seen = append(seen, buf[:n]...)
 			if i := bytes.LastIndexByte(seen, '\n'); i >= 0 {
-				c.count.Add(int64(bytes.Count(seen[:i+1], []byte("show stat"))))
+				if k := bytes.Count(seen[:i+1], []byte("show stat")); k > 0 {
+					c.count.Add(int64(k))
+					time.Sleep(time.Duration(c.delay.Load()))
+				}
 				seen = seen[i+1:]
 			}
 			if _, werr := out.Write(buf[:n]); werr != nil {

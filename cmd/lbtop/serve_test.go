@@ -353,3 +353,58 @@ func TestServeHugePaste(t *testing.T) {
 		live.waitFor(map[string]string{"maint": "MAINT", "ready": "UP", "drain": "DRAIN"}[state], 5*time.Second)
 	}
 }
+
+// An operator whose connection drops right after confirming does not
+// cancel the action: it is verified and audited as confirmed. The relay
+// holds every "show stat" for 1 s (the poll timeout is 3 s) so the client
+// is gone (SIGKILL) before the verifying poll answers.
+func TestServeDisconnectKeepsAction(t *testing.T) {
+	inst := fleet3(t)
+	relay := countStats(t, inst.Addr)
+	r := startServe(t, relay.addr, "--interval", "3s")
+	op := r.term(t, "ana", 100, 30)
+	op.waitFor("POOL", 10*time.Second)
+	op.keys("/", "web", "Enter", "Enter")
+	op.waitFor("› haproxy/web", 5*time.Second)
+	op.keys("d")
+	op.waitFor("y apply", 5*time.Second)
+	relay.delay.Store(int64(time.Second))
+	op.keys("y")
+	deadline := time.Now().Add(5 * time.Second)
+	for !auditHas(t, r.audit, actions.Sent) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no sent line:\n%s", op.screen())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if auditHas(t, r.audit, actions.Confirmed) {
+		t.Fatal("confirmed before the client was killed: the relay did not hold the verifying poll")
+	}
+	if err := syscall.Kill(op.pid(), syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	op.waitFor("ssh exited", 5*time.Second)
+	deadline = time.Now().Add(15 * time.Second)
+	for !auditHas(t, r.audit, actions.Confirmed) {
+		if time.Now().After(deadline) {
+			es, _, _ := actions.ReadEntries(r.audit, 0)
+			t.Fatalf("the action was not confirmed after its session went: %+v", es)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// auditHas reports whether the audit log has a line with outcome o.
+func auditHas(t *testing.T, path string, o actions.Outcome) bool {
+	t.Helper()
+	es, _, err := actions.ReadEntries(path, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range es {
+		if e.Result == o {
+			return true
+		}
+	}
+	return false
+}
