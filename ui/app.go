@@ -113,6 +113,8 @@ type Model struct {
 	nextID int
 	msg    status
 
+	presence string // who watches a shared dashboard (PresenceMsg)
+
 	filterSteps []filterStep // lists of the filters typed, newest last
 
 	seen map[model.BackendRef]time.Time // when lbtop first saw a backend out of rotation
@@ -169,6 +171,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.actionResult(msg)
 	case StatusMsg:
 		return m.setStatus(msg.Level, msg.Text, msg.TTL)
+	case PresenceMsg:
+		m.presence = msg.Text
 	case clearStatusMsg:
 		if m.msg.id == msg.id {
 			m.msg = status{}

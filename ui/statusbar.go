@@ -85,10 +85,14 @@ func (m *Model) header(w int) string {
 	return clip(sb.String(), w)
 }
 
-// identity is " [ana · operator]" for a shared session, else "".
+// identity is " [ana · operator · 3 watching: ana, bob, cy]" for a
+// shared session, else "".
 func (m *Model) identity() string {
 	if m.opts.Identity == "" {
 		return ""
+	}
+	if m.presence != "" {
+		return " [" + m.opts.Identity + " · " + m.presence + "]"
 	}
 	return " [" + m.opts.Identity + "]"
 }

@@ -228,17 +228,22 @@ func (s *server) leave(ss *session) {
 	s.presence(ss, ss.id.name+" left")
 }
 
-// presence tells every session but from what happened and who watches:
-// "bob joined · 3 watching: ana, bob, cy".
+// presence updates every session's header with who watches and tells
+// every session but from what happened: "bob joined · 3 watching: ana,
+// bob, cy".
 func (s *server) presence(from *session, what string) {
 	s.mu.Lock()
 	names := make([]string, 0, len(s.sessions))
 	for ss := range s.sessions {
 		names = append(names, ss.id.name)
 	}
-	s.mu.Unlock()
 	slices.Sort(names)
-	s.notify(from, ui.StatusInfo, what+" · "+watching(names))
+	who := watching(names)
+	for ss := range s.sessions {
+		ss.tell(ui.PresenceMsg{Text: who})
+	}
+	s.mu.Unlock()
+	s.notify(from, ui.StatusInfo, what+" · "+who)
 }
 
 // notify shows text on every session but from (nil: all). A session not

@@ -32,8 +32,8 @@ func TestServeOperatorAndViewer(t *testing.T) {
 	r := startServe(t, inst.Addr)
 	op := r.term(t, "ana", 100, 30)
 	vw := r.term(t, "vic", 80, 24)
-	op.waitFor("[ana · operator]", 10*time.Second)
-	vw.waitFor("[vic · viewer]", 10*time.Second)
+	op.waitFor("[ana · operator · 2 watching: ana, vic]", 10*time.Second)
+	vw.waitFor("[vic · viewer · 2 watching: ana, vic]", 10*time.Second)
 
 	// The viewer: open web, press d: refused, and HAProxy unchanged.
 	vw.keys("/", "web", "Enter", "Enter")
@@ -79,7 +79,7 @@ func TestServeOperatorAndViewer(t *testing.T) {
 
 	// Resize the operator's terminal: its header now fits whole, while
 	// the viewer keeps drawing for 80 columns.
-	op.do("resize-window", "-t", op.name, "-x", "150", "-y", "30")
+	op.do("resize-window", "-t", op.name, "-x", "190", "-y", "30")
 	op.waitFor("5xx/s", 5*time.Second)
 	time.Sleep(500 * time.Millisecond)
 	if s := vw.screen(); len([]rune(widest(s))) > 80 || !strings.Contains(s, "…") {
