@@ -98,6 +98,9 @@ func startServe(t *testing.T, haproxyAddr string, extra ...string) *serveRig {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	if _, err := os.Stat("id_ed25519"); err == nil {
+		t.Fatal("serve wrote a host key to ./id_ed25519 instead of using --host-key")
+	}
 	line := strings.SplitN(strings.SplitN(r.out.String(), "listening on ", 2)[1], "\n", 2)[0]
 	r.addr = line
 	_, r.port, _ = net.SplitHostPort(line)

@@ -79,6 +79,9 @@ func newServer(ctx context.Context, o *options, so *serveOpts, cfg *config.Confi
 		s.proto, s.closeLog = r, closeLog
 	}
 	srv, err := wish.NewServer(
+		// The host key first: without one wish.NewServer writes a new
+		// key to ./id_ed25519.
+		func(srv *ssh.Server) error { srv.AddHostKey(signer); return nil },
 		wish.WithPublicKeyAuth(func(_ ssh.Context, key ssh.PublicKey) bool {
 			_, ok := s.identify(key)
 			return ok
@@ -88,7 +91,6 @@ func newServer(ctx context.Context, o *options, so *serveOpts, cfg *config.Confi
 	if err != nil {
 		return nil, err
 	}
-	srv.AddHostKey(signer)
 	srv.HandshakeTimeout = 30 * time.Second
 	srv.Handle(s.handle)
 	s.ssh = srv
