@@ -17,10 +17,12 @@ import (
 )
 
 // Who is the person acting: their login name and, over SSH, the client
-// address from SSH_CONNECTION.
+// address from SSH_CONNECTION. Under `lbtop serve` Login is the SSH key's
+// comment and KeyFingerprint its SHA256 fingerprint.
 type Who struct {
-	Login     string `json:"login"`
-	SSHClient string `json:"ssh_client,omitempty"`
+	Login          string `json:"login"`
+	SSHClient      string `json:"ssh_client,omitempty"`
+	KeyFingerprint string `json:"key_fingerprint,omitempty"`
 }
 
 // String renders "alice" or "alice (ssh 10.0.0.5)".

@@ -40,6 +40,9 @@ type Options struct {
 	// Refresh asks every source to poll now (R); it must not block
 	// (sources.Hub.RefreshAll). Nil: R says it is not available.
 	Refresh func()
+	// Identity, when set, is shown in the header: "ana · operator" for
+	// a session of `lbtop serve`.
+	Identity string
 }
 
 // Defaults for Options and the action flow.
@@ -113,6 +116,8 @@ type Model struct {
 	acts   actionState // pending actions, history, marks, who did what, a quit waiting on them
 	nextID int
 	msg    status
+
+	presence string // who watches a shared dashboard (PresenceMsg)
 
 	filterSteps []filterStep // lists of the filters typed, newest last
 
@@ -191,6 +196,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.causesExpired(msg.At)
 	case StatusMsg:
 		return m.setStatus(msg.Level, msg.Text, msg.TTL)
+	case PresenceMsg:
+		m.presence = msg.Text
 	case clearStatusMsg:
 		if m.msg.id == msg.id {
 			m.msg = status{}

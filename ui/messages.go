@@ -41,6 +41,10 @@ type ActionResultMsg struct {
 	Batch  int
 }
 
+// PresenceMsg says who else watches a shared dashboard (`lbtop serve`):
+// "3 watching: ana, bob, cy", shown in the header after Options.Identity.
+type PresenceMsg struct{ Text string }
+
 // StatusLevel is the severity of a status message.
 type StatusLevel uint8
 

@@ -50,7 +50,7 @@ func (m *Model) header(w int) string {
 	var sb strings.Builder
 	c := &m.counts
 	if m.screen == screenBackends {
-		sb.WriteString(m.st.Title.Render("lbtop › "+m.openKey) + m.queryDesc() + m.pausedDesc())
+		sb.WriteString(m.st.Title.Render("lbtop › "+m.openKey) + m.identity() + m.queryDesc() + m.pausedDesc())
 		if m.opts.ReadOnly {
 			sb.WriteString(" read-only")
 		}
@@ -64,7 +64,7 @@ func (m *Model) header(w int) string {
 		}
 		return clip(sb.String(), w)
 	}
-	sb.WriteString(m.st.Title.Render("lbtop") + " ")
+	sb.WriteString(m.st.Title.Render("lbtop") + m.identity() + " ")
 	pools := plural(c.pools, "pool")
 	if len(m.sel) != c.pools {
 		pools = strconv.Itoa(len(m.sel)) + "/" + pools
@@ -83,6 +83,18 @@ func (m *Model) header(w int) string {
 		sb.WriteString(" read-only")
 	}
 	return clip(sb.String(), w)
+}
+
+// identity is " [ana · operator · 3 watching: ana, bob, cy]" for a
+// shared session, else "".
+func (m *Model) identity() string {
+	if m.opts.Identity == "" {
+		return ""
+	}
+	if m.presence != "" {
+		return " [" + m.opts.Identity + " · " + m.presence + "]"
+	}
+	return " [" + m.opts.Identity + "]"
 }
 
 // cardSources are the sources with proxy-level metrics or a note.

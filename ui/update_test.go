@@ -409,3 +409,19 @@ func TestNarrowingMatchesSelect(t *testing.T) {
 		}
 	}
 }
+
+// A shared session's header names who it is and who else watches.
+func TestIdentityAndPresenceInHeader(t *testing.T) {
+	m := New(nil, Options{ReadOnly: true, NoColor: true, Identity: "ana · operator"})
+	m = update(t, m, tea.WindowSizeMsg{Width: 120, Height: 10})
+	if v := view(m); !strings.Contains(v, "[ana · operator]") {
+		t.Errorf("header without the identity:\n%s", v)
+	}
+	m = update(t, m, PresenceMsg{Text: "2 watching: ana, bob"})
+	if v := view(m); !strings.Contains(strings.SplitN(v, "\n", 2)[0], "[ana · operator · 2 watching: ana, bob]") {
+		t.Errorf("header without the presence:\n%s", v)
+	}
+	if v := view(update(t, New(nil, Options{ReadOnly: true, NoColor: true}), tea.WindowSizeMsg{Width: 120, Height: 10})); strings.Contains(v, "watching") || strings.Contains(v, "operator") {
+		t.Errorf("a local session shows an identity:\n%s", v)
+	}
+}

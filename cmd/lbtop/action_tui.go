@@ -100,41 +100,64 @@ func runTUI(ctx context.Context, o *options, entries []sources.Entry, readOnly b
 // program runs, so this must not run on main's goroutine before p.Run.
 func engine(store *model.Store, snaps <-chan model.Snapshot, send func(tea.Msg), log *slog.Logger, rec *record.Recorder, audit *auditTail) {
 	send(ui.FleetMsg{Fleet: store.Fleet()})
-	var seen map[model.BackendRef]time.Time
-	var causes ui.CauseWatch
-	hist := store.History()
-	var auditAt time.Time
+	feed := newFleetFeed(store, log, rec, audit)
 	for snap := range snaps {
-		if snap.Err != nil {
-			log.Warn("poll failed", logSource, snap.Source, logErr, model.SafeError(snap.Err.Error()), logTook, snap.Took)
+		send(feed.next(snap))
+	}
+}
+
+// fleetFeed turns each snapshot into the UI's next message, off the UI
+// goroutine: the Store's merge, the recording, the audit log's new
+// actions as events, the "first seen out" times, the cause changes and
+// the history view. The dashboard and lbtop serve share it.
+type fleetFeed struct {
+	store   *model.Store
+	hist    *model.History
+	log     *slog.Logger
+	rec     *record.Recorder // nil: not recording
+	audit   *auditTail       // nil: no audit log to follow
+	auditAt time.Time
+	seen    map[model.BackendRef]time.Time
+	causes  ui.CauseWatch
+}
+
+func newFleetFeed(store *model.Store, log *slog.Logger, rec *record.Recorder, audit *auditTail) *fleetFeed {
+	return &fleetFeed{store: store, hist: store.History(), log: log, rec: rec, audit: audit}
+}
+
+// next ingests one snapshot and returns the message for the screens.
+func (ff *fleetFeed) next(snap model.Snapshot) ui.FleetMsg {
+	if snap.Err != nil {
+		ff.log.Warn("poll failed", logSource, snap.Source, logErr, model.SafeError(snap.Err.Error()), logTook, snap.Took)
+	}
+	if ff.rec != nil {
+		ff.record(ff.rec.Snapshot(snap))
+	}
+	now := time.Now()
+	if ff.audit != nil && now.Sub(ff.auditAt) >= auditEvery {
+		ff.auditAt = now
+		for _, e := range ff.audit.next() { // actions, this session's and others', become events
+			ff.hist.Add(e)
 		}
-		if rec != nil {
-			if err := rec.Snapshot(snap); err != nil {
-				log.Warn("--record: recording stopped", logErr, err)
-				rec = nil
-			}
+	}
+	f := ff.store.Ingest(snap)
+	// Drain the new events (the view keeps the recent ones): into the
+	// recording, and never left to pile up in a long session.
+	for _, e := range ff.hist.TakeEvents() {
+		if ff.rec != nil {
+			ff.record(ff.rec.Event(e))
 		}
-		if now := time.Now(); now.Sub(auditAt) >= auditEvery {
-			auditAt = now
-			for _, e := range audit.next() { // actions, this session's and others', become events
-				hist.Add(e)
-			}
-		}
-		f := store.Ingest(snap)
-		// Drain the new events (the view keeps the recent ones): into the
-		// recording, and never left to pile up in a long session.
-		for _, e := range hist.TakeEvents() {
-			if rec != nil {
-				if err := rec.Event(e); err != nil {
-					log.Warn("--record: recording stopped", logErr, err)
-					rec = nil
-				}
-			}
-		}
-		seen = actions.Seen(f, seen, time.Now())
-		causes = causes.Observe(f, time.Now())
-		sent := causes
-		hv := hist.View(time.Now(), ui.SparkPoints)
-		send(ui.FleetMsg{Fleet: f, Seen: seen, Causes: &sent, History: hv})
+	}
+	ff.seen = actions.Seen(f, ff.seen, now)
+	ff.causes = ff.causes.Observe(f, now)
+	causes := ff.causes
+	return ui.FleetMsg{Fleet: f, Seen: ff.seen, Causes: &causes, History: ff.hist.View(now, ui.SparkPoints)}
+}
+
+// record stops recording after a write error, saying so in the log.
+func (ff *fleetFeed) record(err error) {
+	if err != nil {
+		ff.log.Warn("--record: recording stopped", logErr, err)
+		ff.rec = nil
 	}
 }

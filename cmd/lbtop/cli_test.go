@@ -52,7 +52,7 @@ func TestCLIMessages(t *testing.T) {
 		{[]string{"--haproxy", "x:1", "wieght", "5", "web/web1"}, nil, `unknown command "wieght"; did you mean "weight"?`},
 		{[]string{"--haproxy", "x:1", "web/web1", "drain"}, nil, `unknown command "web/web1": the command comes first, e.g. lbtop drain web/web1 [flags]`},
 		{[]string{"--haproxy", "x:1", "web/web1"}, nil, `unknown command "web/web1": a POOL/BACKEND follows a command, e.g. lbtop drain web/web1 [flags]`},
-		{[]string{"--demo", "extra"}, nil, `unknown command "extra" (commands: drain, ready, maint, weight, why, watch, replay; sources are flags: --haproxy ADDR, --envoy URL, …; see lbtop -h)`},
+		{[]string{"--demo", "extra"}, nil, `unknown command "extra" (commands: drain, ready, maint, weight, why, watch, replay, serve; sources are flags: --haproxy ADDR, --envoy URL, …; see lbtop -h)`},
 		{[]string{"--haproxy", "x:1", "drain"}, nil, `usage: lbtop drain POOL/BACKEND [flags] (got 0 arguments after drain)`},
 		{[]string{"--haproxy", "x:1", "weight", "web/a"}, nil, `usage: lbtop weight N POOL/BACKEND [flags] (got 1 arguments after weight)`},
 		{[]string{"drain", "web", "--haproxy", "x:1"}, nil, `target "web": want POOL/BACKEND, e.g. web/web1 or web/10.0.0.1:80`},

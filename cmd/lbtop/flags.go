@@ -37,7 +37,7 @@ type options struct {
 	strict     bool // --once: exit 1 when a source cannot be read
 	readOnly   bool
 	logFile    string
-	record     string // --record: the recording the dashboard or watch appends to
+	record     string  // --record: the recording the dashboard or watch appends to
 	auditLog   string  // audit log path; "" is the default under the state dir
 	floor      float64 // share of a pool that must stay serving before an action needs more than y
 	version    bool

@@ -19,9 +19,16 @@ Usage:
   lbtop drain|ready|maint POOL/BACKEND SOURCES [action flags]
   lbtop weight N POOL/BACKEND SOURCES [action flags]
                                                 act, verify by re-poll, audit (docs/actions.md)
+  lbtop why [POOL] SOURCES                      why POOL (or every pool with a problem) is in its state
+  lbtop watch SOURCES [-o jsonl|text] [--bell] [--record FILE]
+                                                one event per line until interrupted
+  lbtop replay FILE --at TIME --once [-o table|json] | --events [-o jsonl|text]
+                                                a recording, at a moment or as events
+  lbtop serve --listen ADDR --operator-keys FILE [--viewer-keys FILE] SOURCES
+                                                one shared dashboard over SSH
 
-The command (drain, ready, maint, weight) is the first argument that is not
-a flag; flags go anywhere: lbtop --haproxy X drain web/web1 is
+The command (drain, ready, maint, weight, why, watch, replay, serve) is the
+first argument that is not a flag; flags go anywhere: lbtop --haproxy X drain web/web1 is
 lbtop drain web/web1 --haproxy X.
 
 Exit codes: 0 ok (an action: confirmed); 1 usage error, bad config, no source

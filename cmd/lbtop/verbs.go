@@ -14,11 +14,12 @@ var ownVerbs = map[string]verbMain{
 	whyVerb:  runWhyMain,
 	"watch":  withSignals(runWatch),
 	"replay": withSignals(runReplay),
+	"serve":  serveMain,
 }
 
 // ownVerbNames lists ownVerbs for suggestions ("did you mean"); a list of
 // its own, since ownVerbs' functions lead back to the suggestion code.
-var ownVerbNames = []string{whyVerb, "watch", "replay"}
+var ownVerbNames = []string{whyVerb, "watch", "replay", "serve"}
 
 // ownVerb finds the command word: the first argument that is neither a
 // flag nor a flag's value, so that `lbtop --haproxy X why web` is
@@ -50,4 +51,9 @@ func ownVerb(args []string, getenv func(string) string) (verbMain, []string, boo
 		return run, rest, true
 	}
 	return nil, nil, false
+}
+
+// serveMain is `lbtop serve`'s entry: its flags come after the verb.
+func serveMain(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	return runServeMain(args[1:], getenv, stdout, stderr)
 }

@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/lbtop/lbtop/actions"
+	"github.com/lbtop/lbtop/config"
+)
+
+// serveOpts are the flags of `lbtop serve` beyond the common ones.
+type serveOpts struct {
+	listen       string
+	hostKey      string // "" is ssh_host_ed25519_key in the state directory
+	operatorKeys string
+	viewerKeys   string
+	maxSessions  int
+	idleTimeout  time.Duration
+}
+
+// Defaults of `lbtop serve`.
+const (
+	defaultMaxSessions = 32
+	defaultIdleTimeout = time.Hour
+	hostKeyName        = "ssh_host_ed25519_key"
+)
+
+const serveUsage = `lbtop serve — one shared dashboard over SSH: one poll per source, however many watch
+
+Usage:
+  lbtop serve --listen ADDR --operator-keys FILE [--viewer-keys FILE] [--host-key FILE] [sources | --config FILE]
+
+Join with: ssh -p PORT HOST              (the dashboard; needs a terminal)
+           ssh -p PORT HOST once [-o json] (one reading, same output and exit status as lbtop --once)
+
+Keys files are in OpenSSH authorized_keys format; a key's comment (or its
+SHA256 fingerprint) is the name shown and written to the audit log.
+Operators act; viewers watch read-only.
+
+Flags:
+`
+
+// isServe reports whether args run the SSH server.
+func isServe(args []string) bool { return len(args) > 0 && args[0] == "serve" }
+
+// runServeMain parses `lbtop serve` flags (args without "serve") and runs
+// the server until SIGINT or SIGTERM.
+func runServeMain(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	o, so, err := parseServeFlags(args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "lbtop serve:", err)
+		return exitError
+	}
+	cfg, err := o.loadConfig()
+	if err != nil {
+		fmt.Fprintln(stderr, "lbtop serve:", err)
+		return exitError
+	}
+	logger, closeLog, err := openLog(o.logFile)
+	if err != nil {
+		fmt.Fprintln(stderr, "lbtop serve:", err)
+		return exitError
+	}
+	defer closeLog()
+	if path := getenv("LBTOP_CPUPROFILE"); path != "" {
+		stopProfile, err := startCPUProfile(path)
+		if err != nil {
+			fmt.Fprintln(stderr, "lbtop serve:", err)
+			return exitError
+		}
+		defer stopProfile()
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return serve(ctx, o, so, cfg, getenv, logger, stdout, stderr)
+}
+
+// parseServeFlags parses the common flags plus the server's own.
+func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (*options, *serveOpts, error) {
+	so := &serveOpts{}
+	o, pos, err := parseAnywhere(args, getenv, func(fs *flag.FlagSet) {
+		fs.StringVar(&so.listen, "listen", envOr(getenv, "LBTOP_LISTEN", ""), "address to accept SSH on, e.g. 127.0.0.1:2222 or :2222 (env LBTOP_LISTEN)")
+		fs.StringVar(&so.hostKey, "host-key", "", "ed25519 host key, created (mode 0600) when missing (default "+hostKeyName+" in the state directory)")
+		fs.StringVar(&so.operatorKeys, "operator-keys", "", "authorized_keys file of people who may act")
+		fs.StringVar(&so.viewerKeys, "viewer-keys", "", "authorized_keys file of people who may only watch")
+		fs.IntVar(&so.maxSessions, "max-sessions", defaultMaxSessions, "most SSH sessions at once")
+		fs.DurationVar(&so.idleTimeout, "idle-timeout", defaultIdleTimeout, "close a dashboard nobody has typed in for this long")
+	})
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stderr, serveUsage)
+		return nil, nil, err
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(pos) > 0 {
+		return nil, nil, fmt.Errorf("unexpected argument %q", pos[0])
+	}
+	if err := o.check(false); err != nil {
+		return nil, nil, err
+	}
+	if o.once {
+		return nil, nil, errors.New("--once: not with serve (clients run `ssh HOST once`)")
+	}
+	switch {
+	case so.listen == "":
+		return nil, nil, errors.New("--listen: required, e.g. --listen 127.0.0.1:2222")
+	case so.operatorKeys == "" && so.viewerKeys == "":
+		return nil, nil, errors.New("--operator-keys: required (or --viewer-keys for a watch-only server)")
+	case so.maxSessions < 1:
+		return nil, nil, fmt.Errorf("--max-sessions %d: want 1 or more", so.maxSessions)
+	case so.idleTimeout <= 0:
+		return nil, nil, fmt.Errorf("--idle-timeout %v: want a positive duration, e.g. 1h", so.idleTimeout)
+	}
+	if so.hostKey == "" {
+		audit, err := actions.DefaultPath(getenv)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--host-key: %w", err)
+		}
+		so.hostKey = filepath.Join(filepath.Dir(audit), hostKeyName)
+	}
+	return o, so, nil
+}
+
+// serve builds the sources and runs the SSH server until ctx ends.
+func serve(ctx context.Context, o *options, so *serveOpts, cfg *config.Config, getenv func(string) string, log *slog.Logger, stdout, stderr io.Writer) int {
+	if o.demo {
+		fleet, err := startDemo(ctx, cfg, o.seed)
+		if err != nil {
+			fmt.Fprintln(stderr, "lbtop serve:", err)
+			return exitError
+		}
+		defer fleet.Close()
+	}
+	entries, cleanup, err := buildEntries(ctx, cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, "lbtop serve:", err)
+		return exitError
+	}
+	defer cleanup()
+	srv, err := newServer(ctx, o, so, cfg, entries, getenv, log)
+	if err != nil {
+		fmt.Fprintln(stderr, "lbtop serve:", err)
+		return exitError
+	}
+	defer srv.close()
+	if err := srv.listen(); err != nil {
+		fmt.Fprintln(stderr, "lbtop serve:", err)
+		return exitError
+	}
+	fmt.Fprintf(stdout, "lbtop serve: listening on %s\nlbtop serve: host key %s %s\n", srv.addr(), srv.hostFP, so.hostKey)
+	if err := srv.run(ctx); err != nil {
+		fmt.Fprintln(stderr, "lbtop serve:", err)
+		return exitError
+	}
+	for _, r := range srv.abandon() {
+		fmt.Fprintln(stderr, "lbtop serve:", r.Summary())
+	}
+	return exitOK
+}

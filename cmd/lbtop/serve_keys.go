@@ -1,0 +1,140 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	gossh "golang.org/x/crypto/ssh"
+)
+
+// Roles of an SSH user.
+const (
+	roleOperator = "operator"
+	roleViewer   = "viewer"
+)
+
+// identity is who an SSH session belongs to: the key's comment (or its
+// fingerprint when it has none), the key's SHA256 fingerprint, the role
+// its keys file grants and the client's address.
+type identity struct {
+	name, fp, role, addr string
+}
+
+// label is "ana · operator", shown in the session's header.
+func (id identity) label() string { return id.name + " · " + id.role }
+
+// loadKeys reads an OpenSSH authorized_keys file into identities keyed by
+// the key's wire bytes. Options before the key type are accepted and
+// ignored; a line that is no key is an error naming the file and line.
+func loadKeys(path, role string, into map[string]identity) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("--%s-keys: %w", role, err)
+	}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(make([]byte, 0, 16<<10), 1<<20)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		pk, comment, _, _, err := gossh.ParseAuthorizedKey([]byte(line))
+		if err != nil {
+			return fmt.Errorf("--%s-keys %s line %d: %w", role, path, n, err)
+		}
+		fp := gossh.FingerprintSHA256(pk)
+		name := strings.TrimSpace(comment)
+		if name == "" {
+			name = fp
+		}
+		k := string(pk.Marshal())
+		if prev, ok := into[k]; ok && prev.role == roleOperator {
+			continue // listed as operator too: the wider role wins
+		}
+		into[k] = identity{name: name, fp: fp, role: role}
+	}
+	return sc.Err()
+}
+
+// keyring reads both keys files; operators win over viewers.
+func keyring(operators, viewers string) (map[string]identity, error) {
+	keys := map[string]identity{}
+	if operators != "" {
+		if err := loadKeys(operators, roleOperator, keys); err != nil {
+			return nil, err
+		}
+	}
+	if viewers != "" {
+		if err := loadKeys(viewers, roleViewer, keys); err != nil {
+			return nil, err
+		}
+	}
+	return keys, nil
+}
+
+// hostSigner loads the ed25519 host key at path, creating it (mode 0600,
+// with a .pub beside it for pinning) when missing. A key others may read
+// is refused, as sshd does.
+func hostSigner(path string) (gossh.Signer, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		b, err = newHostKey(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("--host-key: %w", err)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("--host-key: %w", err)
+	}
+	if st.Mode().Perm()&0o077 != 0 {
+		return nil, fmt.Errorf("--host-key %s: mode %04o lets others read it: chmod 600 %s", path, st.Mode().Perm(), path)
+	}
+	s, err := gossh.ParsePrivateKey(b)
+	if err != nil {
+		return nil, fmt.Errorf("--host-key %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// newHostKey writes a new ed25519 private key in OpenSSH format to path
+// and its public half to path.pub, and returns the private key's PEM.
+func newHostKey(path string) ([]byte, error) {
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	blk, err := gossh.MarshalPrivateKey(priv, "lbtop serve host key")
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	out := pem.EncodeToMemory(blk)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := f.Write(out); err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	if err := f.Close(); err != nil {
+		return nil, err
+	}
+	signer, err := gossh.NewSignerFromKey(priv)
+	if err != nil {
+		return nil, err
+	}
+	pub := gossh.MarshalAuthorizedKey(signer.PublicKey())
+	return out, os.WriteFile(path+".pub", pub, 0o644)
+}

@@ -1,0 +1,302 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"charm.land/ssh"
+	"charm.land/wish/v2"
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/lbtop/lbtop/actions"
+	"github.com/lbtop/lbtop/config"
+	"github.com/lbtop/lbtop/model"
+	"github.com/lbtop/lbtop/sources"
+	"github.com/lbtop/lbtop/ui"
+)
+
+// server is `lbtop serve`: one Hub and one Store (the engine goroutine)
+// for every SSH session, each session its own Bubble Tea program.
+type server struct {
+	so       *serveOpts
+	floor    float64
+	readOnly bool // --read-only or config: nobody acts, operators included
+	log      *slog.Logger
+	hub      *sources.Hub
+	store    *model.Store
+	nsrc     int
+
+	// proto is the runner every operator's runner copies (writes through
+	// the hub, verifying polls, the one audit log); nil when read-only.
+	proto     *actions.Runner
+	closeLog  func()
+	hostFP    string
+	ssh       *ssh.Server
+	ln        net.Listener
+	ctx       context.Context // the server's: actions run under it, not a session's
+	latest    atomic.Pointer[ui.FleetMsg]
+	ready     chan struct{} // closed once every source has been read once
+	active    atomic.Int32  // sessions being served, of any kind
+	stopping  atomic.Bool
+	mu        sync.Mutex
+	sessions  map[*session]struct{}
+	runners   []*actions.Runner
+	keysMu    sync.Mutex
+	keysCache map[string]identity
+}
+
+// newServer opens the audit log (unless read-only), loads the host key
+// and checks the keys files, so a mistake is reported before listening.
+func newServer(ctx context.Context, o *options, so *serveOpts, cfg *config.Config, entries []sources.Entry, getenv func(string) string, log *slog.Logger) (*server, error) {
+	hub, err := sources.NewHub(entries)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := keyring(so.operatorKeys, so.viewerKeys); err != nil {
+		return nil, err
+	}
+	signer, err := hostSigner(so.hostKey)
+	if err != nil {
+		return nil, err
+	}
+	s := &server{
+		so: so, floor: o.floor, readOnly: cfg.ReadOnly, log: log, hub: hub,
+		store: newStore(entries), nsrc: len(entries), hostFP: gossh.FingerprintSHA256(signer.PublicKey()),
+		ctx: ctx, ready: make(chan struct{}), sessions: map[*session]struct{}{}, closeLog: func() {},
+	}
+	if !s.readOnly {
+		r, closeLog, err := newRunner(o, getenv, hub)
+		if err != nil {
+			return nil, err
+		}
+		s.proto, s.closeLog = r, closeLog
+	}
+	srv, err := wish.NewServer(
+		// The host key first: without one wish.NewServer writes a new
+		// key to ./id_ed25519.
+		func(srv *ssh.Server) error { srv.AddHostKey(signer); return nil },
+		wish.WithPublicKeyAuth(func(_ ssh.Context, key ssh.PublicKey) bool {
+			_, ok := s.identify(key)
+			return ok
+		}),
+		wish.WithVersion("lbtop"),
+	)
+	if err != nil {
+		return nil, err
+	}
+	srv.HandshakeTimeout = 30 * time.Second
+	srv.Handle(s.handle)
+	s.ssh = srv
+	return s, nil
+}
+
+// identify maps a client key to its identity, reading the keys files
+// afresh so a removed key is refused without a restart; when a file has
+// become unreadable the last good reading stands.
+func (s *server) identify(key ssh.PublicKey) (identity, bool) {
+	if key == nil {
+		return identity{}, false
+	}
+	s.keysMu.Lock()
+	defer s.keysMu.Unlock()
+	keys, err := keyring(s.so.operatorKeys, s.so.viewerKeys)
+	if err != nil {
+		s.log.Warn("keys files", logErr, err)
+		keys = s.keysCache
+	} else {
+		s.keysCache = keys
+	}
+	id, ok := keys[string(key.Marshal())]
+	return id, ok
+}
+
+// listen binds --listen.
+func (s *server) listen() error {
+	ln, err := net.Listen("tcp", s.so.listen)
+	if err != nil {
+		return fmt.Errorf("--listen: %w", err)
+	}
+	s.ln = ln
+	return nil
+}
+
+// addr is the address listened on (the real port for :0).
+func (s *server) addr() string { return s.ln.Addr().String() }
+
+// run polls, serves SSH until ctx ends, then tells every session, closes
+// them (their programs restore the terminals) and stops.
+func (s *server) run(ctx context.Context) error {
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go s.engine(s.hub.Run(pctx))
+	errc := make(chan error, 1)
+	go func() { errc <- s.ssh.Serve(s.ln) }()
+	select {
+	case err := <-errc:
+		if !errors.Is(err, ssh.ErrServerClosed) {
+			return err
+		}
+		return nil
+	case <-ctx.Done():
+	}
+	s.stopping.Store(true)
+	s.mu.Lock()
+	for ss := range s.sessions {
+		ss.end("lbtop serve: the server is shutting down; bye")
+	}
+	s.mu.Unlock()
+	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer scancel()
+	if err := s.ssh.Shutdown(sctx); err != nil {
+		_ = s.ssh.Close()
+	}
+	return nil
+}
+
+// abandon writes an "abandoned" line for every action still running.
+func (s *server) abandon() []actions.Result {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []actions.Result
+	for _, r := range s.runners {
+		out = append(out, r.Abandon()...)
+	}
+	return out
+}
+
+// close releases the audit log.
+func (s *server) close() { s.closeLog() }
+
+// engine owns the Store: it merges each snapshot and fans the new
+// immutable fleet out to every session without ever waiting for one.
+func (s *server) engine(snaps <-chan model.Snapshot) {
+	s.publish(ui.FleetMsg{Fleet: s.store.Fleet()})
+	feed := newFleetFeed(s.store, s.log, nil, nil)
+	read := map[string]bool{}
+	for snap := range snaps {
+		s.publish(feed.next(snap))
+		if len(read) < s.nsrc {
+			read[snap.Source] = true
+			if len(read) == s.nsrc {
+				close(s.ready)
+			}
+		}
+	}
+}
+
+// publish makes msg the latest fleet and hands it to every session's
+// one-slot mailbox.
+func (s *server) publish(msg ui.FleetMsg) {
+	s.latest.Store(&msg)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for ss := range s.sessions {
+		ss.deliver(msg)
+	}
+}
+
+// join registers a dashboard session and tells the others.
+func (s *server) join(ss *session) {
+	s.mu.Lock()
+	s.sessions[ss] = struct{}{}
+	if ss.runner != nil {
+		s.runners = append(s.runners, ss.runner)
+	}
+	if m := s.latest.Load(); m != nil {
+		ss.deliver(*m)
+	}
+	s.mu.Unlock()
+	s.presence(ss, ss.id.name+" joined")
+}
+
+// leave unregisters a session and tells the others. Its runner stays
+// listed: its actions go on and are audited after it has gone.
+func (s *server) leave(ss *session) {
+	s.mu.Lock()
+	delete(s.sessions, ss)
+	s.mu.Unlock()
+	s.presence(ss, ss.id.name+" left")
+}
+
+// presence updates every session's header with who watches and tells
+// every session but from what happened: "bob joined · 3 watching: ana,
+// bob, cy".
+func (s *server) presence(from *session, what string) {
+	s.mu.Lock()
+	names := make([]string, 0, len(s.sessions))
+	for ss := range s.sessions {
+		names = append(names, ss.id.name)
+	}
+	slices.Sort(names)
+	who := watching(names)
+	for ss := range s.sessions {
+		ss.tell(ui.PresenceMsg{Text: who})
+	}
+	s.mu.Unlock()
+	s.notify(from, ui.StatusInfo, what+" · "+who)
+}
+
+// notify shows text on every session but from (nil: all). A session not
+// reading gets it when it reads again: the send never holds the caller.
+func (s *server) notify(from *session, level ui.StatusLevel, text string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for ss := range s.sessions {
+		if ss != from {
+			ss.tell(ui.StatusMsg{Level: level, Text: text})
+		}
+	}
+}
+
+// sharedExecutor runs a session's actions with its own identity and
+// tells everyone else what happened.
+type sharedExecutor struct {
+	s  *server
+	ss *session
+}
+
+// Run performs req through the session's runner. The UI runs it under
+// its own background context, so a session that disconnects does not
+// cancel the action: it completes, is verified and audited.
+func (e sharedExecutor) Run(ctx context.Context, req actions.Request) actions.Result {
+	res := e.ss.runner.Run(ctx, req)
+	text := e.ss.id.name + ": " + res.Summary()
+	if res.Reason != "" {
+		text += " · " + res.Reason
+	}
+	level := ui.StatusInfo
+	if !res.Done() {
+		level = ui.StatusWarn
+	}
+	e.s.notify(e.ss, level, text)
+	return res
+}
+
+// runnerFor is a runner for one operator: the shared write path and
+// audit log, with the SSH identity as the user.
+func (s *server) runnerFor(id identity) *actions.Runner {
+	return &actions.Runner{
+		Do: s.proto.Do, Poll: s.proto.Poll, Log: s.proto.Log, Host: s.proto.Host,
+		User: actions.Who{Login: id.name, SSHClient: id.addr, KeyFingerprint: id.fp},
+	}
+}
+
+// auditEntries reads the audit log's recent lines for the "drained by"
+// notes, or nothing when there is no log.
+func (s *server) auditEntries() []actions.Entry {
+	if s.proto == nil || s.proto.Log == nil {
+		return nil
+	}
+	es, bad, err := actions.ReadEntries(s.proto.Log.Path(), auditHistory)
+	if err != nil || bad > 0 {
+		s.log.Warn("audit log read", logErr, err, logBadLines, bad)
+	}
+	return es
+}

@@ -1,0 +1,287 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/ssh"
+	"charm.land/wish/v2"
+	"charm.land/wish/v2/bubbletea"
+
+	"github.com/lbtop/lbtop/actions"
+	"github.com/lbtop/lbtop/ui"
+)
+
+// Limits of one session's input.
+const (
+	inputPerSecond = 64 << 10 // bytes a session may type or paste per second
+	maxInputRead   = 4 << 10  // bytes handed to the program per read
+	onceWait       = 30 * time.Second
+	// serveFPS caps each session's renderer: its ticker dominates an idle
+	// session's CPU, and over SSH data changes once a poll anyway.
+	serveFPS = 10
+)
+
+// serveCommands is what `ssh HOST COMMAND` may run.
+const serveCommands = "once [-o table|json], help"
+
+// session is one dashboard: its identity, its program and a one-slot
+// mailbox holding the newest fleet it has not taken yet.
+type session struct {
+	id     identity
+	runner *actions.Runner // nil for viewers
+	p      *tea.Program
+	mail   chan ui.FleetMsg
+	msgs   chan tea.Msg // notices; dropped when full
+	in     *input
+	mu     sync.Mutex
+	why    string // why the server ended it, said after the screen is restored
+}
+
+// deliver replaces whatever fleet is waiting with msg. Only the engine
+// calls it (under server.mu), so it never blocks.
+func (ss *session) deliver(msg ui.FleetMsg) {
+	select {
+	case <-ss.mail:
+	default:
+	}
+	select {
+	case ss.mail <- msg:
+	default:
+	}
+}
+
+// tell queues a notice; when the session is not reading and its queue
+// is full the oldest goes. Callers hold server.mu, so one at a time.
+func (ss *session) tell(msg tea.Msg) {
+	for {
+		select {
+		case ss.msgs <- msg:
+			return
+		default:
+		}
+		select {
+		case <-ss.msgs:
+		default:
+		}
+	}
+}
+
+// forward hands the program its mail until done closes. A program that
+// cannot take a message (its client stopped reading) holds only this
+// goroutine; newer fleets replace the one waiting.
+func (ss *session) forward(done <-chan struct{}) {
+	for {
+		select {
+		case <-done:
+			return
+		case m := <-ss.mail:
+			ss.p.Send(m)
+		case m := <-ss.msgs:
+			ss.p.Send(m)
+		}
+	}
+}
+
+// end quits the program, saying why once the terminal is restored.
+func (ss *session) end(why string) {
+	ss.mu.Lock()
+	ss.why = why
+	ss.mu.Unlock()
+	if ss.p != nil {
+		ss.p.Quit()
+	}
+}
+
+func (ss *session) reason() string {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	return ss.why
+}
+
+// handle serves one SSH session: a command, or the dashboard.
+func (s *server) handle(sess ssh.Session) {
+	id, ok := s.identify(sess.PublicKey())
+	if !ok {
+		wish.Fatalln(sess, "lbtop serve: this key is no longer authorized")
+		return
+	}
+	if host, _, err := net.SplitHostPort(sess.RemoteAddr().String()); err == nil {
+		id.addr = host
+	}
+	if n := s.active.Add(1); int(n) > s.so.maxSessions {
+		s.active.Add(-1)
+		wish.Fatalf(sess, "lbtop serve: too many sessions (at most %d); try again later\n", s.so.maxSessions)
+		return
+	}
+	defer s.active.Add(-1)
+	if s.stopping.Load() {
+		wish.Fatalln(sess, "lbtop serve: the server is shutting down")
+		return
+	}
+	if cmd := sess.Command(); len(cmd) > 0 {
+		_ = sess.Exit(s.command(sess, cmd))
+		return
+	}
+	if _, _, ok := sess.Pty(); !ok {
+		wish.Fatalln(sess, "lbtop serve: the dashboard needs a terminal (ssh -t); without one run a command: "+serveCommands)
+		return
+	}
+	s.dashboard(sess, id)
+}
+
+// command runs `ssh HOST once -o json` and friends; it returns the exit
+// status.
+func (s *server) command(sess ssh.Session, args []string) int {
+	switch args[0] {
+	case "help":
+		fmt.Fprintln(sess, "commands: "+serveCommands+"\nwithout a command: the dashboard (needs a terminal)")
+		return exitOK
+	case "once":
+	default:
+		fmt.Fprintf(sess.Stderr(), "lbtop serve: command %q is not offered; commands: %s\n", args[0], serveCommands)
+		return exitError
+	}
+	fs := flag.NewFlagSet("once", flag.ContinueOnError)
+	fs.SetOutput(sess.Stderr())
+	format := fs.String("o", "table", "output: table or json")
+	if err := fs.Parse(args[1:]); err != nil {
+		return exitError
+	}
+	if (*format != "table" && *format != "json") || fs.NArg() > 0 {
+		fmt.Fprintf(sess.Stderr(), "lbtop serve: once: -o %q: want table or json, and no arguments\n", *format)
+		return exitError
+	}
+	select {
+	case <-s.ready:
+	case <-sess.Context().Done():
+		return exitError
+	case <-time.After(onceWait):
+		fmt.Fprintln(sess.Stderr(), "lbtop serve: once: not every source has been read yet; showing what is known")
+	}
+	f := s.latest.Load().Fleet
+	for _, src := range f.Sources {
+		if !src.OK && src.Err != "" {
+			fmt.Fprintf(sess.Stderr(), "lbtop: %s: %s\n", src.Name, src.Err)
+		}
+	}
+	if err := writeOnce(sess, f, *format); err != nil {
+		fmt.Fprintln(sess.Stderr(), "lbtop serve:", err)
+		return exitError
+	}
+	return onceExit(f, false)
+}
+
+// dashboard runs one Bubble Tea program on the session's terminal, fed
+// by the shared engine.
+func (s *server) dashboard(sess ssh.Session, id identity) {
+	ss := &session{id: id, mail: make(chan ui.FleetMsg, 1), msgs: make(chan tea.Msg, 8), in: newInput(sess)}
+	opts := ui.Options{
+		ReadOnly: s.readOnly || id.role != roleOperator, Floor: s.floor,
+		User: id.name, Identity: id.label(), Audit: s.auditEntries(),
+	}
+	for _, kv := range sess.Environ() {
+		if v, ok := strings.CutPrefix(kv, "NO_COLOR="); ok && v != "" {
+			opts.NoColor = true
+		}
+	}
+	if !opts.ReadOnly {
+		ss.runner = s.runnerFor(id)
+		opts.Executor = sharedExecutor{s: s, ss: ss}
+	}
+	done := make(chan struct{})
+	mw := bubbletea.MiddlewareWithProgramHandler(func(sess ssh.Session) *tea.Program {
+		ss.p = tea.NewProgram(ui.New(s.hub, opts), append(bubbletea.MakeOptions(sess), tea.WithInput(ss.in), tea.WithFPS(serveFPS))...)
+		s.join(ss)
+		go ss.forward(done)
+		go s.watchIdle(ss, done)
+		return ss.p
+	})
+	mw(func(ssh.Session) {})(sess)
+	close(done)
+	s.leave(ss)
+	if why := ss.reason(); why != "" {
+		wish.Println(sess, why)
+	}
+}
+
+// watchIdle ends the session when nobody has typed for --idle-timeout.
+func (s *server) watchIdle(ss *session, done <-chan struct{}) {
+	every := min(max(s.so.idleTimeout/4, 10*time.Millisecond), 30*time.Second)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-t.C:
+			if time.Since(ss.in.last()) >= s.so.idleTimeout {
+				ss.end("lbtop serve: closed after " + s.so.idleTimeout.String() + " without input")
+				return
+			}
+		}
+	}
+}
+
+// input is a session's keyboard: reads are bounded in size and rate (a
+// huge paste costs its own session time, nobody else's), and the time of
+// the last one is kept for the idle timeout.
+type input struct {
+	r      io.Reader
+	lastNS atomic.Int64
+	window time.Time
+	used   int
+}
+
+func newInput(r io.Reader) *input {
+	in := &input{r: r}
+	in.lastNS.Store(time.Now().UnixNano())
+	return in
+}
+
+// Read reads at most maxInputRead bytes, waiting when the session has
+// sent inputPerSecond already this second. One goroutine reads.
+func (in *input) Read(p []byte) (int, error) {
+	if len(p) > maxInputRead {
+		p = p[:maxInputRead]
+	}
+	now := time.Now()
+	if now.Sub(in.window) >= time.Second {
+		in.window, in.used = now, 0
+	}
+	if in.used >= inputPerSecond {
+		time.Sleep(time.Until(in.window.Add(time.Second)))
+		in.window, in.used = time.Now(), 0
+	}
+	n, err := in.r.Read(p)
+	in.used += n
+	if n > 0 {
+		in.lastNS.Store(time.Now().UnixNano())
+	}
+	return n, err
+}
+
+func (in *input) last() time.Time { return time.Unix(0, in.lastNS.Load()) }
+
+// watching is the presence line: "3 watching: ana, bob, cy".
+func watching(names []string) string {
+	const show = 8
+	s := strconv.Itoa(len(names)) + " watching"
+	if len(names) == 0 {
+		return s
+	}
+	more := ""
+	if len(names) > show {
+		more = ", +" + strconv.Itoa(len(names)-show)
+		names = names[:show]
+	}
+	return s + ": " + strings.Join(names, ", ") + more
+}
