@@ -46,26 +46,12 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	case a != nil:
 		return runActionMain(o, a, getenv, stdout, stderr)
 	}
-	cfg, err := o.loadConfig()
+	cfg, logger, release, err := o.setUp(getenv)
 	if err != nil {
 		printErr(stderr, err)
 		return exitError
 	}
-	logger, closeLog, err := openLog(o.logFile)
-	if err != nil {
-		fmt.Fprintln(stderr, "lbtop:", err)
-		return exitError
-	}
-	defer closeLog()
-
-	if path := getenv("LBTOP_CPUPROFILE"); path != "" {
-		stopProfile, err := startCPUProfile(path)
-		if err != nil {
-			fmt.Fprintln(stderr, "lbtop:", err)
-			return exitError
-		}
-		defer stopProfile()
-	}
+	defer release()
 	ctx, caught, stop := signalContext(context.Background())
 	defer stop()
 	code := runWith(ctx, o, cfg, getenv, logger, stdout, stderr)
@@ -102,6 +88,30 @@ func runWith(ctx context.Context, o *options, cfg *config.Config, getenv func(st
 		return runOnce(ctx, entries, o, stdout, stderr)
 	}
 	return runTUI(ctx, o, entries, cfg.ReadOnly, getenv, logger, stderr)
+}
+
+// setUp loads and checks the config, opens the --log-file and starts the
+// LBTOP_CPUPROFILE profile: what the dashboard and lbtop serve need
+// before anything runs. release closes them.
+func (o *options) setUp(getenv func(string) string) (*config.Config, *slog.Logger, func(), error) {
+	cfg, err := o.loadConfig()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	logger, closeLog, err := openLog(o.logFile)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	release := closeLog
+	if path := getenv("LBTOP_CPUPROFILE"); path != "" {
+		stopProfile, err := startCPUProfile(path)
+		if err != nil {
+			closeLog()
+			return nil, nil, nil, err
+		}
+		release = func() { stopProfile(); closeLog() }
+	}
+	return cfg, logger, release, nil
 }
 
 // startCPUProfile writes a CPU profile to path until the returned func

@@ -63,25 +63,12 @@ func runServeMain(args []string, getenv func(string) string, stdout, stderr io.W
 		fmt.Fprintln(stderr, "lbtop serve:", err)
 		return exitError
 	}
-	cfg, err := o.loadConfig()
+	cfg, logger, release, err := o.setUp(getenv)
 	if err != nil {
 		fmt.Fprintln(stderr, "lbtop serve:", err)
 		return exitError
 	}
-	logger, closeLog, err := openLog(o.logFile)
-	if err != nil {
-		fmt.Fprintln(stderr, "lbtop serve:", err)
-		return exitError
-	}
-	defer closeLog()
-	if path := getenv("LBTOP_CPUPROFILE"); path != "" {
-		stopProfile, err := startCPUProfile(path)
-		if err != nil {
-			fmt.Fprintln(stderr, "lbtop serve:", err)
-			return exitError
-		}
-		defer stopProfile()
-	}
+	defer release()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return serve(ctx, o, so, cfg, getenv, logger, stdout, stderr)
