@@ -80,12 +80,28 @@ func fitColumns(cols []column, total int) []column {
 		hasGreedy = hasGreedy || c.greedy
 	}
 	if hasGreedy {
-		for i := range out {
-			if c := &out[i]; c.flex > 0 && c.want > c.w && !c.greedy {
-				add := min(c.want-c.w, spare)
-				c.w += add
-				spare -= add
+		// Each flexible column (the greedy one too) gets what its content
+		// lacks, all of it when there is room, else in proportion to what
+		// each lacks: a long name must not starve the instance or the
+		// reason beside it.
+		lack := func(c column) int {
+			if c.flex > 0 && c.want > c.w {
+				return c.want - c.w
 			}
+			return 0
+		}
+		total := 0
+		for _, c := range out {
+			total += lack(c)
+		}
+		if total <= spare {
+			for i := range out {
+				out[i].w += lack(out[i])
+			}
+			spare -= total
+		} else {
+			give(out, spare, lack)
+			spare = 0
 		}
 		give(out, spare, func(c column) int {
 			if c.greedy {
