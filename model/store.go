@@ -33,21 +33,38 @@ type Store struct {
 	minRate time.Duration // see SetMinRateWindow
 }
 
-// flapCounter returns how a backend's state changes in the last 5 min are
-// counted for the flapping cause: the SetTransitions hook when set, else
-// the store's own history (which has seen every fleet before this one).
-func (s *Store) flapCounter(now time.Time) func(*BackendRow) int {
-	switch {
-	case s.transitions != nil:
-		return func(b *BackendRow) int { return s.transitions(b.Ref()) }
-	case s.hist != nil:
-		h := s.hist
-		return func(b *BackendRow) int {
-			n, _ := h.Flapping(KeyOf(b), now)
-			return n
+// flapsByPool marks the members that changed state in the last 5 min
+// (BackendRow.Transitions, for the flapping cause) and returns, per pool
+// index, a digest of their counts for the diagnosis cache. The counts come
+// from the SetTransitions hook when set (a lookup per backend), else from
+// the store's own history, which lists only the backends that changed.
+func (s *Store) flapsByPool(f *Fleet) map[int]uint64 {
+	out := map[int]uint64{}
+	if s.transitions != nil {
+		for i := range f.Pools {
+			p := &f.Pools[i]
+			for j := range p.Backends {
+				n := s.transitions(p.Backends[j].Ref())
+				p.Backends[j].Transitions = int32(min(n, 1<<31-1))
+				out[i] = mix(out[i], uint64(n))
+			}
+		}
+		return out
+	}
+	for k, n := range s.hist.RecentChanges(f.At.Add(-FlapWindow)) {
+		pi, ok := f.bySrc[k.Source+"\x00"+k.Pool]
+		if !ok {
+			continue
+		}
+		p := &f.Pools[pi]
+		for j := range p.Backends {
+			if b := &p.Backends[j]; b.Source == k.Source && b.Name == k.Name && b.Instance == k.Instance {
+				b.Transitions = int32(min(n, 1<<31-1))
+				out[int(pi)] = mix(out[int(pi)], uint64(n)+uint64(j)<<32)
+			}
 		}
 	}
-	return nil
+	return out
 }
 
 // cachedDiag is a pool's diagnosis and the stamp of its inputs.
@@ -368,18 +385,14 @@ func (s *Store) Fleet() *Fleet {
 		}
 	}
 	in := DiagInput{Sources: f.Sources, Admin: s.admin, Now: f.At}
-	flaps := s.flapCounter(f.At)
+	flaps := s.flapsByPool(f)
 	diags := make([]cachedDiag, len(f.Pools))
 	for i := range f.Pools {
 		p := &f.Pools[i]
 		summarize(p, hays[i])
 		stamp := mix(stamps[i], s.hooksSeq)
-		if flaps != nil {
-			for j := range p.Backends {
-				n := flaps(&p.Backends[j])
-				p.Backends[j].Transitions = int32(min(n, 1<<31-1))
-				stamp = mix(stamp, uint64(n))
-			}
+		if d, ok := flaps[i]; ok {
+			stamp = mix(stamp, d)
 		}
 		diags[i].stamp, diags[i].key = stamp, p.Key
 		// Pools usually keep their place between fleets: try it before
