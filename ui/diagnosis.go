@@ -250,7 +250,10 @@ func (m *Model) diagnosis(out []string, w int) []string {
 	if st == nil {
 		st = &m.st.CellOK
 	}
-	head := diagMark(d.State) + " " + d.State.String() + " · " + string(d.Cause)
+	head := diagMark(d.State) + " " + d.State.String()
+	if string(d.Cause) != d.State.String() { // not "ok · ok"
+		head += " · " + string(d.Cause)
+	}
 	if d.Summary != "" {
 		head += ": " + d.Summary
 	}
