@@ -60,4 +60,3 @@ func (m *Model) rememberFilter() {
 	}
 	m.filterSteps = append(m.filterSteps[:len(m.filterSteps):len(m.filterSteps)], filterStep{lower: lf, sel: m.sel})
 }
-
