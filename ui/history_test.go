@@ -15,10 +15,11 @@ import (
 // histModel feeds a model the fleets of a store whose lb1/web backend b
 // goes down at the third poll, with the store's history view, as the
 // engine does.
-func histModel(t *testing.T, w, h int) Model {
+func histModel(t *testing.T, w, h int, rules ...model.AlertRule) Model {
 	t.Helper()
 	now := t0
 	s := model.NewStore(func() time.Time { return now })
+	s.History().SetAlerts(rules)
 	m := New(&fakeActor{}, Options{Now: func() time.Time { return now }, NoColor: true})
 	m = update(t, m, tea.WindowSizeMsg{Width: w, Height: h})
 	for i := range 6 {
@@ -104,5 +105,27 @@ func TestGoldenHistory(t *testing.T) {
 			checkFrame(t, out, 100, 30)
 			golden.RequireEqual(t, out)
 		})
+	}
+}
+
+// TestFiringAlertMarked: a rule firing on a pool is marked in its WHY
+// cell with the rule's name.
+func TestFiringAlertMarked(t *testing.T) {
+	t.Parallel()
+	rule, err := model.ParseAlertRule("api-capacity", "^api$", "healthy_ratio < 0.5", "2s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := ansi.Strip(view(histModel(t, 120, 30, rule)))
+	if !strings.Contains(v, "⚑ api-capacity") {
+		t.Fatalf("firing rule not marked:\n%s", v)
+	}
+	for _, l := range strings.Split(v, "\n") {
+		if strings.Contains(l, " api ") && !strings.Contains(l, "⚑ api-capacity") {
+			t.Fatalf("firing rule not marked on its pool: %q", l)
+		}
+		if strings.Contains(l, " web ") && strings.Contains(l, "⚑") {
+			t.Fatalf("web marked: %q", l)
+		}
 	}
 }

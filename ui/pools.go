@@ -2,6 +2,7 @@ package ui
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/lbtop/lbtop/model"
 )
@@ -203,6 +204,12 @@ func (m *Model) poolCell(p *model.PoolRow, id colID) cell {
 		c := m.whyCell(p)
 		if d := m.downFor(p); d != "" {
 			c.text = "✘ " + d + " " + c.text
+		}
+		if rules := m.hist.Firing(p.Key); len(rules) > 0 {
+			// an alert rule firing on the pool comes first: it is what
+			// the team said to watch
+			c.text = "⚑ " + strings.Join(rules, ",") + " " + c.text
+			c.style = &m.st.CellBad
 		}
 		return c
 	case colSpark:

@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/lbtop/lbtop/actions"
+	"github.com/lbtop/lbtop/config"
 	"github.com/lbtop/lbtop/model"
 	"github.com/lbtop/lbtop/sources"
 	"github.com/lbtop/lbtop/sources/record"
@@ -32,7 +33,8 @@ const logBadLines = "bad_lines"
 // log's recent lines for the notes on backends out of rotation. The audit
 // log is opened before the screen starts, so a bad --audit-log path is
 // reported on the terminal, not inside the UI.
-func runTUI(ctx context.Context, o *options, entries []sources.Entry, readOnly bool, getenv func(string) string, log *slog.Logger, stderr io.Writer) int {
+func runTUI(ctx context.Context, o *options, entries []sources.Entry, cfg *config.Config, getenv func(string) string, log *slog.Logger, stderr io.Writer) int {
+	readOnly := cfg.ReadOnly
 	hub, err := sources.NewHub(entries)
 	if err != nil {
 		fmt.Fprintln(stderr, "lbtop:", err)
@@ -64,6 +66,7 @@ func runTUI(ctx context.Context, o *options, entries []sources.Entry, readOnly b
 	p := tea.NewProgram(ui.New(hub, opts), tea.WithContext(ctx), tea.WithFPS(uiFPS), tea.WithoutSignalHandler())
 	store := newStore(entries)
 	store.SetAdminNotes(notes)
+	store.History().SetAlerts(cfg.AlertRules()) // firing rules are marked on the pool list
 	rec, err := openRecorder(o.record, entries)
 	if err != nil {
 		fmt.Fprintln(stderr, "lbtop:", err)

@@ -87,7 +87,7 @@ func runWith(ctx context.Context, o *options, cfg *config.Config, getenv func(st
 	if o.once {
 		return runOnce(ctx, entries, o, stdout, stderr)
 	}
-	return runTUI(ctx, o, entries, cfg.ReadOnly, getenv, logger, stderr)
+	return runTUI(ctx, o, entries, cfg, getenv, logger, stderr)
 }
 
 // setUp loads and checks the config, opens the --log-file and starts the
