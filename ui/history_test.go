@@ -56,7 +56,7 @@ func TestSparklineAndDownFor(t *testing.T) {
 	if !strings.Contains(web, "██▅▅▅▅") {
 		t.Errorf("web's sparkline (2 of 2, then 1 of 2) not drawn: %q", web)
 	}
-	if !strings.Contains(api, "██▁▁▁▁") || !strings.Contains(api, "✘ 6s") {
+	if !strings.Contains(api, "██▁▁▁▁") || !strings.Contains(api, "✘ 0/1 6s") {
 		t.Errorf("api: want its sparkline and ✘ 6s down: %q", api)
 	}
 }

@@ -11,7 +11,7 @@ var poolColumns = []column{
 	{id: colMark, w: 1},
 	{id: colName, title: "POOL", w: 14, flex: 2, middle: true},
 	{id: colSource, title: "SOURCE", w: 12, flex: 1, drop: 3, middle: true},
-	{id: colHealth, title: "HEALTHY", w: 9, right: true},
+	{id: colHealth, title: "HEALTHY", w: 11, right: true},
 	{id: colWhy, title: "WHY", w: 12, flex: 1, greedy: true},
 	{id: colSpark, title: "TREND", w: SparkPoints, drop: 6},
 	{id: colWeight, title: "WEIGHT", w: 6, right: true, drop: 5},
@@ -199,12 +199,13 @@ func (m *Model) poolCell(p *model.PoolRow, id colID) cell {
 	case colSource:
 		return cell{text: instanceLabel(p)}
 	case colHealth:
-		return m.st.healthCell(p)
+		c := m.st.healthCell(p)
+		if d := m.downFor(p); d != "" {
+			c.text += " " + d // "✘ 0/3 4m": for how long nothing serves
+		}
+		return c
 	case colWhy:
 		c := m.whyCell(p)
-		if d := m.downFor(p); d != "" {
-			c.text = "✘ " + d + " " + c.text
-		}
 		if rules := m.hist.Firing(p.Key); len(rules) > 0 {
 			// an alert rule firing on the pool comes first: it is what
 			// the team said to watch
