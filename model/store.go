@@ -350,7 +350,9 @@ func (s *Store) Fleet() *Fleet {
 			pi32 := int32(index[string(st.poolKind)+"/"+p.Name])
 			f.bySrc[name+"\x00"+p.Name] = pi32
 			row := &f.Pools[pi32]
-			row.Sources = append(row.Sources, name)
+			if n := len(row.Sources); n == 0 || row.Sources[n-1] != name {
+				row.Sources = append(row.Sources, name) // once, even when the source reports the pool twice (two exporters)
+			}
 			stamps[pi32] = mix(stamps[pi32], st.seq)
 			row.Stale = row.Stale || stale
 			if p.Note != "" {

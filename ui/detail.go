@@ -29,7 +29,11 @@ func (m *Model) detailLines() (string, []string) {
 	}
 	add("health", health)
 	if !b.Since.IsZero() {
-		add("in state for", fmtAge(m.now.Sub(b.Since))+" (since "+b.Since.Local().Format("15:04:05")+", as the system says)")
+		layout := "15:04:05"
+		if m.now.Sub(b.Since) >= 24*time.Hour {
+			layout = "Jan 2 15:04"
+		}
+		add("in state for", fmtAge(m.now.Sub(b.Since))+" (since "+b.Since.Local().Format(layout)+", as the system says)")
 	}
 	if b.Transitions > 0 {
 		add("changes", strconv.Itoa(int(b.Transitions))+" state changes in the last 5 min")
@@ -38,7 +42,7 @@ func (m *Model) detailLines() (string, []string) {
 		add("fault", b.Fault.String())
 	}
 	f := model.FactsOf(&b.Backend)
-	if f.CheckStatus != "" || f.CheckCode != 0 || f.CheckDuration > 0 {
+	if f.CheckStatus != "" || f.CheckCode != 0 {
 		check := f.CheckStatus
 		if f.CheckCode != 0 {
 			check += " " + strconv.Itoa(f.CheckCode)
