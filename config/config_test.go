@@ -295,4 +295,3 @@ func secretElsewhere(b []byte) bool {
 	}
 	return walk(&root, false)
 }
-
