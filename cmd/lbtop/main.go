@@ -70,20 +70,12 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 // runWith starts the demo fleet when asked, builds the sources and runs
 // the one-shot output or the dashboard under ctx.
 func runWith(ctx context.Context, o *options, cfg *config.Config, getenv func(string) string, logger *slog.Logger, stdout, stderr io.Writer) int {
-	if o.demo {
-		fleet, err := startDemo(ctx, cfg, o.seed)
-		if err != nil {
-			fmt.Fprintln(stderr, "lbtop:", err)
-			return exitError
-		}
-		defer fleet.Close()
-	}
-	entries, cleanup, err := buildEntries(ctx, cfg)
+	entries, release, err := openEntries(ctx, o, cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "lbtop:", err)
 		return exitError
 	}
-	defer cleanup()
+	defer release()
 	if o.once {
 		return runOnce(ctx, entries, o, stdout, stderr)
 	}

@@ -123,20 +123,12 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 
 // serve builds the sources and runs the SSH server until ctx ends.
 func serve(ctx context.Context, o *options, so *serveOpts, cfg *config.Config, getenv func(string) string, log *slog.Logger, stdout, stderr io.Writer) int {
-	if o.demo {
-		fleet, err := startDemo(ctx, cfg, o.seed)
-		if err != nil {
-			fmt.Fprintln(stderr, "lbtop serve:", err)
-			return exitError
-		}
-		defer fleet.Close()
-	}
-	entries, cleanup, err := buildEntries(ctx, cfg)
+	entries, release, err := openEntries(ctx, o, cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "lbtop serve:", err)
 		return exitError
 	}
-	defer cleanup()
+	defer release()
 	srv, err := newServer(ctx, o, so, cfg, entries, getenv, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "lbtop serve:", err)

@@ -83,22 +83,11 @@ func runWatch(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return fail(err)
 	}
-	if o.demo {
-		fleet, err := startDemo(ctx, cfg, o.seed)
-		if err != nil {
-			return fail(err)
-		}
-		defer fleet.Close()
-	}
-	entries, cleanup, err := buildEntries(ctx, cfg)
+	hub, entries, release, err := openHub(ctx, o, cfg)
 	if err != nil {
 		return fail(err)
 	}
-	defer cleanup()
-	hub, err := sources.NewHub(entries)
-	if err != nil {
-		return fail(err)
-	}
+	defer release()
 	rec, err := openRecorder(o.record, entries)
 	if err != nil {
 		return fail(err)

@@ -118,26 +118,35 @@ func runWhy(ctx context.Context, args []string, getenv func(string) string, stdo
 // openHub starts the demo fleet when asked, builds the configured
 // sources and their hub. The returned func releases all of it.
 func openHub(ctx context.Context, o *options, cfg *config.Config) (*sources.Hub, []sources.Entry, func(), error) {
+	entries, release, err := openEntries(ctx, o, cfg)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	hub, err := sources.NewHub(entries)
+	if err != nil {
+		release()
+		return nil, nil, nil, err
+	}
+	return hub, entries, release, nil
+}
+
+// openEntries starts the demo fleet when asked and builds the configured
+// sources: what every command that polls does first. release stops both.
+func openEntries(ctx context.Context, o *options, cfg *config.Config) ([]sources.Entry, func(), error) {
 	closeDemo := func() {}
 	if o.demo {
 		fleet, err := startDemo(ctx, cfg, o.seed)
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, nil, err
 		}
 		closeDemo = func() { _ = fleet.Close() }
 	}
 	entries, cleanup, err := buildEntries(ctx, cfg)
 	if err != nil {
 		closeDemo()
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
-	hub, err := sources.NewHub(entries)
-	if err != nil {
-		cleanup()
-		closeDemo()
-		return nil, nil, nil, err
-	}
-	return hub, entries, func() { cleanup(); closeDemo() }, nil
+	return entries, func() { cleanup(); closeDemo() }, nil
 }
 
 // whyPools picks the pools to explain: those named (by name, or by key
