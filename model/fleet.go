@@ -146,16 +146,6 @@ func (p *PoolRow) Problem() bool {
 	return p.Diagnosis.State != DiagOK
 }
 
-// Matches reports whether a filter expression (see Filter) matches the
-// pool. An expression that does not parse matches nothing.
-func (p *PoolRow) Matches(filter string) bool {
-	if filter == "" {
-		return true
-	}
-	f, err := ParseFilter(filter)
-	return err == nil && f.Match(p)
-}
-
 // SelectBackends returns the indexes of backends to show for a filter
 // expression: all of them when it has no text terms or they match the
 // pool name, otherwise those whose name or address matches (see

@@ -15,9 +15,13 @@ func (m *Model) narrowPools(prev string) bool {
 	if m.fleet == nil || lp == "" || lf == lp || !strings.Contains(lf, lp) || !model.IsPlainFilter(lf) || !model.IsPlainFilter(lp) {
 		return false
 	}
+	flt, err := model.ParseFilter(lf) // once, not once per pool
+	if err != nil {
+		return false
+	}
 	out := make([]int32, 0, len(m.sel))
 	for _, i := range m.sel {
-		if m.fleet.Pools[i].Matches(lf) {
+		if flt.Match(&m.fleet.Pools[i]) {
 			out = append(out, i)
 		}
 	}

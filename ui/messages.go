@@ -77,7 +77,3 @@ type StatusMsg struct {
 
 // clearStatusMsg clears the message line if it still shows message id.
 type clearStatusMsg struct{ id int }
-
-// pendingTimeoutMsg ends the wait for a sent action to show up in the
-// data, in case no further fleet arrives to decide it.
-type pendingTimeoutMsg struct{ id int }

@@ -49,9 +49,6 @@ Operators act; viewers watch read-only.
 Flags:
 `
 
-// isServe reports whether args run the SSH server.
-func isServe(args []string) bool { return len(args) > 0 && args[0] == "serve" }
-
 // runServeMain parses `lbtop serve` flags (args without "serve") and runs
 // the server until SIGINT or SIGTERM.
 func runServeMain(args []string, getenv func(string) string, stdout, stderr io.Writer) int {

@@ -209,6 +209,9 @@ func openRecorder(path string, entries []sources.Entry) (*record.Recorder, error
 type auditTail struct {
 	path string
 	last time.Time
+
+	size    int64     // the file's size and modification time at the last
+	modTime time.Time // read: an unchanged file is not read again
 }
 
 // newAuditTail follows the audit log lbtop writes to (the demo's with
@@ -226,6 +229,11 @@ func (a *auditTail) next() []model.Event {
 	if a.path == "" {
 		return nil
 	}
+	fi, err := os.Stat(a.path)
+	if err != nil || (fi.Size() == a.size && fi.ModTime().Equal(a.modTime)) {
+		return nil // no log yet, or nothing written since the last read
+	}
+	a.size, a.modTime = fi.Size(), fi.ModTime()
 	es, _, err := actions.ReadEntries(a.path, auditHistory)
 	if err != nil {
 		return nil

@@ -23,9 +23,6 @@ import (
 // whyVerb is the subcommand that explains pools: `lbtop why [POOL] [sources]`.
 const whyVerb = "why"
 
-// isWhyVerb reports whether args start with the why subcommand.
-func isWhyVerb(args []string) bool { return len(args) > 0 && args[0] == whyVerb }
-
 // runWhyMain is the process entry of `lbtop why`: it owns the signal
 // context.
 func runWhyMain(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
