@@ -173,7 +173,7 @@ func TestJumpToPool(t *testing.T) {
 		t.Fatalf("tab completed to %q", m.input.text)
 	}
 	m = press(t, m, "enter")
-	if p := m.cursorPool(); p == nil || p.Name != "static" || m.pools.query.Filter != "" {
+	if p := m.pools.cursor(m.fleet); p == nil || p.Name != "static" || m.pools.query.Filter != "" {
 		t.Fatalf("cursor on %v, filter %q", p, m.pools.query.Filter)
 	}
 	m = press(t, typeText(t, press(t, m, ":"), "nosuch"), "enter")

@@ -292,7 +292,7 @@ func cursorTo(t testing.TB, m Model, name string) Model {
 	t.Helper()
 	m = press(t, m, "g")
 	for range m.backends.list.sel {
-		if b := m.cursorBackend(); b != nil && b.Name == name {
+		if b := m.backends.cursor(); b != nil && b.Name == name {
 			return m
 		}
 		m = press(t, m, "j")

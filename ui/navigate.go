@@ -182,9 +182,3 @@ func (m *Model) openPool() {
 	m.backends.open(p)
 	m.selectBackends(false)
 }
-
-// cursorPool is the pool under the cursor in the pools view, or nil.
-func (m *Model) cursorPool() *model.PoolRow { return m.pools.cursor(m.fleet) }
-
-// cursorBackend is the backend under the cursor, or nil.
-func (m *Model) cursorBackend() *model.BackendRow { return m.backends.cursor() }

@@ -295,7 +295,7 @@ func TestCursorFollowsBackendAcrossFleets(t *testing.T) {
 	before := m.backends.list.cur
 	// web-2 goes down: it sorts before web-1, so its position changes.
 	m = update(t, m, FleetMsg{Fleet: f.poll(model.Down, "MAINT", 10)})
-	if b := m.cursorBackend(); b == nil || b.Name != "web-2" || m.backends.list.cur == before {
+	if b := m.backends.cursor(); b == nil || b.Name != "web-2" || m.backends.list.cur == before {
 		t.Fatalf("cursor on %v at %d (was %d), want web-2 at its new place", b, m.backends.list.cur, before)
 	}
 	// An older generation is ignored.
@@ -351,24 +351,6 @@ func TestActionErrorShownVerbatim(t *testing.T) {
 	}
 }
 
-func TestStatusClearsByID(t *testing.T) {
-	m, _ := newModel(t, envoyActor(), Options{}, 80, 24)
-	m, cmd := updateCmd(t, m, StatusMsg{Level: StatusWarn, Text: "first", TTL: time.Second})
-	if cmd == nil || m.msg.text != "first" {
-		t.Fatalf("StatusMsg: %q", m.msg.text)
-	}
-	first := m.msg.id
-	m = update(t, m, StatusMsg{Text: "second"})
-	m = update(t, m, clearStatusMsg{id: first})
-	if m.msg.text != "second" {
-		t.Fatalf("an old clear removed a newer message: %q", m.msg.text)
-	}
-	m = update(t, m, clearStatusMsg{id: m.msg.id})
-	if m.msg.text != "" {
-		t.Fatalf("clear left %q", m.msg.text)
-	}
-}
-
 func TestQuitKeys(t *testing.T) {
 	m, _ := newModel(t, envoyActor(), Options{}, 80, 24)
 	for _, k := range []string{"q", "ctrl+c"} {
@@ -380,13 +362,6 @@ func TestQuitKeys(t *testing.T) {
 	m = press(t, m, "/", "q")
 	if m.pools.query.Filter != "q" {
 		t.Fatalf("q in the filter prompt: filter %q", m.pools.query.Filter)
-	}
-}
-
-func TestKeyMarkdownMarksDangerous(t *testing.T) {
-	md := KeyMarkdown(KeyHelp(false))
-	if !strings.Contains(md, "| `d` | ⚠ drain") || !strings.Contains(md, "| `/` | filter") {
-		t.Fatalf("markdown table:\n%s", md)
 	}
 }
 
@@ -407,21 +382,5 @@ func TestNarrowingMatchesSelect(t *testing.T) {
 				t.Fatalf("filter %q problems %v: shown %v, Select gives %v", mm.pools.query.Filter, probs, mm.pools.list.sel, want)
 			}
 		}
-	}
-}
-
-// A shared session's header names who it is and who else watches.
-func TestIdentityAndPresenceInHeader(t *testing.T) {
-	m := New(nil, Options{ReadOnly: true, NoColor: true, Identity: "ana · operator"})
-	m = update(t, m, tea.WindowSizeMsg{Width: 120, Height: 10})
-	if v := view(m); !strings.Contains(v, "[ana · operator]") {
-		t.Errorf("header without the identity:\n%s", v)
-	}
-	m = update(t, m, PresenceMsg{Text: "2 watching: ana, bob"})
-	if v := view(m); !strings.Contains(strings.SplitN(v, "\n", 2)[0], "[ana · operator · 2 watching: ana, bob]") {
-		t.Errorf("header without the presence:\n%s", v)
-	}
-	if v := view(update(t, New(nil, Options{ReadOnly: true, NoColor: true}), tea.WindowSizeMsg{Width: 120, Height: 10})); strings.Contains(v, "watching") || strings.Contains(v, "operator") {
-		t.Errorf("a local session shows an identity:\n%s", v)
 	}
 }
