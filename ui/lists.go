@@ -66,7 +66,10 @@ func (m Model) listKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			return m.jumpTo(evs[cur].Pool)
 		}
 	case listActions:
-		if rows := m.acts.history.rows(); key.Matches(msg, km.Undo) && cur < len(rows) {
+		if rows := m.acts.history.rows(); key.Matches(msg, km.Undo) {
+			if cur >= len(rows) {
+				return m.beginUndo() // says there is nothing to undo
+			}
 			return m.leaveListIfDialog(m.undoSelected(rows[cur].id))
 		}
 	case listOut:
@@ -106,9 +109,10 @@ func (m *Model) openActions() {
 	if last == nil {
 		return
 	}
-	for i, r := range m.acts.history.rows() {
+	rows := m.acts.history.rows()
+	for i, r := range rows {
 		if r.id == last.id {
-			m.over.rows.move(i, i+1, m.listRoom())
+			m.over.rows.move(i, len(rows), m.listRoom())
 			return
 		}
 	}

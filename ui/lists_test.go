@@ -56,6 +56,36 @@ func TestOutListRefusals(t *testing.T) {
 	}
 }
 
+// TestOutListFollowsAcrossFleets: the o list is rebuilt per fleet while
+// shown, its cursor kept on the same backend when rows come and go.
+func TestOutListFollowsAcrossFleets(t *testing.T) {
+	m := twoModel(t, &fakeExecutor{}, Options{}, 120, 40)
+	m = press(t, m, "o", "j")
+	lb2 := model.BackendRef{Source: "lb2", Pool: "web", Backend: "web-3"}
+	st := model.NewStore(fixedNow)
+	var f *model.Fleet
+	for i, src := range []string{"lb2", "lb1", "lb1"} {
+		web1 := model.Backend{Name: "web-1", Address: "10.0.0.1:80", Health: model.Healthy, Reason: "UP", Weight: 10, Admin: model.AdminReady}
+		web3 := model.Backend{Name: "web-3", Address: "10.0.0.3:80", Health: model.Down, Reason: "MAINT", Weight: 10, Admin: model.AdminMaint}
+		if i == 2 { // lb1: web-3 is back, web-1 drained
+			web3.Health, web3.Reason, web3.Admin = model.Healthy, "UP", model.AdminReady
+			web1.Health, web1.Reason, web1.Admin = model.Draining, "DRAIN", model.AdminDrain
+		}
+		f = st.Ingest(model.Snapshot{Source: src, Kind: model.KindHAProxy, At: t0, Pools: []model.Pool{{Name: "web", Backends: []model.Backend{web1, web3}}}})
+	}
+	if f.Gen <= m.fleet.Gen {
+		t.Fatalf("fleet generation %d, shown %d: would be dropped", f.Gen, m.fleet.Gen)
+	}
+	m = update(t, m, FleetMsg{Fleet: f})
+	cur := m.over.rows.cur
+	if len(m.over.outs) != 2 || cur != 0 || m.over.outs[cur].Row.Ref() != lb2 {
+		t.Fatalf("cursor on row %d of %+v, want row 0 (was 1), %v", cur, m.over.outs, lb2)
+	}
+	if v := ansi.Strip(view(m)); !strings.Contains(v, "▸ web/web-3 @lb2") || !strings.Contains(v, "  web/web-1 @lb1") {
+		t.Fatalf("out list after the fleet:\n%s", v)
+	}
+}
+
 // TestOutListEnterOpensPool: enter in o opens the backend's pool with it
 // selected, clearing a filter that hides it.
 func TestOutListEnterOpensPool(t *testing.T) {
@@ -122,6 +152,10 @@ func TestActionsListUndoSelected(t *testing.T) {
 // TestActionsListPending: u on an action still being sent says to wait.
 func TestActionsListPending(t *testing.T) {
 	m := twoModel(t, &fakeExecutor{}, Options{}, 120, 40)
+	if m = press(t, m, "a", "u"); m.dialog.open || !strings.HasPrefix(m.msg.text, "nothing to undo") {
+		t.Fatalf("u in an empty a list: %q", m.msg.text)
+	}
+	m = press(t, m, "esc")
 	m = press(t, cursorTo(t, openPoolNamed(t, m, "web"), "web-1"), "d", "y", "a")
 	if v := ansi.Strip(view(m)); !strings.Contains(v, "▸ 09:26:53  sending… (1 instance)") {
 		t.Fatalf("pending row:\n%s", v)

@@ -50,7 +50,7 @@ func (b *batch) confirmed() bool {
 	return false
 }
 
-// String names the batch by its first action: "drain lb1:web/web-2".
+// String names the batch by its first result: "failed drain lb1:web/web-2".
 func (b *batch) String() string {
 	if len(b.results) == 0 {
 		return "the action still sending"
@@ -73,6 +73,11 @@ func (b *batch) whyNotUndo() string {
 	}
 	return ""
 }
+
+// history is this session's actions, oldest first. Methods return a new
+// slice and never modify a batch in place, so model copies do not share
+// changes.
+type history []batch
 
 // actionRow is one line of the a list: one instance's result, or a
 // batch still sending; id is its batch.
@@ -112,11 +117,6 @@ func (h history) byID(id int) *batch {
 	}
 	return nil
 }
-
-// history is this session's actions, oldest first. Methods return a new
-// slice and never modify a batch in place, so model copies do not share
-// changes.
-type history []batch
 
 // open adds a batch awaiting want results, and marks undoOf as undone.
 func (h history) open(id, want, undoOf int, at time.Time) history {
