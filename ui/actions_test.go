@@ -117,7 +117,7 @@ func TestLastHealthyNeedsPoolName(t *testing.T) {
 		t.Fatalf("maint of web-2 with web-1 serving is risky at a 1%% floor")
 	}
 	m = press(t, m, "esc")
-	d, err := m.backendDialog(model.Action{Kind: model.ActionDrain, Ref: m.pool.Backends[0].Ref()}, target{row: onlyServing(m.pool), kind: model.KindHAProxy})
+	d, err := m.backendDialog(model.Action{Kind: model.ActionDrain, Ref: m.backends.pool.Backends[0].Ref()}, target{row: onlyServing(m.backends.pool), kind: model.KindHAProxy})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"errors"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -59,5 +61,60 @@ func TestActionStateRecord(t *testing.T) {
 	got, _ = got.record(actions.Result{Request: actions.Request{Action: ok}, Outcome: actions.Confirmed, At: t0}, 10, "bob", t0)
 	if _, still := got.proxyBy["edge"]; still {
 		t.Fatal("proxy-ok left the proxy recorded as failed")
+	}
+}
+
+// TestHistoryRowsAndWhyNotUndo: the a list's rows are newest first, one
+// per instance's result or one for a batch still sending; each batch
+// says why it cannot be undone, or nothing when it can.
+func TestHistoryRowsAndWhyNotUndo(t *testing.T) {
+	t.Parallel()
+	ref := func(src string) model.BackendRef { return model.BackendRef{Source: src, Pool: "web", Backend: "web-1"} }
+	drain := func(src string) model.Action { return model.Action{Kind: model.ActionDrain, Ref: ref(src)} }
+	result := func(a model.Action, o actions.Outcome) actions.Result {
+		r := actions.Result{Request: actions.Request{Action: a}, Outcome: o, At: t0}
+		if o == actions.Failed {
+			r.Err = errors.New("connection refused")
+		}
+		return r
+	}
+	st := actionState{}.begin([]model.Action{drain("lb1"), drain("lb2")}, 1, 0, t0) // fan-out: one confirmed, one failed
+	st, _ = st.record(result(drain("lb1"), actions.Confirmed), 1, "ana", t0)
+	st, _ = st.record(result(drain("lb2"), actions.Failed), 1, "ana", t0)
+	st = st.begin([]model.Action{drain("lb3")}, 2, 0, t0)
+	st, _ = st.record(result(drain("lb3"), actions.Failed), 2, "ana", t0)
+	ready := model.Action{Kind: model.ActionReady, Ref: ref("lb1")}
+	st = st.begin([]model.Action{ready}, 3, 1, t0)
+	st, _ = st.record(result(ready, actions.Confirmed), 3, "ana", t0)
+	st = st.begin([]model.Action{drain("lb4")}, 4, 0, t0) // still sending
+
+	var ids []int
+	for _, r := range st.history.rows() {
+		ids = append(ids, r.id)
+	}
+	if want := []int{4, 3, 2, 1, 1}; !slices.Equal(ids, want) {
+		t.Fatalf("rows of batches %v, want %v", ids, want)
+	}
+	if r := st.history.rows(); !strings.Contains(r[0].text, "sending… (1 instance)") || !strings.HasSuffix(r[3].text, "[undone]") {
+		t.Fatalf("rows %+v", r)
+	}
+	why := map[int]string{
+		1: "it is already undone",
+		2: "nothing was changed, so there is nothing to revert",
+		3: "it is an undo itself; act on the backend again instead",
+		4: "it is still pending; wait for its outcome",
+	}
+	for id, want := range why {
+		if got := st.history.byID(id).whyNotUndo(); got != want {
+			t.Errorf("batch %d: %q, want %q", id, got, want)
+		}
+	}
+	if st.history.byID(9) != nil {
+		t.Error("byID found a batch that does not exist")
+	}
+	fresh := actionState{}.begin([]model.Action{drain("lb1")}, 1, 0, t0)
+	fresh, _ = fresh.record(result(drain("lb1"), actions.Confirmed), 1, "ana", t0)
+	if got := fresh.history.byID(1).whyNotUndo(); got != "" {
+		t.Errorf("a confirmed batch cannot be undone: %q", got)
 	}
 }

@@ -23,67 +23,17 @@ var backendColumns = []column{
 // maxNoteLines bounds the pool notes and aggregates shown above the list.
 const maxNoteLines = 3
 
-// reopenPool finds the open pool (by key) in a new fleet and keeps the
-// cursor on the same backend.
-func (m *Model) reopenPool() {
-	m.pool = m.fleet.Pool(m.openKey)
-	if m.pool == nil {
-		m.goneSeen = true
-		m.bsel, m.bcur, m.boff = nil, 0, 0
-		return
-	}
-	m.goneSeen = false
-	m.selectBackends(true)
-}
-
-// selectBackends applies the query to the open pool's backends. With keep
-// the cursor follows the remembered backend; if it is gone the cursor
-// stays at the same position.
-func (m *Model) selectBackends(keep bool) {
-	if m.pool == nil {
-		m.bsel = nil
-		return
-	}
-	m.bsel = m.pool.SelectBackends(m.query.Filter, m.query.ProblemsOnly)
-	_, n := m.pool.Instances()
-	m.multiInst = n > 1
-	if !keep {
-		m.bcur = 0
-	}
-	if keep && m.hasRef {
-		for i, bi := range m.bsel {
-			if m.pool.Backends[bi].Ref() == m.curRef {
-				m.bcur = i
-				break
-			}
-		}
-	}
-	m.bcur = clampInt(m.bcur, 0, max(0, len(m.bsel)-1))
-	if b := m.cursorBackend(); b != nil {
-		m.curRef, m.hasRef = b.Ref(), true
-	}
-	m.boff = scroll(m.bcur, m.boff, m.bodyRowsFor(screenBackends), len(m.bsel))
-}
-
-// cursorBackend is the backend under the cursor, or nil.
-func (m *Model) cursorBackend() *model.BackendRow {
-	if m.pool == nil || m.bcur >= len(m.bsel) {
-		return nil
-	}
-	return &m.pool.Backends[m.bsel[m.bcur]]
-}
-
 // noteLines counts the lines of pool notes and aggregates shown.
 func (m *Model) noteLines() int {
-	if m.pool == nil {
+	if m.backends.pool == nil {
 		return 0
 	}
-	return min(maxNoteLines, len(m.pool.Notes)+len(m.pool.Aggregates))
+	return min(maxNoteLines, len(m.backends.pool.Notes)+len(m.backends.pool.Aggregates))
 }
 
 // notes renders the open pool's notes and aggregates.
 func (m *Model) notes(out []string, w int) []string {
-	p := m.pool
+	p := m.backends.pool
 	if p == nil {
 		return out
 	}
@@ -124,32 +74,32 @@ func (st *Styles) healthStyle(h model.Health) (string, *Paint) {
 // visible rows only, padded to rows lines.
 func (m *Model) backendsLines(out []string, w, rows int) []string {
 	cols := backendColumns
-	if !m.multiInst {
+	if !m.backends.multiInst {
 		cols = withoutColumn(cols, colInstance)
 	}
-	if m.hist == nil {
+	if m.times.hist == nil {
 		cols = withoutColumn(cols, colFor)
 	}
-	if m.pool == nil || len(m.bsel) == 0 {
+	if m.backends.pool == nil || len(m.backends.list.sel) == 0 {
 		out = append(out, headerRow(fitColumns(cols, w), &m.st, w))
 	}
 	switch {
-	case m.pool == nil:
-		out = append(out, m.st.MsgError.Render(clip("pool "+m.openKey+" is no longer reported by any source — esc goes back to the pools", w)))
+	case m.backends.pool == nil:
+		out = append(out, m.st.MsgError.Render(clip("pool "+m.backends.openKey+" is no longer reported by any source — esc goes back to the pools", w)))
 		return padLines(out, len(out)+rows-1)
-	case len(m.bsel) == 0:
+	case len(m.backends.list.sel) == 0:
 		msg := "no backends"
 		switch {
-		case len(m.pool.Backends) == 0 && len(m.pool.Aggregates) > 0:
+		case len(m.backends.pool.Backends) == 0 && len(m.backends.pool.Aggregates) > 0:
 			msg = "no per-backend detail from this system: the counts above are all it reports"
-		case m.query.Filter != "" || m.query.ProblemsOnly:
+		case m.pools.query.Filter != "" || m.pools.query.ProblemsOnly:
 			msg = "no backends match" + m.queryDesc() + " — esc goes back, p toggles problems only"
 		}
 		out = append(out, m.st.Dim.Render(clip(msg, w)))
 		return padLines(out, len(out)+rows-1)
 	}
-	return m.contentTable(out, cols, w, rows+1, listWindow{cur: m.bcur, off: m.boff, n: len(m.bsel)}, func(i int, cells []cell) Paint {
-		b := &m.pool.Backends[m.bsel[i]]
+	return m.contentTable(out, cols, w, rows+1, m.backends.list, func(i int, cells []cell) Paint {
+		b := &m.backends.pool.Backends[m.backends.list.sel[i]]
 		pend := m.pendingFor(b.Ref())
 		for j, c := range cols {
 			cells[j] = m.backendCell(b, c.id, pend)

@@ -15,30 +15,40 @@ import (
 type target struct {
 	row  model.BackendRow
 	kind model.Kind
+	pool *model.PoolRow // the pool it was in; nil: the open pool
 }
 
-// beginAction starts a backend action from a key: refuse with a reason,
-// open the weight prompt, or open the confirmation.
-func (m Model) beginAction(kind model.ActionKind) (tea.Model, tea.Cmd) {
+// beginAction starts a backend action from a key on the backend under
+// the cursor: refuse with a reason, open the weight prompt, or open the
+// confirmation.
+func (m Model) beginAction(kind model.ActionKind) (Model, tea.Cmd) {
 	if m.actionsOff() {
 		return m.setStatus(StatusWarn, "read-only mode: actions disabled", 0)
 	}
 	if m.screen != screenBackends {
 		return m.setStatus(StatusWarn, "open a pool first: enter on a pool, then pick a backend and press "+kind.String()[:1], 0)
 	}
-	b := m.cursorBackend()
+	b := m.backends.cursor()
 	if b == nil {
 		return m.setStatus(StatusWarn, "no backend under the cursor", 0)
 	}
-	if p := m.pendingFor(b.Ref()); p != nil {
+	return m.actOn(kind, b, m.backends.pool)
+}
+
+// actOn starts a backend action on b of pool (from the backends view or
+// the out list): refuse with a reason, open the weight prompt, or open
+// the confirmation.
+func (m Model) actOn(kind model.ActionKind, b *model.BackendRow, pool *model.PoolRow) (Model, tea.Cmd) {
+	if p := m.acts.pendingFor(b.Ref()); p != nil {
 		return m.setStatus(StatusWarn, p.action.String()+" is still pending; wait for the next poll to confirm it", 0)
 	}
-	t := target{row: *b, kind: m.pool.Kind}
+	t := target{row: *b, kind: pool.Kind, pool: pool}
 	if kind == model.ActionWeight {
 		if ok, why := m.actor.Supports(b.Source, kind); !ok {
 			return m.setStatus(StatusError, "weight refused: "+why, 0)
 		}
-		m.input, m.text, m.weightTarget = inputWeight, "", t
+		m.input.start(inputWeight, "")
+		m.input.weight = t
 		return m, nil
 	}
 	return m.openBackendDialog(model.Action{Kind: kind, Ref: b.Ref()}, t)
@@ -46,7 +56,7 @@ func (m Model) beginAction(kind model.ActionKind) (tea.Model, tea.Cmd) {
 
 // openBackendDialog plans the action (actions.Plan: the same checks as
 // the CLI) and opens its confirmation, or shows why it is refused.
-func (m Model) openBackendDialog(a model.Action, t target) (tea.Model, tea.Cmd) {
+func (m Model) openBackendDialog(a model.Action, t target) (Model, tea.Cmd) {
 	d, err := m.backendDialog(a, t)
 	if err != nil {
 		return m.setStatus(StatusError, err.Error(), 0)
@@ -56,14 +66,15 @@ func (m Model) openBackendDialog(a model.Action, t target) (tea.Model, tea.Cmd) 
 }
 
 // submitWeight validates the weight prompt and opens the confirmation.
-func (m Model) submitWeight() (tea.Model, tea.Cmd) {
-	w, err := parseWeight(m.text)
-	m.input, m.text = inputNone, ""
+func (m Model) submitWeight() (Model, tea.Cmd) {
+	w, err := parseWeight(m.input.text)
+	m.input.close()
 	if err != "" {
 		// The prompt closes so the message line shows the error.
 		return m.setStatus(StatusError, err+" (w to try again)", 0)
 	}
-	t := m.weightTarget
+	t := m.input.weight
+	t.pool = nil // the open pool as the latest fleet reports it
 	return m.openBackendDialog(model.Action{Kind: model.ActionWeight, Ref: t.row.Ref(), Weight: w}, t)
 }
 
@@ -98,20 +109,20 @@ func allDigits(s string) bool {
 func stateText(b *model.BackendRow) string { return model.HealthText(b.Health, b.Reason) }
 
 // beginProxyAction fails (or restores) a whole proxy's health check.
-func (m Model) beginProxyAction() (tea.Model, tea.Cmd) {
+func (m Model) beginProxyAction() (Model, tea.Cmd) {
 	if m.actionsOff() {
 		return m.setStatus(StatusWarn, "read-only mode: actions disabled", 0)
 	}
 	src := ""
 	switch m.screen {
 	case screenBackends:
-		if b := m.cursorBackend(); b != nil {
+		if b := m.backends.cursor(); b != nil {
 			src = b.Source
-		} else if m.pool != nil && len(m.pool.Sources) == 1 {
-			src = m.pool.Sources[0]
+		} else if p := m.backends.pool; p != nil && len(p.Sources) == 1 {
+			src = p.Sources[0]
 		}
 	default:
-		p := m.cursorPool()
+		p := m.pools.cursor(m.fleet)
 		switch {
 		case p == nil:
 		case len(p.Sources) == 1:
@@ -134,7 +145,7 @@ func (m Model) beginProxyAction() (tea.Model, tea.Cmd) {
 // openProxyDialog plans a proxy-level action (undo: the batch it reverts,
 // or 0) and opens its confirmation, which needs the proxy's name typed,
 // or shows why it is refused.
-func (m Model) openProxyDialog(kind model.ActionKind, src string, undo int) (tea.Model, tea.Cmd) {
+func (m Model) openProxyDialog(kind model.ActionKind, src string, undo int) (Model, tea.Cmd) {
 	plan, err := actions.Plan(m.fleet, m.actor, model.Action{Kind: kind, Ref: model.BackendRef{Source: src}}, nil, "", m.opts.Floor)
 	if err != nil {
 		return m.setStatus(StatusError, err.Error(), 0)

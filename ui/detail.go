@@ -13,7 +13,7 @@ import (
 // words, and what can be done there. j/k move to the next backend with
 // the box open.
 func (m *Model) detailLines() (string, []string) {
-	b := m.cursorBackend()
+	b := m.backends.cursor()
 	if b == nil {
 		return "backend", []string{"the backend is no longer reported"}
 	}
@@ -30,10 +30,10 @@ func (m *Model) detailLines() (string, []string) {
 	add("health", health)
 	if !b.Since.IsZero() {
 		layout := "15:04:05"
-		if m.now.Sub(b.Since) >= 24*time.Hour {
+		if m.times.now.Sub(b.Since) >= 24*time.Hour {
 			layout = "Jan 2 15:04"
 		}
-		add("in state for", fmtAge(m.now.Sub(b.Since))+" (since "+b.Since.Local().Format(layout)+", as the system says)")
+		add("in state for", fmtAge(m.times.now.Sub(b.Since))+" (since "+b.Since.Local().Format(layout)+", as the system says)")
 	}
 	if b.Transitions > 0 {
 		add("changes", strconv.Itoa(int(b.Transitions))+" state changes in the last 5 min")

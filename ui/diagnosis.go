@@ -138,9 +138,9 @@ func (cw CauseWatch) recent(key string, now time.Time) bool {
 // (or observes f itself) and returns the Cmd that clears the marks when
 // they expire.
 func (m *Model) watchCauses(f *model.Fleet, sent *CauseWatch) tea.Cmd {
-	latest := m.causeTick
+	latest := m.pools.causeTick
 	if sent != nil {
-		m.causes = *sent
+		m.pools.causes = *sent
 		for _, at := range sent.changed {
 			if at.After(latest) {
 				latest = at
@@ -148,24 +148,24 @@ func (m *Model) watchCauses(f *model.Fleet, sent *CauseWatch) tea.Cmd {
 		}
 	} else {
 		var changed bool
-		if m.causes, changed = m.causes.observe(f, m.now); changed {
-			latest = m.now
+		if m.pools.causes, changed = m.pools.causes.observe(f, m.times.now); changed {
+			latest = m.times.now
 		}
 	}
-	if !latest.After(m.causeTick) {
+	if !latest.After(m.pools.causeTick) {
 		return nil
 	}
-	m.causeTick = latest
+	m.pools.causeTick = latest
 	return tea.Tick(causeMarkTTL, func(t time.Time) tea.Msg { return causeExpiredMsg{At: t} })
 }
 
 // causesExpired handles causeExpiredMsg. The tick's time only moves the
 // clock forward: a tick never makes the screen older than the data.
 func (m Model) causesExpired(at time.Time) (tea.Model, tea.Cmd) {
-	if at.After(m.now) {
-		m.now = at
+	if at.After(m.times.now) {
+		m.times.now = at
 	}
-	m.causes.changed = m.causes.kept(m.now, 0)
+	m.pools.causes.changed = m.pools.causes.kept(m.times.now, 0)
 	return m, nil
 }
 
@@ -214,7 +214,7 @@ func diagMark(s model.DiagState) string {
 // changed within causeMarkTTL.
 func (m *Model) whyCell(p *model.PoolRow) cell {
 	txt := whyText(p.Diagnosis)
-	if m.causes.recent(p.Key, m.now) {
+	if m.pools.causes.recent(p.Key, m.times.now) {
 		if txt == "" {
 			txt = "ok"
 		}
@@ -227,10 +227,10 @@ func (m *Model) whyCell(p *model.PoolRow) cell {
 // summary and up to maxEvidenceLines of evidence, fewer when the
 // terminal is short, so the table keeps minTableRows rows.
 func (m *Model) diagLines() int {
-	if m.pool == nil || m.pool.Diagnosis.Cause == "" {
+	if m.backends.pool == nil || m.backends.pool.Diagnosis.Cause == "" {
 		return 0
 	}
-	d := &m.pool.Diagnosis
+	d := &m.backends.pool.Diagnosis
 	n := 1 + min(len(d.Evidence), maxEvidenceLines)
 	_, h := m.size()
 	room := h - 1 - m.noteLines() - 3 - minTableRows
@@ -245,7 +245,7 @@ func (m *Model) diagnosis(out []string, w int) []string {
 	if n == 0 {
 		return out
 	}
-	d := &m.pool.Diagnosis
+	d := &m.backends.pool.Diagnosis
 	st := m.st.diagStyle(d.State)
 	if st == nil {
 		st = &m.st.CellOK
@@ -262,7 +262,7 @@ func (m *Model) diagnosis(out []string, w int) []string {
 	for i := 0; i < n-1; i++ {
 		line := "  · " + ev[i]
 		if i == n-2 && len(ev) > n-1 {
-			line = "  … " + strconv.Itoa(len(ev)-i) + " more facts (lbtop why " + m.pool.Name + ")"
+			line = "  … " + strconv.Itoa(len(ev)-i) + " more facts (lbtop why " + m.backends.pool.Name + ")"
 		}
 		out = append(out, clip(line, w))
 	}

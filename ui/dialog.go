@@ -82,7 +82,10 @@ func (d *dialog) settleField() {
 // instance that has the same backend.
 func (m *Model) backendDialog(a model.Action, t target) (dialog, error) {
 	b := &t.row
-	pool := m.pool
+	pool := t.pool
+	if pool == nil {
+		pool = m.backends.pool
+	}
 	if pool == nil {
 		pool = &model.PoolRow{Name: b.Pool, Kind: t.kind, Backends: []model.BackendRow{*b}}
 	}
@@ -209,8 +212,7 @@ func (m Model) applyDialog() (tea.Model, tea.Cmd) {
 		return m.setStatus(StatusWarn, "actions disabled: no action runner", 0)
 	}
 	reqs, _ := d.scope()
-	m.nextID++
-	batch := m.nextID
+	batch := m.msg.newID()
 	var cmds []tea.Cmd
 	acts := make([]model.Action, 0, len(reqs))
 	for _, req := range reqs {
@@ -229,8 +231,7 @@ func (m Model) applyDialog() (tea.Model, tea.Cmd) {
 	}
 	// No clearing tick: the answer replaces this message, so y returns
 	// exactly the action's Cmd.
-	m.nextID++
-	m.msg = status{level: StatusInfo, text: text + ": sending…", id: m.nextID}
+	m.msg.show(StatusInfo, text+": sending…")
 	if len(cmds) == 1 {
 		return m, cmds[0]
 	}

@@ -29,17 +29,17 @@ func TestTopCursorStaysOnWorstPool(t *testing.T) {
 	m := New(&fakeActor{}, Options{Now: fixedNow, NoColor: true})
 	m = update(t, m, tea.WindowSizeMsg{Width: 80, Height: 24})
 	m = update(t, m, FleetMsg{Fleet: poll("web")})
-	if got := poolNames(m)[m.cur]; got != "web" {
+	if got := poolNames(m)[m.pools.list.cur]; got != "web" {
 		t.Fatalf("cursor on %q, want the broken pool web", got)
 	}
 	m = update(t, m, FleetMsg{Fleet: poll("cart")})
-	if got := poolNames(m)[m.cur]; m.cur != 0 || got != "cart" {
-		t.Fatalf("cursor on row %d (%q), want row 0 on the newly broken cart", m.cur, got)
+	if got := poolNames(m)[m.pools.list.cur]; m.pools.list.cur != 0 || got != "cart" {
+		t.Fatalf("cursor on row %d (%q), want row 0 on the newly broken cart", m.pools.list.cur, got)
 	}
 	m = press(t, m, "j")
-	followed := poolNames(m)[m.cur]
+	followed := poolNames(m)[m.pools.list.cur]
 	m = update(t, m, FleetMsg{Fleet: poll("api")})
-	if got := poolNames(m)[m.cur]; got != followed {
+	if got := poolNames(m)[m.pools.list.cur]; got != followed {
 		t.Fatalf("a moved cursor should follow its pool %q, is on %q", followed, got)
 	}
 }

@@ -24,7 +24,7 @@ func clockTick() tea.Cmd {
 
 // clock advances the model's notion of now and schedules the next tick.
 func (m Model) clock() (tea.Model, tea.Cmd) {
-	m.now = m.opts.Now()
+	m.times.now = m.opts.Now()
 	return m, clockTick()
 }
 
@@ -40,39 +40,56 @@ func (m Model) refreshAll() (tea.Model, tea.Cmd) {
 	return out, tea.Batch(func() tea.Msg { refresh(); return nil }, clear)
 }
 
+// timeState is the view's relation to time: its clock, the history
+// view (sparklines, time in state, events), when lbtop first saw each
+// backend out of rotation, and a pause that holds newer fleets back.
+type timeState struct {
+	now        time.Time
+	hist       *model.HistoryView             // nil until the engine sends one
+	seen       map[model.BackendRef]time.Time // when lbtop first saw a backend out of rotation
+	paused     bool                           // space: the view holds still
+	held       *model.Fleet                   // the newest fleet that arrived while paused
+	heldCauses *CauseWatch
+	behind     int // fleets held
+}
+
+// hold keeps a fleet that arrived while paused.
+func (t *timeState) hold(f *model.Fleet, causes *CauseWatch) {
+	if f != nil && (t.held == nil || f.Gen == 0 || f.Gen > t.held.Gen) {
+		t.held, t.heldCauses = f, causes
+		t.behind++
+	}
+}
+
+// resume ends a pause and returns the newest fleet held, if any.
+func (t *timeState) resume() (*model.Fleet, *CauseWatch) {
+	f, causes := t.held, t.heldCauses
+	t.paused, t.held, t.heldCauses, t.behind = false, nil, nil, 0
+	return f, causes
+}
+
 // togglePause freezes the view (space): fleets keep arriving and are
 // kept, but the screen holds still until space again shows the newest.
 func (m Model) togglePause() (tea.Model, tea.Cmd) {
-	if !m.paused {
-		m.paused, m.behind = true, 0
+	if !m.times.paused {
+		m.times.paused, m.times.behind = true, 0
 		return m, nil
 	}
-	m.paused = false
-	latest, causes := m.held, m.heldCauses
-	m.held, m.heldCauses, m.behind = nil, nil, 0
+	latest, causes := m.times.resume()
 	if latest == nil {
 		return m, nil
 	}
 	return m.setFleet(latest, causes)
 }
 
-// hold keeps a fleet that arrived while paused.
-func (m Model) hold(f *model.Fleet, causes *CauseWatch) (tea.Model, tea.Cmd) {
-	if f != nil && (m.held == nil || f.Gen == 0 || f.Gen > m.held.Gen) {
-		m.held, m.heldCauses = f, causes
-		m.behind++
-	}
-	return m, nil
-}
-
 // pausedDesc is the header's mark while paused.
 func (m *Model) pausedDesc() string {
-	if !m.paused {
+	if !m.times.paused {
 		return ""
 	}
 	s := " PAUSED"
-	if m.behind > 0 {
-		s += " (" + strconv.Itoa(m.behind) + " updates held; space resumes)"
+	if m.times.behind > 0 {
+		s += " (" + strconv.Itoa(m.times.behind) + " updates held; space resumes)"
 	} else {
 		s += " (space resumes)"
 	}
@@ -93,7 +110,7 @@ func (m *Model) staleBanner(w int) string {
 		}
 		age := "never answered"
 		if !s.LastOK.IsZero() {
-			age = "no data for " + fmtAge(m.now.Sub(s.LastOK))
+			age = "no data for " + fmtAge(m.times.now.Sub(s.LastOK))
 		}
 		parts = append(parts, s.Name+" "+age)
 	}
@@ -129,10 +146,10 @@ var sortLetters = map[string]model.SortKey{
 // sortBy sorts the pools by a column: a new column in its natural order
 // (worst or largest first), the same column again reversed.
 func (m Model) sortBy(k model.SortKey) (tea.Model, tea.Cmd) {
-	if m.query.Sort == k {
-		m.query.Reverse = !m.query.Reverse
+	if m.pools.query.Sort == k {
+		m.pools.query.Reverse = !m.pools.query.Reverse
 	} else {
-		m.query.Sort, m.query.Reverse = k, false
+		m.pools.query.Sort, m.pools.query.Reverse = k, false
 	}
 	m.selectPools(true)
 	return m, nil
@@ -140,8 +157,8 @@ func (m Model) sortBy(k model.SortKey) (tea.Model, tea.Cmd) {
 
 // sortDesc is the header's sort word with its direction.
 func (m *Model) sortDesc() string {
-	if m.query.Reverse {
-		return m.query.Sort.String() + "↑"
+	if m.pools.query.Reverse {
+		return m.pools.query.Sort.String() + "↑"
 	}
-	return m.query.Sort.String() + "↓"
+	return m.pools.query.Sort.String() + "↓"
 }

@@ -141,16 +141,16 @@ func TestSortLetters(t *testing.T) {
 	t.Parallel()
 	m, _ := newModel(t, envoyActor(), Options{}, 120, 40)
 	m = press(t, m, "N")
-	if got := poolNames(m); m.query.Sort != model.SortName || got[0] != "payments" || !strings.Contains(view(m), "sort:name↓") {
-		t.Fatalf("N: sort %v, pools %v", m.query.Sort, got)
+	if got := poolNames(m); m.pools.query.Sort != model.SortName || got[0] != "payments" || !strings.Contains(view(m), "sort:name↓") {
+		t.Fatalf("N: sort %v, pools %v", m.pools.query.Sort, got)
 	}
 	m = press(t, m, "N")
 	if got := poolNames(m); got[0] != "checkout" || !strings.Contains(view(m), "sort:name↑") {
 		t.Fatalf("N again: pools %v, want reversed", got)
 	}
 	m = press(t, m, "Q")
-	if got := poolNames(m); m.query.Sort != model.SortReqRate || m.query.Reverse || got[0] != "web" {
-		t.Fatalf("Q: sort %v reverse %v pools %v", m.query.Sort, m.query.Reverse, got)
+	if got := poolNames(m); m.pools.query.Sort != model.SortReqRate || m.pools.query.Reverse || got[0] != "web" {
+		t.Fatalf("Q: sort %v reverse %v pools %v", m.pools.query.Sort, m.pools.query.Reverse, got)
 	}
 	m = press(t, m, "H")
 	if got := poolNames(m); got[0] != "checkout" && got[0] != "api" {
@@ -169,12 +169,12 @@ func TestJumpToPool(t *testing.T) {
 		t.Fatalf("no completion hint:\n%s", view(m))
 	}
 	m = press(t, m, "tab")
-	if m.text != "static" {
-		t.Fatalf("tab completed to %q", m.text)
+	if m.input.text != "static" {
+		t.Fatalf("tab completed to %q", m.input.text)
 	}
 	m = press(t, m, "enter")
-	if p := m.cursorPool(); p == nil || p.Name != "static" || m.query.Filter != "" {
-		t.Fatalf("cursor on %v, filter %q", p, m.query.Filter)
+	if p := m.pools.cursor(m.fleet); p == nil || p.Name != "static" || m.pools.query.Filter != "" {
+		t.Fatalf("cursor on %v, filter %q", p, m.pools.query.Filter)
 	}
 	m = press(t, typeText(t, press(t, m, ":"), "nosuch"), "enter")
 	if !strings.Contains(view(m), "no pool named nosuch") {

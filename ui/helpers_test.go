@@ -255,7 +255,7 @@ func typeText(t testing.TB, m Model, s string) Model {
 // poolNames lists the pools shown, in order.
 func poolNames(m Model) []string {
 	var out []string
-	for _, i := range m.sel {
+	for _, i := range m.pools.list.sel {
 		out = append(out, m.fleet.Pools[i].Name)
 	}
 	return out
@@ -264,8 +264,8 @@ func poolNames(m Model) []string {
 // backendNames lists the backends shown, in order.
 func backendNames(m Model) []string {
 	var out []string
-	for _, i := range m.bsel {
-		out = append(out, m.pool.Backends[i].Name)
+	for _, i := range m.backends.list.sel {
+		out = append(out, m.backends.pool.Backends[i].Name)
 	}
 	return out
 }
@@ -277,8 +277,8 @@ func view(m Model) string { return m.View().Content }
 func openPoolNamed(t testing.TB, m Model, name string) Model {
 	t.Helper()
 	m = press(t, m, "g")
-	for i := range m.sel {
-		if m.fleet.Pools[m.sel[i]].Name == name {
+	for i := range m.pools.list.sel {
+		if m.fleet.Pools[m.pools.list.sel[i]].Name == name {
 			return press(t, m, "enter")
 		}
 		m = press(t, m, "j")
@@ -291,8 +291,8 @@ func openPoolNamed(t testing.TB, m Model, name string) Model {
 func cursorTo(t testing.TB, m Model, name string) Model {
 	t.Helper()
 	m = press(t, m, "g")
-	for range m.bsel {
-		if b := m.cursorBackend(); b != nil && b.Name == name {
+	for range m.backends.list.sel {
+		if b := m.backends.cursor(); b != nil && b.Name == name {
 			return m
 		}
 		m = press(t, m, "j")

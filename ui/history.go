@@ -6,8 +6,6 @@ import (
 	"strings"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
-
 	"github.com/lbtop/lbtop/model"
 )
 
@@ -41,7 +39,7 @@ func sparkline(pts []model.SparkPoint) string {
 // its sparkline (trailing samples at 0), as "4m" or "≥24s" when every
 // sample shown is down; "" when it is not down or nothing is known.
 func (m *Model) downFor(p *model.PoolRow) string {
-	pts := m.hist.Spark(p.Key)
+	pts := m.times.hist.Spark(p.Key)
 	if !p.NoHealthy() || len(pts) == 0 {
 		return ""
 	}
@@ -53,7 +51,7 @@ func (m *Model) downFor(p *model.PoolRow) string {
 		return ""
 	}
 	// n samples down: the first was taken (n-1) samples ago.
-	d := fmtAge(time.Duration(n-1) * m.hist.Resolution)
+	d := fmtAge(time.Duration(n-1) * m.times.hist.Resolution)
 	if n == len(pts) {
 		return "≥" + d
 	}
@@ -63,11 +61,11 @@ func (m *Model) downFor(p *model.PoolRow) string {
 // stateFor is the FOR cell of a backend: how long it has been in its
 // state and, when it changed in the window, how often ("3m ↻4").
 func (m *Model) stateFor(b *model.BackendRow) string {
-	bh := m.hist.Backend(b)
+	bh := m.times.hist.Backend(b)
 	if bh.Since.IsZero() {
 		return ""
 	}
-	s := fmtAge(m.now.Sub(bh.Since))
+	s := fmtAge(m.times.now.Sub(bh.Since))
 	if !bh.Exact {
 		s = "≥" + s
 	}
@@ -77,17 +75,11 @@ func (m *Model) stateFor(b *model.BackendRow) string {
 	return s
 }
 
-// listView is a list overlay's state: shown or not, and its cursor.
-type listView struct {
-	open bool
-	cur  int
-}
-
 // shownEvents are the events the events view lists, newest first,
 // narrowed by the filter's text (a plain substring of the line).
 func (m *Model) shownEvents() []model.Event {
-	all := m.hist.Events()
-	f := strings.ToLower(m.query.Filter)
+	all := m.times.hist.Events()
+	f := strings.ToLower(m.pools.query.Filter)
 	out := make([]model.Event, 0, len(all))
 	for i := len(all) - 1; i >= 0; i-- {
 		if f == "" || strings.Contains(strings.ToLower(all[i].Text()), f) {
@@ -95,51 +87,4 @@ func (m *Model) shownEvents() []model.Event {
 		}
 	}
 	return out
-}
-
-// eventsKey moves in the events view; enter jumps to the event's pool.
-func (m Model) eventsKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
-	evs := m.shownEvents()
-	switch {
-	case msg.String() == "e" || msg.String() == "q" || msg.String() == "esc":
-		m.events.open = false
-	case msg.String() == "/":
-		m.events.open = false
-		m.input, m.text = inputFilter, m.query.Filter
-	case msg.String() == "j" || msg.String() == "down":
-		m.events.cur = min(m.events.cur+1, max(0, len(evs)-1))
-	case msg.String() == "k" || msg.String() == "up":
-		m.events.cur = max(0, m.events.cur-1)
-	case msg.String() == "enter" && m.events.cur < len(evs):
-		m.events.open = false
-		if m.screen == screenBackends {
-			m.screen, m.detail = screenPools, false
-		}
-		return m.jumpTo(evs[m.events.cur].Pool)
-	}
-	return m, nil
-}
-
-// eventsBox renders the events overlay: one line per event, newest
-// first, the cursor's line marked.
-func (m *Model) eventsBox(w, h int) []string {
-	evs := m.shownEvents()
-	room := max(1, h-8)
-	off := scroll(m.events.cur, 0, room, len(evs))
-	lines := make([]string, 0, room+1)
-	for i := off; i < min(len(evs), off+room); i++ {
-		mark := "  "
-		if i == m.events.cur {
-			mark = "▸ "
-		}
-		lines = append(lines, mark+evs[i].Text())
-	}
-	if len(evs) == 0 {
-		lines = append(lines, "no events yet: state changes, alerts and actions appear here as they happen")
-	}
-	title := "Events, newest first (" + strconv.Itoa(len(evs)) + ")"
-	if m.query.Filter != "" {
-		title += " matching " + strconv.Quote(m.query.Filter)
-	}
-	return m.listBox(title, lines, "j/k move · enter jumps to the pool · / filters · e or esc closes", w, h)
 }

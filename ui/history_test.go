@@ -87,7 +87,7 @@ func TestEventsView(t *testing.T) {
 		t.Fatalf("events view:\n%s", v)
 	}
 	m = press(t, m, "enter")
-	if p := m.cursorPool(); p == nil || m.events.open {
+	if p := m.pools.cursor(m.fleet); p == nil || (m.over.list == listEvents) {
 		t.Fatalf("enter did not jump to a pool")
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/lbtop/lbtop/model"
 )
 
 // maxJumpHints bounds the completions shown on the prompt line.
@@ -36,13 +38,13 @@ func (m *Model) jumpMatches(prefix string) []string {
 func (m Model) jumpKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	switch msg.String() {
 	case "tab":
-		if ms := m.jumpMatches(m.text); len(ms) > 0 {
-			m.text = commonPrefix(ms)
+		if ms := m.jumpMatches(m.input.text); len(ms) > 0 {
+			m.input.text = commonPrefix(ms)
 		}
 		return m, nil
 	case "enter":
-		m.input = inputNone
-		return m.jumpTo(m.text)
+		m.input.mode = inputNone
+		return m.jumpTo(m.input.text)
 	}
 	return m.inputKey(msg)
 }
@@ -51,7 +53,7 @@ func (m Model) jumpKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 // or first name it begins), clearing a filter or problems-only view that
 // hides it.
 func (m Model) jumpTo(name string) (tea.Model, tea.Cmd) {
-	m.text = ""
+	m.input.text = ""
 	target := ""
 	for _, n := range m.jumpMatches(name) {
 		if strings.EqualFold(n, name) || target == "" {
@@ -65,7 +67,7 @@ func (m Model) jumpTo(name string) (tea.Model, tea.Cmd) {
 		return m.setStatus(StatusWarn, "no pool named "+name+"…", 0)
 	}
 	if !m.cursorToPool(target) {
-		m.query.Filter, m.query.ProblemsOnly = "", false
+		m.pools.query.Filter, m.pools.query.ProblemsOnly = "", false
 		m.selectPools(false)
 		m.cursorToPool(target)
 	}
@@ -74,20 +76,12 @@ func (m Model) jumpTo(name string) (tea.Model, tea.Cmd) {
 
 // cursorToPool moves the cursor to the first listed pool named name.
 func (m *Model) cursorToPool(name string) bool {
-	for i, pi := range m.sel {
-		if m.fleet.Pools[pi].Name == name {
-			m.cur = i
-			m.curKey = m.fleet.Pools[pi].Key
-			m.off = scroll(m.cur, m.off, m.bodyRowsFor(screenPools), len(m.sel))
-			return true
-		}
-	}
-	return false
+	return m.pools.toPool(m.fleet, m.bodyRowsFor(screenPools), func(p *model.PoolRow) bool { return p.Name == name })
 }
 
 // jumpPrompt is the message line while typing a pool name after `:`.
 func (m *Model) jumpPrompt(w int) string {
-	ms := m.jumpMatches(m.text)
+	ms := m.jumpMatches(m.input.text)
 	hint := "no pool starts so"
 	switch {
 	case len(ms) == 1:
@@ -100,7 +94,7 @@ func (m *Model) jumpPrompt(w int) string {
 		}
 		hint += " · tab completes"
 	}
-	return clip(":"+m.text+"▏"+m.st.Dim.Render("  "+hint+" · esc cancels"), w)
+	return clip(":"+m.input.text+"▏"+m.st.Dim.Render("  "+hint+" · esc cancels"), w)
 }
 
 // commonPrefix is the longest prefix all of ss share (ss not empty).

@@ -50,8 +50,8 @@ func DefaultKeyMap() KeyMap {
 		Weight:    b("w", "set backend weight", "w"),
 		ProxyFail: b("F", "fail/restore WHOLE proxy", "F"),
 		Undo:      b("u", "undo the last action", "u"),
-		Actions:   b("a", "actions log of this session", "a"),
-		OutList:   b("o", "out-of-rotation list", "o"),
+		Actions:   b("a", "actions log; u undoes a row", "a"),
+		OutList:   b("o", "out of rotation; r readies", "o"),
 		Yes:       b("y", "yes: apply (in a dialog)", "y"),
 		No:        b("n/esc", "no: cancel (in a dialog)", "n", "esc"),
 		Reason:    b("tab", "type a reason (in a dialog; y is then a letter)", "tab"),
@@ -121,9 +121,23 @@ func DialogKeyHelp() []KeyDoc {
 	}
 }
 
-// READMEKeys is the README's keys section: the keys, then the dialog's.
+// ListKeyHelp lists the keys of the a and o lists (handled in lists.go),
+// for the README.
+func ListKeyHelp() []KeyDoc {
+	return []KeyDoc{
+		{Key: "j/k", Action: "select a row (also ↑/↓, g/G, pgup/pgdown)"},
+		{Key: "u", Action: "in a: undo the selected action (refused when it failed, is pending or is already undone)", Dangerous: true},
+		{Key: "r", Action: "in o: ready the selected backend, or restore the selected proxy", Dangerous: true},
+		{Key: "enter", Action: "in o: open the backend's pool with it selected"},
+		{Key: "esc", Action: "close the list"},
+	}
+}
+
+// READMEKeys is the README's keys section: the keys, then the dialog's,
+// then the a and o lists'.
 func READMEKeys() string {
-	return KeyMarkdown(KeyHelp(false)) + "\nIn a confirmation dialog:\n\n" + KeyMarkdown(DialogKeyHelp())
+	return KeyMarkdown(KeyHelp(false)) + "\nIn a confirmation dialog:\n\n" + KeyMarkdown(DialogKeyHelp()) +
+		"\nIn the a (actions) and o (out of rotation) lists:\n\n" + KeyMarkdown(ListKeyHelp())
 }
 
 // KeyMarkdown renders docs as the README's Markdown keybindings table,

@@ -20,61 +20,6 @@ var poolColumns = []column{
 	{id: colErr, title: "5XX/S", w: 7, right: true},
 }
 
-// selectPools re-runs the query over the fleet. With keep the cursor
-// stays on the same pool when it is still listed; otherwise it goes to
-// the top. A cursor on the first row stays there: it watches the worst
-// pool, and following a pool that recovered down the list would scroll
-// newly broken pools off the top of the screen.
-func (m *Model) selectPools(keep bool) {
-	atTop := m.cur == 0
-	m.sel = m.fleet.Select(m.query)
-	m.filterSteps = nil // computed from another fleet or query
-	m.cur = 0
-	if keep && !atTop && m.curKey != "" {
-		for i, pi := range m.sel {
-			if m.fleet.Pools[pi].Key == m.curKey {
-				m.cur = i
-				break
-			}
-		}
-	}
-	if m.cur < len(m.sel) {
-		m.curKey = m.fleet.Pools[m.sel[m.cur]].Key
-	}
-	m.off = scroll(m.cur, m.off, m.bodyRowsFor(screenPools), len(m.sel))
-}
-
-// bodyRowsFor is bodyRows for a given screen.
-func (m *Model) bodyRowsFor(s screen) int {
-	saved := m.screen
-	m.screen = s
-	n := m.bodyRows()
-	m.screen = saved
-	return n
-}
-
-// cursorPool is the pool under the cursor in the pools view, or nil.
-func (m *Model) cursorPool() *model.PoolRow {
-	if m.fleet == nil || m.cur >= len(m.sel) {
-		return nil
-	}
-	return &m.fleet.Pools[m.sel[m.cur]]
-}
-
-// openPool switches to the backends view of the pool under the cursor.
-func (m *Model) openPool() {
-	p := m.cursorPool()
-	if p == nil {
-		return
-	}
-	m.screen = screenBackends
-	m.openKey = p.Key
-	m.pool = p
-	m.goneSeen = false
-	m.bcur, m.boff, m.hasRef = 0, 0, false
-	m.selectBackends(false)
-}
-
 // instanceLabel is the SOURCE cell of a pool.
 func instanceLabel(p *model.PoolRow) string {
 	name, n := p.Instances()
@@ -113,26 +58,26 @@ func (st *Styles) poolRowStyle(p *model.PoolRow) Paint {
 // rows only, padded to rows lines.
 func (m *Model) poolsLines(out []string, w, rows int) []string {
 	cols := poolColumns
-	if m.hist == nil {
+	if m.times.hist == nil {
 		cols = withoutColumn(cols, colSpark) // no history yet (replays of fleets built by hand)
 	}
-	if m.fleet == nil || len(m.sel) == 0 {
+	if m.fleet == nil || len(m.pools.list.sel) == 0 {
 		out = append(out, headerRow(fitColumns(cols, w), &m.st, w))
 	}
 	if m.fleet == nil {
 		out = append(out, m.st.Dim.Render(clip("waiting for the first poll…", w)))
 		return padLines(out, len(out)+rows-1)
 	}
-	if len(m.sel) == 0 {
+	if len(m.pools.list.sel) == 0 {
 		msg := "no pools"
-		if m.query.Filter != "" || m.query.ProblemsOnly {
+		if m.pools.query.Filter != "" || m.pools.query.ProblemsOnly {
 			msg = "no pools match" + m.queryDesc() + " — esc clears the filter, p toggles problems only"
 		}
 		out = append(out, m.st.Dim.Render(clip(msg, w)))
 		return padLines(out, len(out)+rows-1)
 	}
-	return m.contentTable(out, cols, w, rows+1, listWindow{cur: m.cur, off: m.off, n: len(m.sel)}, func(i int, cells []cell) Paint {
-		p := &m.fleet.Pools[m.sel[i]]
+	return m.contentTable(out, cols, w, rows+1, m.pools.list, func(i int, cells []cell) Paint {
+		p := &m.fleet.Pools[m.pools.list.sel[i]]
 		for j, c := range cols {
 			cells[j] = m.poolCell(p, c.id)
 		}
@@ -140,19 +85,14 @@ func (m *Model) poolsLines(out []string, w, rows int) []string {
 	})
 }
 
-// listWindow is a scrolled list: n rows, the cursor on row cur, the
-// first row shown last time at off.
-type listWindow struct{ cur, off, n int }
-
 // contentTable renders a column header and the rows of lw that fit under
 // it in rows lines (header included), padded. fill sets row i's cells
 // (one per column of cols) and returns the row's base style. Columns are
 // sized from what the visible rows hold: a name column is as wide as its
 // longest visible name, and the greedy column (a reason) takes the rest.
-func (m *Model) contentTable(out []string, cols []column, w, rows int, lw listWindow, fill func(i int, cells []cell) Paint) []string {
+func (m *Model) contentTable(out []string, cols []column, w, rows int, l listView, fill func(i int, cells []cell) Paint) []string {
 	rows--
-	off := scroll(lw.cur, lw.off, rows, lw.n)
-	end := min(lw.n, off+rows)
+	off, end := l.window(len(l.sel), rows)
 	cells := make([][]cell, end-off)
 	bases := make([]Paint, end-off)
 	sized := append([]column(nil), cols...)
@@ -182,7 +122,7 @@ func (m *Model) contentTable(out []string, cols []column, w, rows int, lw listWi
 		for j := range fitted {
 			row[j] = cells[r][pick[j]]
 		}
-		out = append(out, cut(renderRow(fitted, row, bases[r], off+r == lw.cur, &m.st)))
+		out = append(out, cut(renderRow(fitted, row, bases[r], off+r == l.cur, &m.st)))
 	}
 	return padLines(out, len(out)+rows-(end-off))
 }
@@ -206,7 +146,7 @@ func (m *Model) poolCell(p *model.PoolRow, id colID) cell {
 		return c
 	case colWhy:
 		c := m.whyCell(p)
-		if rules := m.hist.Firing(p.Key); len(rules) > 0 {
+		if rules := m.times.hist.Firing(p.Key); len(rules) > 0 {
 			// an alert rule firing on the pool comes first: it is what
 			// the team said to watch
 			c.text = "⚑ " + strings.Join(rules, ",") + " " + c.text
@@ -214,7 +154,7 @@ func (m *Model) poolCell(p *model.PoolRow, id colID) cell {
 		}
 		return c
 	case colSpark:
-		return cell{text: sparkline(m.hist.Spark(p.Key))}
+		return cell{text: sparkline(m.times.hist.Spark(p.Key))}
 	case colWeight:
 		if !p.HasWeight {
 			return cell{text: "–"}

@@ -161,7 +161,7 @@ func TestHugeSourceErrorKeepsKeysCheap(t *testing.T) {
 			t.Fatalf("after %q the frame is %d bytes (bound %d)", k, len(out), bound)
 		}
 	}
-	if !m.help {
+	if !m.over.help {
 		t.Fatal("? did not open the help")
 	}
 	m = press(t, m, "q") // closes the help

@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"maps"
-	"strconv"
 	"strings"
 	"time"
 
@@ -41,10 +40,83 @@ type batch struct {
 // complete reports whether every instance has answered.
 func (b *batch) complete() bool { return len(b.results) >= b.want }
 
+// confirmed reports whether any instance confirmed the change.
+func (b *batch) confirmed() bool {
+	for _, r := range b.results {
+		if r.Done() {
+			return true
+		}
+	}
+	return false
+}
+
+// String names the batch by its first result: "failed drain lb1:web/web-2".
+func (b *batch) String() string {
+	if len(b.results) == 0 {
+		return "the action still sending"
+	}
+	return b.results[0].Outcome.String() + " " + b.results[0].Action.String()
+}
+
+// whyNotUndo says why u cannot revert b, or "" when it can: still
+// pending, already undone, an undo itself, or nothing was changed.
+func (b *batch) whyNotUndo() string {
+	switch {
+	case len(b.results) == 0 || !b.complete():
+		return "it is still pending; wait for its outcome"
+	case b.undone:
+		return "it is already undone"
+	case b.undoOf != 0:
+		return "it is an undo itself; act on the backend again instead"
+	case !b.confirmed():
+		return "nothing was changed, so there is nothing to revert"
+	}
+	return ""
+}
+
 // history is this session's actions, oldest first. Methods return a new
 // slice and never modify a batch in place, so model copies do not share
 // changes.
 type history []batch
+
+// actionRow is one line of the a list: one instance's result, or a
+// batch still sending; id is its batch.
+type actionRow struct {
+	id   int
+	text string
+}
+
+// rows are the lines of the a list, newest first.
+func (h history) rows() []actionRow {
+	var out []actionRow
+	for i := len(h) - 1; i >= 0; i-- {
+		b := &h[i]
+		if len(b.results) == 0 {
+			out = append(out, actionRow{b.id, b.at.Format("15:04:05") + "  sending… (" + plural(b.want, "instance") + ")"})
+		}
+		for _, r := range b.results {
+			s := r.At.Format("15:04:05") + "  " + r.Summary()
+			if r.Reason != "" {
+				s += "  — " + r.Reason
+			}
+			if b.undone {
+				s += "  [undone]"
+			}
+			out = append(out, actionRow{b.id, s})
+		}
+	}
+	return out
+}
+
+// byID is the batch with that id, or nil.
+func (h history) byID(id int) *batch {
+	for i := range h {
+		if h[i].id == id {
+			return &h[i]
+		}
+	}
+	return nil
+}
 
 // open adds a batch awaiting want results, and marks undoOf as undone.
 func (h history) open(id, want, undoOf int, at time.Time) history {
@@ -116,9 +188,9 @@ func (a actionState) record(r actions.Result, batchID int, user string, now time
 // actionResult records what the Executor reports for one instance and,
 // once every instance of its batch has answered, says so.
 func (m Model) actionResult(msg ActionResultMsg) (tea.Model, tea.Cmd) {
-	m.now = m.opts.Now()
+	m.times.now = m.opts.Now()
 	var b batch
-	m.acts, b = m.acts.record(msg.Result, msg.Batch, m.opts.User, m.now)
+	m.acts, b = m.acts.record(msg.Result, msg.Batch, m.opts.User, m.times.now)
 	if !b.complete() {
 		return m.afterResult(nil)
 	}
@@ -160,7 +232,7 @@ func withDrain(by map[model.BackendRef]actions.Entry, r actions.Result, user str
 }
 
 // markFor returns the outcome mark shown on ref's row, or nil.
-func (m *Model) markFor(ref model.BackendRef) *mark { return m.acts.markFor(ref, m.now) }
+func (m *Model) markFor(ref model.BackendRef) *mark { return m.acts.markFor(ref, m.times.now) }
 
 // markFor returns the outcome mark shown on ref's row at now, or nil.
 func (a *actionState) markFor(ref model.BackendRef, now time.Time) *mark {
@@ -175,7 +247,7 @@ func (a *actionState) markFor(ref model.BackendRef, now time.Time) *mark {
 // beginUndo opens the confirmation for reverting the newest action of
 // this session that is not yet undone: the state and weight read before
 // it, on every instance it changed.
-func (m Model) beginUndo() (tea.Model, tea.Cmd) {
+func (m Model) beginUndo() (Model, tea.Cmd) {
 	if m.actionsOff() {
 		return m.setStatus(StatusWarn, "read-only mode: actions disabled", 0)
 	}
@@ -187,6 +259,29 @@ func (m Model) beginUndo() (tea.Model, tea.Cmd) {
 		}
 		return m.setStatus(StatusWarn, msg, 0)
 	}
+	return m.undoBatch(last, skipped)
+}
+
+// undoSelected opens the confirmation for reverting batch id, chosen in
+// the a list, or says why it cannot be undone.
+func (m Model) undoSelected(id int) (Model, tea.Cmd) {
+	if m.actionsOff() {
+		return m.setStatus(StatusWarn, "read-only mode: actions disabled", 0)
+	}
+	b := m.acts.history.byID(id)
+	if b == nil {
+		return m.setStatus(StatusWarn, "nothing to undo: no such action in this session", 0)
+	}
+	if why := b.whyNotUndo(); why != "" {
+		return m.setStatus(StatusWarn, "cannot undo "+b.String()+": "+why, 0)
+	}
+	return m.undoBatch(b, "")
+}
+
+// undoBatch opens the confirmation for reverting batch last: the state
+// and weight read before it, on every instance it changed; skipped names
+// newer batches passed over because nothing in them was confirmed.
+func (m Model) undoBatch(last *batch, skipped string) (Model, tea.Cmd) {
 	if r := last.results[0]; r.Action.Kind.ProxyLevel() {
 		req, err := r.Undo()
 		if err != nil {
@@ -245,10 +340,8 @@ func (h history) undoable() (*batch, string) {
 		if b.undoOf != 0 || b.undone || !b.complete() || len(b.results) == 0 {
 			continue
 		}
-		for _, r := range b.results {
-			if r.Done() {
-				return b, strings.Join(skipped, ", ")
-			}
+		if b.confirmed() {
+			return b, strings.Join(skipped, ", ")
 		}
 		skipped = append(skipped, b.results[0].Outcome.String()+" "+b.results[0].Action.String())
 	}
@@ -262,106 +355,12 @@ func (m *Model) outNote(b *model.BackendRow) string {
 		return ""
 	}
 	o := actions.Out{Row: *b, Since: b.Since}
-	if first, ok := m.seen[b.Ref()]; ok && o.Since.IsZero() {
+	if first, ok := m.times.seen[b.Ref()]; ok && o.Since.IsZero() {
 		o.Since, o.Observed = first, true
 	}
 	if e, ok := m.acts.drainedBy[b.Ref()]; ok {
 		o.By = &e
 	}
 	// The audit log names the user; a line in it is not trusted text.
-	return model.SafeText(o.Note(m.now))
-}
-
-// actionsBox lists this session's actions, newest first.
-func (m *Model) actionsBox(w, h int) []string {
-	var lines []string
-	for i := len(m.acts.history) - 1; i >= 0; i-- {
-		b := &m.acts.history[i]
-		if len(b.results) == 0 {
-			lines = append(lines, b.at.Format("15:04:05")+"  sending… ("+plural(b.want, "instance")+")")
-		}
-		for _, r := range b.results {
-			s := r.At.Format("15:04:05") + "  " + r.Summary()
-			if r.Reason != "" {
-				s += "  — " + r.Reason
-			}
-			if b.undone {
-				s += "  [undone]"
-			}
-			lines = append(lines, s)
-		}
-	}
-	if len(lines) == 0 {
-		lines = append(lines, "no actions in this session yet")
-	}
-	return m.listBox("Actions this session", lines, "u undoes the newest not yet undone · esc closes", w, h)
-}
-
-// maxFailingListed bounds the second section of the out list.
-const maxFailingListed = 50
-
-// outBox lists every backend out of rotation across pools (taken out on
-// purpose: drained, down, maint, weight 0), then, in a second section,
-// those out because they fail their checks, so "nothing is out" never
-// reads as "everything serves".
-func (m *Model) outBox(w, h int) []string {
-	outs := m.outs
-	lines := make([]string, 0, len(outs)+4)
-	for _, p := range m.failingProxies() {
-		lines = append(lines, m.proxyText(p)+": no traffic from the load balancers in front of it (u or F restores)")
-	}
-	for _, o := range outs {
-		b := &o.Row
-		s := b.Pool + "/" + b.Name + " @" + b.InstanceName() + "  " + stateWithWeight(b)
-		if n := model.SafeText(o.Note(m.now)); n != "" {
-			s += "  · " + n
-		}
-		lines = append(lines, s)
-	}
-	if len(outs) == 0 {
-		lines = append(lines, "none taken out on purpose: no backend drained, down, in maintenance or at weight 0")
-	}
-	failing, n := m.failingBackends(maxFailingListed)
-	lines = append(lines, "", "Failing their checks (not serving, not taken out by anyone): "+strconv.Itoa(n))
-	lines = append(lines, failing...)
-	if n > len(failing) {
-		lines = append(lines, "… "+strconv.Itoa(n-len(failing))+" more (p shows problems only)")
-	}
-	return m.listBox("Out of rotation: drained, down, maint, weight 0 ("+strconv.Itoa(len(outs))+")", lines, "esc closes", w, h)
-}
-
-// failingBackends lists up to max backends that do not serve for a
-// failure (unhealthy, not drained or down by an operator), and how many
-// there are in all.
-func (m *Model) failingBackends(max int) ([]string, int) {
-	if m.fleet == nil {
-		return nil, 0
-	}
-	var lines []string
-	n := 0
-	for i := range m.fleet.Pools {
-		p := &m.fleet.Pools[i]
-		for j := range p.Backends {
-			b := &p.Backends[j]
-			if b.Health != model.Unhealthy || actions.IsOut(b.Backend) {
-				continue
-			}
-			n++
-			if len(lines) < max {
-				lines = append(lines, b.Pool+"/"+b.Name+" @"+b.InstanceName()+"  "+stateWithWeight(b))
-			}
-		}
-	}
-	return lines, n
-}
-
-// listBox frames lines under a title, keeping as many as fit in h.
-func (m *Model) listBox(title string, lines []string, hint string, w, h int) []string {
-	room := max(1, h-6)
-	if len(lines) > room {
-		extra := len(lines) - room + 1
-		lines = append(lines[:room-1:room-1], "… "+strconv.Itoa(extra)+" more")
-	}
-	lines = append(lines, "", hint)
-	return boxWidth(title, lines, min(w-2, 110), m.st.Box, m.st.Title)
+	return model.SafeText(o.Note(m.times.now))
 }

@@ -33,13 +33,13 @@ func countFleet(f *model.Fleet) counts {
 // queryDesc describes the filter and problems-only flag, or "".
 func (m *Model) queryDesc() string {
 	s := ""
-	if m.query.Filter != "" {
-		s += " filter:" + strconv.Quote(m.query.Filter)
-		if _, err := model.ParseFilter(m.query.Filter); err != nil {
+	if m.pools.query.Filter != "" {
+		s += " filter:" + strconv.Quote(m.pools.query.Filter)
+		if _, err := model.ParseFilter(m.pools.query.Filter); err != nil {
 			s += " (matches nothing: " + err.Error() + ")"
 		}
 	}
-	if m.query.ProblemsOnly {
+	if m.pools.query.ProblemsOnly {
 		s += " [problems only]"
 	}
 	return s
@@ -48,17 +48,17 @@ func (m *Model) queryDesc() string {
 // header renders the first line: title, counts, sort, filter.
 func (m *Model) header(w int) string {
 	var sb strings.Builder
-	c := &m.counts
+	c := &m.pools.counts
 	if m.screen == screenBackends {
-		sb.WriteString(m.st.Title.Render("lbtop › "+m.openKey) + m.identity() + m.queryDesc() + m.pausedDesc())
+		sb.WriteString(m.st.Title.Render("lbtop › "+m.backends.openKey) + m.identity() + m.queryDesc() + m.pausedDesc())
 		if m.opts.ReadOnly {
 			sb.WriteString(" read-only")
 		}
-		if p := m.pool; p != nil {
+		if p := m.backends.pool; p != nil {
 			sb.WriteString(" · " + instanceLabel(p) + " · " + strconv.Itoa(p.Healthy) + "/" + strconv.Itoa(p.Total) +
 				" serving · weight " + strconv.Itoa(p.Weight) + " · active " + fmtCount(p.Active) + " · " +
 				fmtRate(p.ReqRate, p.HasRates) + " req/s · " + fmtRate(p.ErrRate, p.HasRates) + " 5xx/s")
-			if n := len(m.bsel); n != len(p.Backends) {
+			if n := len(m.backends.list.sel); n != len(p.Backends) {
 				sb.WriteString(" · showing " + strconv.Itoa(n) + " of " + strconv.Itoa(len(p.Backends)))
 			}
 		}
@@ -66,8 +66,8 @@ func (m *Model) header(w int) string {
 	}
 	sb.WriteString(m.st.Title.Render("lbtop") + m.identity() + " ")
 	pools := plural(c.pools, "pool")
-	if len(m.sel) != c.pools {
-		pools = strconv.Itoa(len(m.sel)) + "/" + pools
+	if len(m.pools.list.sel) != c.pools {
+		pools = strconv.Itoa(len(m.pools.list.sel)) + "/" + pools
 	}
 	bad := strconv.Itoa(c.noHealthy) + " no healthy upstream"
 	if c.noHealthy > 0 {
@@ -91,8 +91,8 @@ func (m *Model) identity() string {
 	if m.opts.Identity == "" {
 		return ""
 	}
-	if m.presence != "" {
-		return " [" + m.opts.Identity + " · " + m.presence + "]"
+	if m.msg.presence != "" {
+		return " [" + m.opts.Identity + " · " + m.msg.presence + "]"
 	}
 	return " [" + m.opts.Identity + "]"
 }
@@ -171,14 +171,14 @@ func metricValue(mt model.Metric) string {
 // messageLine is the prompt while typing, else the transient message,
 // else a short key hint.
 func (m *Model) messageLine(w int) string {
-	switch m.input {
+	switch m.input.mode {
 	case inputFilter:
-		return clip("/"+m.text+"▏"+m.st.Dim.Render("  enter keeps the filter · esc clears it"), w)
+		return clip("/"+m.input.text+"▏"+m.st.Dim.Render("  enter keeps the filter · esc clears it"), w)
 	case inputJump:
 		return m.jumpPrompt(w)
 	case inputWeight:
-		r := &m.weightTarget.row
-		return clip("new weight for "+r.Ref().String()+" (now "+fmtWeight(r.Weight)+"): "+m.text+"▏"+
+		r := &m.input.weight.row
+		return clip("new weight for "+r.Ref().String()+" (now "+fmtWeight(r.Weight)+"): "+m.input.text+"▏"+
 			m.st.Dim.Render("  enter · esc cancels"), w)
 	}
 	if m.msg.text != "" {
@@ -206,7 +206,7 @@ func (m *Model) actionHint() string {
 	if m.actionsOff() {
 		return "read-only · "
 	}
-	b := m.cursorBackend()
+	b := m.backends.cursor()
 	if b == nil {
 		return ""
 	}
@@ -235,11 +235,11 @@ func (m *Model) statusBar(w int) string {
 		case !s.Polled:
 			good = append(good, m.st.Dim.Render("○ "+s.Name+" connecting…"))
 		case s.OK:
-			good = append(good, m.st.SourceOK.Render("●")+" "+s.Name+" ok "+fmtAge(m.now.Sub(s.LastOK)))
+			good = append(good, m.st.SourceOK.Render("●")+" "+s.Name+" ok "+fmtAge(m.times.now.Sub(s.LastOK)))
 		default:
 			age := "never ok"
 			if !s.LastOK.IsZero() {
-				age = "stale " + fmtAge(m.now.Sub(s.LastOK))
+				age = "stale " + fmtAge(m.times.now.Sub(s.LastOK))
 			}
 			e := s.Err
 			if multi {

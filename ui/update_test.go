@@ -18,8 +18,8 @@ func TestFilterNarrowsAsYouTypeAndEscClears(t *testing.T) {
 	m, _ := newModel(t, envoyActor(), Options{}, 80, 24)
 	all := poolNames(m)
 	m = press(t, m, "/")
-	if m.input != inputFilter {
-		t.Fatalf("after /: input mode %v, want filter", m.input)
+	if m.input.mode != inputFilter {
+		t.Fatalf("after /: input mode %v, want filter", m.input.mode)
 	}
 	m = typeText(t, m, "W")
 	if got := poolNames(m); len(got) >= len(all) {
@@ -35,20 +35,20 @@ func TestFilterNarrowsAsYouTypeAndEscClears(t *testing.T) {
 	}
 	// enter keeps the filter and leaves input mode; esc then clears it.
 	m = press(t, typeText(t, m, "static-2"), "enter")
-	if m.input != inputNone || m.query.Filter != "static-2" {
-		t.Fatalf("after enter: input %v filter %q, want none and \"static-2\"", m.input, m.query.Filter)
+	if m.input.mode != inputNone || m.pools.query.Filter != "static-2" {
+		t.Fatalf("after enter: input %v filter %q, want none and \"static-2\"", m.input.mode, m.pools.query.Filter)
 	}
 	if got := poolNames(m); !slices.Equal(got, []string{"static"}) {
 		t.Fatalf("backend-name filter shows %v, want [static]", got)
 	}
 	m = press(t, m, "esc")
-	if m.query.Filter != "" || len(poolNames(m)) != len(all) {
-		t.Fatalf("esc: filter %q, pools %v; want cleared", m.query.Filter, poolNames(m))
+	if m.pools.query.Filter != "" || len(poolNames(m)) != len(all) {
+		t.Fatalf("esc: filter %q, pools %v; want cleared", m.pools.query.Filter, poolNames(m))
 	}
 	// esc while typing clears and leaves input mode too.
 	m = press(t, typeText(t, press(t, m, "/"), "api"), "esc")
-	if m.input != inputNone || m.query.Filter != "" {
-		t.Fatalf("esc while typing: input %v filter %q", m.input, m.query.Filter)
+	if m.input.mode != inputNone || m.pools.query.Filter != "" {
+		t.Fatalf("esc while typing: input %v filter %q", m.input.mode, m.pools.query.Filter)
 	}
 }
 
@@ -58,18 +58,18 @@ func TestEnterOpensPoolAndEscGoesBack(t *testing.T) {
 		t.Fatalf("top pools %v, want the pools with no healthy backend first", got)
 	}
 	m = openPoolNamed(t, m, "payments")
-	if m.screen != screenBackends || m.openKey != "envoy/payments" {
-		t.Fatalf("enter opened %q (screen %v), want envoy/payments", m.openKey, m.screen)
+	if m.screen != screenBackends || m.backends.openKey != "envoy/payments" {
+		t.Fatalf("enter opened %q (screen %v), want envoy/payments", m.backends.openKey, m.screen)
 	}
-	at := m.cur
+	at := m.pools.list.cur
 	m = press(t, m, "esc")
-	if m.screen != screenPools || m.curKey != "envoy/payments" || m.cur != at {
-		t.Fatalf("esc: screen %v cursor %d on %q; want pools, cursor kept on payments", m.screen, m.cur, m.curKey)
+	if m.screen != screenPools || m.pools.curKey != "envoy/payments" || m.pools.list.cur != at {
+		t.Fatalf("esc: screen %v cursor %d on %q; want pools, cursor kept on payments", m.screen, m.pools.list.cur, m.pools.curKey)
 	}
 	// A filter survives opening and leaving a pool; esc in pools clears it.
 	m = press(t, typeText(t, press(t, m, "/"), "web"), "enter", "enter", "esc")
-	if m.query.Filter != "web" || m.screen != screenPools {
-		t.Fatalf("filter %q screen %v; want the filter kept after esc from backends", m.query.Filter, m.screen)
+	if m.pools.query.Filter != "web" || m.screen != screenPools {
+		t.Fatalf("filter %q screen %v; want the filter kept after esc from backends", m.pools.query.Filter, m.screen)
 	}
 }
 
@@ -101,8 +101,8 @@ func TestSortCycles(t *testing.T) {
 		model.SortSource, model.SortHealthy, model.SortWeight, model.SortHealth}
 	for _, w := range want {
 		m = press(t, m, "s")
-		if m.query.Sort != w {
-			t.Fatalf("sort %v, want %v", m.query.Sort, w)
+		if m.pools.query.Sort != w {
+			t.Fatalf("sort %v, want %v", m.pools.query.Sort, w)
 		}
 		if !strings.Contains(view(m), "sort:"+w.String()) {
 			t.Fatalf("header does not show sort %v", w)
@@ -151,8 +151,8 @@ func TestCursorBoundsAndScrolling(t *testing.T) {
 	}
 	for _, s := range steps {
 		m = press(t, m, s.key)
-		if m.cur != s.cur || m.off != s.off {
-			t.Fatalf("after %s: cursor %d offset %d, want %d %d", s.key, m.cur, m.off, s.cur, s.off)
+		if m.pools.list.cur != s.cur || m.pools.list.off != s.off {
+			t.Fatalf("after %s: cursor %d offset %d, want %d %d", s.key, m.pools.list.cur, m.pools.list.off, s.cur, s.off)
 		}
 	}
 	m = press(t, m, "G")
@@ -165,8 +165,8 @@ func TestCursorBoundsAndScrolling(t *testing.T) {
 	}
 	// A shorter terminal keeps the cursor visible.
 	m = update(t, m, tea.WindowSizeMsg{Width: 80, Height: 10})
-	if m.off != 100-m.bodyRows() {
-		t.Fatalf("after resize offset %d, want %d", m.off, 100-m.bodyRows())
+	if m.pools.list.off != 100-m.bodyRows() {
+		t.Fatalf("after resize offset %d, want %d", m.pools.list.off, 100-m.bodyRows())
 	}
 }
 
@@ -174,8 +174,8 @@ func TestWeightPromptValidation(t *testing.T) {
 	m, _ := newModel(t, envoyActor(), Options{}, 80, 24)
 	m = cursorTo(t, openPoolNamed(t, m, "web"), "web-2")
 	m = press(t, m, "w")
-	if m.input != inputWeight {
-		t.Fatalf("w: input %v, want the weight prompt", m.input)
+	if m.input.mode != inputWeight {
+		t.Fatalf("w: input %v, want the weight prompt", m.input.mode)
 	}
 	cases := []struct{ typed, want string }{
 		{"abc", `weight "abc" is not a number`},
@@ -189,8 +189,8 @@ func TestWeightPromptValidation(t *testing.T) {
 			t.Fatalf("weight %q: message %q (%v), want %q", c.typed, m.msg.text, m.msg.level, c.want)
 		}
 		// The prompt closes so the error is on screen, not under it.
-		if m.input != inputNone || m.dialog.open || !strings.Contains(view(m), c.want) {
-			t.Fatalf("weight %q: prompt open %v, dialog %v, or the error is not shown:\n%s", c.typed, m.input != inputNone, m.dialog.open, view(m))
+		if m.input.mode != inputNone || m.dialog.open || !strings.Contains(view(m), c.want) {
+			t.Fatalf("weight %q: prompt open %v, dialog %v, or the error is not shown:\n%s", c.typed, m.input.mode != inputNone, m.dialog.open, view(m))
 		}
 		m = press(t, m, "w")
 	}
@@ -252,8 +252,8 @@ func TestReadOnlyHidesActions(t *testing.T) {
 	m = openPoolNamed(t, m, "web")
 	for _, k := range []string{"d", "r", "m", "w", "F"} {
 		m = press(t, m, k)
-		if m.dialog.open || m.input != inputNone || m.msg.text != "read-only mode: actions disabled" {
-			t.Fatalf("%s in read-only mode: dialog %v input %v message %q", k, m.dialog.open, m.input, m.msg.text)
+		if m.dialog.open || m.input.mode != inputNone || m.msg.text != "read-only mode: actions disabled" {
+			t.Fatalf("%s in read-only mode: dialog %v input %v message %q", k, m.dialog.open, m.input.mode, m.msg.text)
 		}
 	}
 	if actor.calls != 0 {
@@ -292,11 +292,11 @@ func TestUnsupportedActionShowsWhy(t *testing.T) {
 func TestCursorFollowsBackendAcrossFleets(t *testing.T) {
 	m, f := newModel(t, envoyActor(), Options{}, 80, 24)
 	m = cursorTo(t, openPoolNamed(t, m, "web"), "web-2")
-	before := m.bcur
+	before := m.backends.list.cur
 	// web-2 goes down: it sorts before web-1, so its position changes.
 	m = update(t, m, FleetMsg{Fleet: f.poll(model.Down, "MAINT", 10)})
-	if b := m.cursorBackend(); b == nil || b.Name != "web-2" || m.bcur == before {
-		t.Fatalf("cursor on %v at %d (was %d), want web-2 at its new place", b, m.bcur, before)
+	if b := m.backends.cursor(); b == nil || b.Name != "web-2" || m.backends.list.cur == before {
+		t.Fatalf("cursor on %v at %d (was %d), want web-2 at its new place", b, m.backends.list.cur, before)
 	}
 	// An older generation is ignored.
 	old := m.fleet
@@ -307,7 +307,7 @@ func TestCursorFollowsBackendAcrossFleets(t *testing.T) {
 	// The pool disappears: say so.
 	gone := f.store.Ingest(model.Snapshot{Source: "lb1", Kind: model.KindHAProxy, At: f.at.Add(2 * time.Second)})
 	m = update(t, m, FleetMsg{Fleet: gone})
-	if m.pool != nil || !strings.Contains(view(m), "no longer reported") {
+	if m.backends.pool != nil || !strings.Contains(view(m), "no longer reported") {
 		t.Fatalf("gone pool:\n%s", view(m))
 	}
 }
@@ -351,24 +351,6 @@ func TestActionErrorShownVerbatim(t *testing.T) {
 	}
 }
 
-func TestStatusClearsByID(t *testing.T) {
-	m, _ := newModel(t, envoyActor(), Options{}, 80, 24)
-	m, cmd := updateCmd(t, m, StatusMsg{Level: StatusWarn, Text: "first", TTL: time.Second})
-	if cmd == nil || m.msg.text != "first" {
-		t.Fatalf("StatusMsg: %q", m.msg.text)
-	}
-	first := m.msg.id
-	m = update(t, m, StatusMsg{Text: "second"})
-	m = update(t, m, clearStatusMsg{id: first})
-	if m.msg.text != "second" {
-		t.Fatalf("an old clear removed a newer message: %q", m.msg.text)
-	}
-	m = update(t, m, clearStatusMsg{id: m.msg.id})
-	if m.msg.text != "" {
-		t.Fatalf("clear left %q", m.msg.text)
-	}
-}
-
 func TestQuitKeys(t *testing.T) {
 	m, _ := newModel(t, envoyActor(), Options{}, 80, 24)
 	for _, k := range []string{"q", "ctrl+c"} {
@@ -378,15 +360,8 @@ func TestQuitKeys(t *testing.T) {
 	}
 	// q while typing a filter is text, not quit.
 	m = press(t, m, "/", "q")
-	if m.query.Filter != "q" {
-		t.Fatalf("q in the filter prompt: filter %q", m.query.Filter)
-	}
-}
-
-func TestKeyMarkdownMarksDangerous(t *testing.T) {
-	md := KeyMarkdown(KeyHelp(false))
-	if !strings.Contains(md, "| `d` | ⚠ drain") || !strings.Contains(md, "| `/` | filter") {
-		t.Fatalf("markdown table:\n%s", md)
+	if m.pools.query.Filter != "q" {
+		t.Fatalf("q in the filter prompt: filter %q", m.pools.query.Filter)
 	}
 }
 
@@ -402,26 +377,10 @@ func TestNarrowingMatchesSelect(t *testing.T) {
 		mm = press(t, mm, "/")
 		for _, typed := range []string{"w", "e", "b", "-", "2", "backspace", "backspace", "backspace", "backspace", "1", "0", ".", "0"} {
 			mm = press(t, mm, typed)
-			want := mm.fleet.Select(mm.query)
-			if !slices.Equal(mm.sel, want) {
-				t.Fatalf("filter %q problems %v: shown %v, Select gives %v", mm.query.Filter, probs, mm.sel, want)
+			want := mm.fleet.Select(mm.pools.query)
+			if !slices.Equal(mm.pools.list.sel, want) {
+				t.Fatalf("filter %q problems %v: shown %v, Select gives %v", mm.pools.query.Filter, probs, mm.pools.list.sel, want)
 			}
 		}
-	}
-}
-
-// A shared session's header names who it is and who else watches.
-func TestIdentityAndPresenceInHeader(t *testing.T) {
-	m := New(nil, Options{ReadOnly: true, NoColor: true, Identity: "ana · operator"})
-	m = update(t, m, tea.WindowSizeMsg{Width: 120, Height: 10})
-	if v := view(m); !strings.Contains(v, "[ana · operator]") {
-		t.Errorf("header without the identity:\n%s", v)
-	}
-	m = update(t, m, PresenceMsg{Text: "2 watching: ana, bob"})
-	if v := view(m); !strings.Contains(strings.SplitN(v, "\n", 2)[0], "[ana · operator · 2 watching: ana, bob]") {
-		t.Errorf("header without the presence:\n%s", v)
-	}
-	if v := view(update(t, New(nil, Options{ReadOnly: true, NoColor: true}), tea.WindowSizeMsg{Width: 120, Height: 10})); strings.Contains(v, "watching") || strings.Contains(v, "operator") {
-		t.Errorf("a local session shows an identity:\n%s", v)
 	}
 }
