@@ -24,16 +24,20 @@ import (
 // instance did not).
 const exitNotApplied = 3
 
-// actionVerbs are the subcommands that change a backend.
+// actionVerbs are the subcommands that change a backend or, for the
+// proxy-level ones, a whole proxy. They are the actions' own names (the
+// audit log's "action"), so a script reads as the log does.
 var actionVerbs = map[string]model.ActionKind{
-	"drain":  model.ActionDrain,
-	"ready":  model.ActionReady,
-	"maint":  model.ActionMaint,
-	"weight": model.ActionWeight,
+	"drain":                        model.ActionDrain,
+	"ready":                        model.ActionReady,
+	"maint":                        model.ActionMaint,
+	"weight":                       model.ActionWeight,
+	model.ActionProxyFail.String(): model.ActionProxyFail,
+	model.ActionProxyOK.String():   model.ActionProxyOK,
 }
 
 // verbNames are the commands in help order, for messages.
-var verbNames = []string{"drain", "ready", "maint", "weight"}
+var verbNames = []string{"drain", "ready", "maint", "weight", model.ActionProxyFail.String(), model.ActionProxyOK.String()}
 
 // actionFlags are the flags only the action commands take.
 var actionFlags = []string{"source", "reason", "yes", "force", "dry-run"}
@@ -80,6 +84,12 @@ func (a *actionOpts) parsePositional(pos []string) error {
 	}
 	a.verb, a.kind = pos[0], kind
 	args := pos[1:]
+	if strings.ContainsAny(a.reason, "\n\r") {
+		return errors.New("--reason: one line only")
+	}
+	if kind.ProxyLevel() {
+		return a.parseProxy(args)
+	}
 	want := 1
 	if a.kind == model.ActionWeight {
 		want = 2
@@ -102,9 +112,6 @@ func (a *actionOpts) parsePositional(pos []string) error {
 		return fmt.Errorf("target %q: want POOL/BACKEND, e.g. web/web1 or web/10.0.0.1:80", args[0])
 	}
 	a.pool, a.backend = args[0][:i], args[0][i+1:]
-	if strings.ContainsAny(a.reason, "\n\r") {
-		return errors.New("--reason: one line only")
-	}
 	return nil
 }
 
@@ -132,7 +139,7 @@ func unknownCommand(pos []string) error {
 func runAction(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
 	o, a, err := parseArgs(args, getenv)
 	if err == nil && a == nil {
-		err = errors.New("no command: want drain, ready, maint or weight")
+		err = errors.New("no command: want " + strings.Join(verbNames, ", "))
 	}
 	if err != nil {
 		printErr(stderr, err)
@@ -159,6 +166,9 @@ func act(ctx context.Context, o *options, a *actionOpts, getenv func(string) str
 		return fail(err)
 	}
 	defer closeHub()
+	if a.kind.ProxyLevel() {
+		return actProxy(ctx, o, a, hub, getenv, stdin, stdout, stderr)
+	}
 	fleet, err := pollFleet(ctx, hub, a.source, stderr, nil)
 	if err != nil {
 		return fail(err)
@@ -218,16 +228,10 @@ func act(ctx context.Context, o *options, a *actionOpts, getenv func(string) str
 func pollFleet(ctx context.Context, hub *sources.Hub, source string, stderr io.Writer, notes map[model.BackendRef]model.AdminNote) (*model.Fleet, error) {
 	st := newStore(hub.Entries())
 	st.SetAdminNotes(notes)
-	known := false
-	for _, e := range hub.Entries() {
-		known = known || e.Source.Name() == source
-	}
-	if source != "" && source != actions.AllSources && !known {
-		var names []string
-		for _, e := range hub.Entries() {
-			names = append(names, e.Source.Name())
+	if source != "" && source != actions.AllSources {
+		if err := knownSource(hub, "--source", source); err != nil {
+			return nil, err
 		}
-		return nil, fmt.Errorf("--source %q: no such source (have: %s)", source, strings.Join(names, ", "))
 	}
 	var f *model.Fleet
 	for _, snap := range hub.PollAll(ctx) {
@@ -239,22 +243,39 @@ func pollFleet(ctx context.Context, hub *sources.Hub, source string, stderr io.W
 	return f, nil
 }
 
+// knownSource refuses a source name that is none of hub's, naming the
+// value, where it came from (what) and the sources there are.
+func knownSource(hub *sources.Hub, what, source string) error {
+	var names []string
+	for _, e := range hub.Entries() {
+		if e.Source.Name() == source {
+			return nil
+		}
+		names = append(names, e.Source.Name())
+	}
+	return fmt.Errorf("%s %q: no such source (have: %s)", what, source, strings.Join(names, ", "))
+}
+
 // confirm asks on the terminal: y for an ordinary action, the pool name
 // typed in full for a risky one (which also needs --force).
 func confirm(stdin io.Reader, stderr io.Writer, a *actionOpts, risky bool) bool {
-	want := "y"
+	want, prompt := "y", "apply? [y/N] "
 	if risky {
-		want = a.pool
-		fmt.Fprintf(stderr, "RISKY: type the pool name %q to apply, anything else cancels: ", a.pool)
-	} else {
-		fmt.Fprint(stderr, "apply? [y/N] ")
+		want, prompt = a.pool, fmt.Sprintf("RISKY: type the pool name %q to apply, anything else cancels: ", a.pool)
 	}
+	got, ok := answer(stdin, stderr, prompt)
+	return ok && (got == want || (!risky && got == "Y"))
+}
+
+// answer prints prompt on stderr and reads one line from stdin, trimmed;
+// ok is false when nothing could be read.
+func answer(stdin io.Reader, stderr io.Writer, prompt string) (string, bool) {
+	fmt.Fprint(stderr, prompt)
 	line, err := bufio.NewReader(stdin).ReadString('\n')
 	if err != nil && line == "" {
-		return false
+		return "", false
 	}
-	got := strings.TrimSpace(line)
-	return got == want || (!risky && got == "Y")
+	return strings.TrimSpace(line), true
 }
 
 // report prints one line per instance and returns the exit code.
