@@ -301,3 +301,23 @@ func TestActionConcurrentAudit(t *testing.T) {
 		}
 	}
 }
+
+// TestReadyOnReadyIsRefusedUnasked: ready on a backend real HAProxy
+// reports ready is refused before any confirmation (no prompt, even
+// without --yes) as "already ready", exit 1, and leaves no audit line.
+func TestReadyOnReadyIsRefusedUnasked(t *testing.T) {
+	t.Parallel()
+	inst := actStart(t)
+	log := filepath.Join(t.TempDir(), "audit.log")
+	code, out, errs := actRun(t, "y\n", "ready", "web/a", "--haproxy", inst.Addr, "--audit-log", log)
+	if code != exitError || !strings.Contains(errs, "a on haproxy:"+inst.Addr+" is already ready: nothing to change") ||
+		strings.Contains(errs, "apply?") || strings.Contains(out, "confirmed") {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+	if es := actAuditAll(t, log); len(es) != 0 {
+		t.Errorf("a refused no-op was audited: %+v", es)
+	}
+	if got := inst.Status(t, "web", "a"); got != "UP" {
+		t.Errorf("show stat: %s", got)
+	}
+}
