@@ -148,7 +148,8 @@ func runAction(ctx context.Context, args []string, getenv func(string) string, s
 	return act(ctx, o, a, getenv, stdin, stdout, stderr)
 }
 
-// act performs a parsed action command.
+// act performs a parsed action command: plan and print it (a backend
+// action or a proxy-level one), then carry it out.
 func act(ctx context.Context, o *options, a *actionOpts, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fail := func(err error) int {
 		printErr(stderr, err)
@@ -166,32 +167,51 @@ func act(ctx context.Context, o *options, a *actionOpts, getenv func(string) str
 		return fail(err)
 	}
 	defer closeHub()
+	planFor, ask := planBackends, askBackends
 	if a.kind.ProxyLevel() {
-		return actProxy(ctx, o, a, hub, getenv, stdin, stdout, stderr)
+		planFor, ask = planProxy, askProxy
 	}
-	fleet, err := pollFleet(ctx, hub, a.source, stderr, nil)
+	plan, err := planFor(ctx, a, hub, stdout, stderr)
 	if err != nil {
-		return fail(err)
-	}
-	matches, err := actions.Resolve(fleet, a.pool, a.backend, a.source)
-	if err != nil {
-		return fail(err)
-	}
-	plan, err := actions.Plan(fleet, hub, model.Action{Kind: a.kind, Weight: a.weight}, matches, a.reason, a.floor)
-	if err != nil {
-		if a.dryRun {
+		if a.dryRun && errors.Is(err, actions.ErrRefused) {
 			fmt.Fprintln(stdout, "dry run: would be refused:", err)
 		}
 		return fail(err)
 	}
-	reqs, impacts, risky := plan.Requests, plan.Impacts, plan.Risky()
-	for i, req := range reqs {
+	return carryOut(ctx, o, a, hub, plan, func() error { return ask(stdin, stderr, a, plan.Risky()) }, getenv, stdout, stderr)
+}
+
+// planBackends polls, resolves POOL/BACKEND on every source in scope,
+// plans the action and prints each request with its impact.
+func planBackends(ctx context.Context, a *actionOpts, hub *sources.Hub, stdout, stderr io.Writer) (actions.Planned, error) {
+	fleet, err := pollFleet(ctx, hub, a.source, stderr, nil)
+	if err != nil {
+		return actions.Planned{}, err
+	}
+	matches, err := actions.Resolve(fleet, a.pool, a.backend, a.source)
+	if err != nil {
+		return actions.Planned{}, err
+	}
+	plan, err := actions.Plan(fleet, hub, model.Action{Kind: a.kind, Weight: a.weight}, matches, a.reason, a.floor)
+	if err != nil {
+		return actions.Planned{}, err
+	}
+	for i, req := range plan.Requests {
 		fmt.Fprintf(stdout, "%s %s/%s on %s (%s)\n", req.Action.Kind, a.pool, req.Action.Ref.Backend, req.Action.Ref.Source, req.Kind)
-		for _, l := range impacts[i].Lines(8) {
+		for _, l := range plan.Impacts[i].Lines(8) {
 			fmt.Fprintln(stdout, "  "+l)
 		}
 		fmt.Fprintln(stdout, "  request  "+plan.Wire[i])
 	}
+	return plan, nil
+}
+
+// carryOut is what every action command does once planned: stop at a dry
+// run (exit 1 when it would be refused without --force), refuse a risky
+// plan without --force (audited), ask unless --yes, then run, verify,
+// audit and report.
+func carryOut(ctx context.Context, o *options, a *actionOpts, hub *sources.Hub, plan actions.Planned, ask func() error, getenv func(string) string, stdout, stderr io.Writer) int {
+	risky := plan.Risky()
 	if a.dryRun {
 		if risky && !a.force {
 			fmt.Fprintln(stdout, "dry run: would be refused without --force: "+plan.Why())
@@ -202,23 +222,26 @@ func act(ctx context.Context, o *options, a *actionOpts, getenv func(string) str
 	}
 	runner, closeLog, err := newRunner(o, getenv, hub)
 	if err != nil {
-		return fail(err)
+		printErr(stderr, err)
+		return exitError
 	}
 	defer closeLog()
 	if risky && !a.force {
-		for i, req := range reqs {
-			if impacts[i].Risky() {
-				res := runner.Refuse(req, errors.New(impacts[i].Why()+"; give --force to proceed"))
+		for i, req := range plan.Requests {
+			if plan.Impacts[i].Risky() {
+				res := runner.Refuse(req, errors.New(plan.Impacts[i].Why()+"; give --force to proceed"))
 				fmt.Fprintln(stderr, "lbtop:", res.Summary())
 			}
 		}
 		return exitError
 	}
-	if !a.yes && !confirm(stdin, stderr, a, risky) {
-		fmt.Fprintln(stderr, "lbtop: not confirmed: nothing was sent (give --yes in scripts)")
-		return exitError
+	if !a.yes {
+		if err := ask(); err != nil {
+			printErr(stderr, err)
+			return exitError
+		}
 	}
-	return report(runner.RunAll(ctx, reqs), stdout, stderr)
+	return report(runner.RunAll(ctx, plan.Requests), stdout, stderr)
 }
 
 // pollFleet polls the sources (only the named one when given) and merges
@@ -256,15 +279,17 @@ func knownSource(hub *sources.Hub, what, source string) error {
 	return fmt.Errorf("%s %q: no such source (have: %s)", what, source, strings.Join(names, ", "))
 }
 
-// confirm asks on the terminal: y for an ordinary action, the pool name
-// typed in full for a risky one (which also needs --force).
-func confirm(stdin io.Reader, stderr io.Writer, a *actionOpts, risky bool) bool {
+// askBackends asks on the terminal: y for an ordinary action, the pool
+// name typed in full for a risky one (which also needs --force).
+func askBackends(stdin io.Reader, stderr io.Writer, a *actionOpts, risky bool) error {
 	want, prompt := "y", "apply? [y/N] "
 	if risky {
 		want, prompt = a.pool, fmt.Sprintf("RISKY: type the pool name %q to apply, anything else cancels: ", a.pool)
 	}
-	got, ok := answer(stdin, stderr, prompt)
-	return ok && (got == want || (!risky && got == "Y"))
+	if got, ok := answer(stdin, stderr, prompt); ok && (got == want || (!risky && got == "Y")) {
+		return nil
+	}
+	return errors.New("not confirmed: nothing was sent (give --yes in scripts)")
 }
 
 // answer prints prompt on stderr and reads one line from stdin, trimmed;

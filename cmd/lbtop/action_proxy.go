@@ -31,30 +31,21 @@ func (a *actionOpts) parseProxy(args []string) error {
 	return nil
 }
 
-// actProxy performs proxy-fail or proxy-ok on the source a.source: the
-// same plan (actions.Plan), runner, audit and exit codes as a backend
-// action. Without --yes the proxy's name must be typed at a terminal, as
-// the dashboard's F asks; a script that is not at a terminal gives --yes.
-func actProxy(ctx context.Context, o *options, a *actionOpts, hub *sources.Hub, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fail := func(err error) int {
-		printErr(stderr, err)
-		return exitError
-	}
+// planProxy polls the source a.source, plans proxy-fail or proxy-ok with
+// actions.Plan (the dashboard's F plans it the same way) and prints the
+// plan: the scope, the change and the request.
+func planProxy(ctx context.Context, a *actionOpts, hub *sources.Hub, stdout, stderr io.Writer) (actions.Planned, error) {
 	if err := knownSource(hub, a.verb, a.source); err != nil {
-		return fail(err)
+		return actions.Planned{}, err
 	}
-	st := newStore(hub.Entries())
 	snap := hub.PollNow(ctx, a.source)
-	fleet := st.Ingest(snap)
+	fleet := newStore(hub.Entries()).Ingest(snap)
 	if snap.Err != nil {
 		fmt.Fprintf(stderr, "lbtop: %s: %v\n", snap.Source, snap.Err)
 	}
 	plan, err := actions.Plan(fleet, hub, model.Action{Kind: a.kind, Ref: model.BackendRef{Source: a.source}}, nil, a.reason, a.floor)
 	if err != nil {
-		if a.dryRun {
-			fmt.Fprintln(stdout, "dry run: would be refused:", err)
-		}
-		return fail(err)
+		return actions.Planned{}, err
 	}
 	status, _ := fleet.Source(a.source)
 	fmt.Fprintf(stdout, "%s %s (%s)\n", a.kind, a.source, status.Kind)
@@ -62,35 +53,24 @@ func actProxy(ctx context.Context, o *options, a *actionOpts, hub *sources.Hub, 
 		fmt.Fprintln(stdout, "  "+l)
 	}
 	fmt.Fprintln(stdout, "  request  "+plan.Wire[0])
-	if a.dryRun {
-		fmt.Fprintln(stdout, "dry run: nothing was sent")
-		return exitOK
-	}
-	runner, closeLog, err := newRunner(o, getenv, hub)
-	if err != nil {
-		return fail(err)
-	}
-	defer closeLog()
-	if !a.yes {
-		if !isTerminal(stdin) {
-			return fail(fmt.Errorf("%s %s needs the proxy's name typed at a terminal, and stdin is not one: give --yes in scripts; nothing was sent", a.verb, a.source))
-		}
-		if !confirmProxy(stdin, stderr, a) {
-			return fail(errors.New("not confirmed: nothing was sent"))
-		}
-	}
-	return report([]actions.Result{runner.Run(ctx, plan.Requests[0])}, stdout, stderr)
+	return plan, nil
 }
 
-// confirmProxy asks for the proxy's name typed in full, as the
-// dashboard's F does: a whole proxy is more than any one pool.
-func confirmProxy(stdin io.Reader, stderr io.Writer, a *actionOpts) bool {
+// askProxy asks for the proxy's name typed in full at a terminal, as the
+// dashboard's F does: a whole proxy is more than any one pool. Not at a
+// terminal (a script without --yes), it refuses.
+func askProxy(stdin io.Reader, stderr io.Writer, a *actionOpts, _ bool) error {
+	if !isTerminal(stdin) {
+		return fmt.Errorf("%s %s needs the proxy's name typed at a terminal, and stdin is not one: give --yes in scripts; nothing was sent", a.verb, a.source)
+	}
 	what := "FAIL THE WHOLE PROXY"
 	if a.kind == model.ActionProxyOK {
 		what = "restore the whole proxy"
 	}
-	got, ok := answer(stdin, stderr, fmt.Sprintf("%s %s: type its name %q to apply, anything else cancels: ", what, a.source, a.source))
-	return ok && got == a.source
+	if got, ok := answer(stdin, stderr, fmt.Sprintf("%s %s: type its name %q to apply, anything else cancels: ", what, a.source, a.source)); ok && got == a.source {
+		return nil
+	}
+	return errors.New("not confirmed: nothing was sent")
 }
 
 // isTerminal reports whether r is a terminal, where a person can type a

@@ -28,6 +28,22 @@ import (
 	"github.com/lbtop/lbtop/sources/kubernetes/kubetest"
 )
 
+// route creates HTTPRoute name with one rule splitting between refs, and
+// returns the Gateway API client.
+func (f *fixture) route(name string, refs ...gwv1.HTTPBackendRef) gwclient.Interface {
+	f.t.Helper()
+	gw, err := gwclient.NewForConfig(f.c.Config)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	rt := &gwv1.HTTPRoute{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	rt.Spec.Rules = []gwv1.HTTPRouteRule{{BackendRefs: refs}}
+	if _, err := gw.GatewayV1().HTTPRoutes(f.ns).Create(testCtx(f.t), rt, metav1.CreateOptions{}); err != nil {
+		f.t.Fatal(err)
+	}
+	return gw
+}
+
 // apiWrite is one write request as the API server received it.
 type apiWrite struct {
 	method, url, contentType, body string
@@ -125,16 +141,8 @@ func TestDescribeIsWhatIsSentLive(t *testing.T) {
 	f.slice(sliceOf("web", endpoint{"gated", true, true, false}, endpoint{"other", true, true, false}, endpoint{"plain", true, true, false}))
 	f.service("foo-v1", nil)
 	f.service("foo-v2", nil)
-	gw, err := gwclient.NewForConfig(f.c.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
+	gw := f.route("foo-route", backendRef("foo-v1", 90), backendRef("foo-v2", 10))
 	ctx := testCtx(t)
-	rt := &gwv1.HTTPRoute{ObjectMeta: metav1.ObjectMeta{Name: "foo-route"}}
-	rt.Spec.Rules = []gwv1.HTTPRouteRule{{BackendRefs: []gwv1.HTTPBackendRef{backendRef("foo-v1", 90), backendRef("foo-v2", 10)}}}
-	if _, err := gw.GatewayV1().HTTPRoutes(f.ns).Create(ctx, rt, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
 
 	rec, kubeconfig := startAPIRecorder(t, f.c)
 	src := newSource(t, kubeconfig, f.ns)
