@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -225,5 +226,40 @@ func TestProxyVerbTypedName(t *testing.T) {
 	code, out = typed(name)
 	if code != exitOK || env.last() != "POST /healthcheck/fail" || !strings.Contains(out, "confirmed: proxy-fail") {
 		t.Fatalf("name typed: exit %d, sent %q\n%s", code, env.last(), out)
+	}
+}
+
+// TestProxyVerbOutcomes: a proxy that acknowledges the POST but keeps
+// passing its health check is "not applied", exit 3, audited sent then
+// not_applied; one that refuses the POST is "failed", exit 1, audited
+// failed.
+func TestProxyVerbOutcomes(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		answer int
+		code   int
+		say    string
+		audit  []actions.Outcome
+	}{
+		{http.StatusOK, exitNotApplied, "not applied: proxy-fail ", []actions.Outcome{actions.Sent, actions.NotApplied}},
+		{http.StatusInternalServerError, exitError, "failed: proxy-fail ", []actions.Outcome{actions.Failed}},
+	} {
+		env := startEnvoy(t)
+		env.mu.Lock()
+		env.answer = c.answer
+		env.mu.Unlock()
+		name := "envoy:" + strings.TrimPrefix(env.srv.URL, "http://")
+		log := filepath.Join(t.TempDir(), "audit.log")
+		code, out, errs := actRun(t, "", "proxy-fail", name, "--envoy", env.srv.URL, "--yes", "--audit-log", log)
+		if code != c.code || !strings.Contains(errs, c.say+name) || env.last() != "POST /healthcheck/fail" {
+			t.Errorf("POST answered %d: exit %d, want %d saying %q\n%s\n%s", c.answer, code, c.code, c.say, out, errs)
+		}
+		var got []actions.Outcome
+		for _, e := range actAuditAll(t, log) {
+			got = append(got, e.Result)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(c.audit) {
+			t.Errorf("POST answered %d: audit %v, want %v", c.answer, got, c.audit)
+		}
 	}
 }
