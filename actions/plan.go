@@ -3,6 +3,8 @@ package actions
 import (
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/lbtop/lbtop/model"
 )
@@ -168,12 +170,18 @@ func already(k model.ActionKind) string {
 func planProxy(f *model.Fleet, caps Caps, a model.Action, reason string) (Planned, error) {
 	src := a.Ref.Source
 	a.Ref = model.BackendRef{Source: src}
-	if ok, why := caps.Supports(src, a.Kind); !ok {
-		return Planned{}, refuse("%s refused: %s", a.Kind, why)
-	}
 	var st model.SourceStatus
 	if f != nil {
 		st, _ = f.Source(src)
+	}
+	if ok, why := caps.Supports(src, a.Kind); !ok {
+		// The whole proxy is named with its system, whatever words the
+		// source found: "NGINX Plus has no API…" alone does not say
+		// which of several sources was asked.
+		if named := strconv.Quote(src); !strings.Contains(why, named) && st.Kind != "" {
+			why += " (source " + named + ", " + string(st.Kind) + ")"
+		}
+		return Planned{}, refuse("%s refused: %s", a.Kind, why)
 	}
 	if !st.OK {
 		return Planned{}, refuse("source %q did not answer: its proxy state is unknown; nothing sent", src)

@@ -24,16 +24,20 @@ import (
 // instance did not).
 const exitNotApplied = 3
 
-// actionVerbs are the subcommands that change a backend.
+// actionVerbs are the subcommands that change a backend or, for the
+// proxy-level ones, a whole proxy. They are the actions' own names (the
+// audit log's "action"), so a script reads as the log does.
 var actionVerbs = map[string]model.ActionKind{
-	"drain":  model.ActionDrain,
-	"ready":  model.ActionReady,
-	"maint":  model.ActionMaint,
-	"weight": model.ActionWeight,
+	"drain":                        model.ActionDrain,
+	"ready":                        model.ActionReady,
+	"maint":                        model.ActionMaint,
+	"weight":                       model.ActionWeight,
+	model.ActionProxyFail.String(): model.ActionProxyFail,
+	model.ActionProxyOK.String():   model.ActionProxyOK,
 }
 
 // verbNames are the commands in help order, for messages.
-var verbNames = []string{"drain", "ready", "maint", "weight"}
+var verbNames = []string{"drain", "ready", "maint", "weight", model.ActionProxyFail.String(), model.ActionProxyOK.String()}
 
 // actionFlags are the flags only the action commands take.
 var actionFlags = []string{"source", "reason", "yes", "force", "dry-run"}
@@ -80,6 +84,12 @@ func (a *actionOpts) parsePositional(pos []string) error {
 	}
 	a.verb, a.kind = pos[0], kind
 	args := pos[1:]
+	if strings.ContainsAny(a.reason, "\n\r") {
+		return errors.New("--reason: one line only")
+	}
+	if kind.ProxyLevel() {
+		return a.parseProxy(args)
+	}
 	want := 1
 	if a.kind == model.ActionWeight {
 		want = 2
@@ -102,9 +112,6 @@ func (a *actionOpts) parsePositional(pos []string) error {
 		return fmt.Errorf("target %q: want POOL/BACKEND, e.g. web/web1 or web/10.0.0.1:80", args[0])
 	}
 	a.pool, a.backend = args[0][:i], args[0][i+1:]
-	if strings.ContainsAny(a.reason, "\n\r") {
-		return errors.New("--reason: one line only")
-	}
 	return nil
 }
 
@@ -132,7 +139,7 @@ func unknownCommand(pos []string) error {
 func runAction(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
 	o, a, err := parseArgs(args, getenv)
 	if err == nil && a == nil {
-		err = errors.New("no command: want drain, ready, maint or weight")
+		err = errors.New("no command: want " + strings.Join(verbNames, ", "))
 	}
 	if err != nil {
 		printErr(stderr, err)
@@ -141,7 +148,8 @@ func runAction(ctx context.Context, args []string, getenv func(string) string, s
 	return act(ctx, o, a, getenv, stdin, stdout, stderr)
 }
 
-// act performs a parsed action command.
+// act performs a parsed action command: plan and print it (a backend
+// action or a proxy-level one), then carry it out.
 func act(ctx context.Context, o *options, a *actionOpts, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fail := func(err error) int {
 		printErr(stderr, err)
@@ -159,29 +167,51 @@ func act(ctx context.Context, o *options, a *actionOpts, getenv func(string) str
 		return fail(err)
 	}
 	defer closeHub()
-	fleet, err := pollFleet(ctx, hub, a.source, stderr, nil)
-	if err != nil {
-		return fail(err)
+	planFor, ask := planBackends, askBackends
+	if a.kind.ProxyLevel() {
+		planFor, ask = planProxy, askProxy
 	}
-	matches, err := actions.Resolve(fleet, a.pool, a.backend, a.source)
+	plan, err := planFor(ctx, a, hub, stdout, stderr)
 	if err != nil {
-		return fail(err)
-	}
-	plan, err := actions.Plan(fleet, hub, model.Action{Kind: a.kind, Weight: a.weight}, matches, a.reason, a.floor)
-	if err != nil {
-		if a.dryRun {
+		if a.dryRun && errors.Is(err, actions.ErrRefused) {
 			fmt.Fprintln(stdout, "dry run: would be refused:", err)
 		}
 		return fail(err)
 	}
-	reqs, impacts, risky := plan.Requests, plan.Impacts, plan.Risky()
-	for i, req := range reqs {
+	return carryOut(ctx, o, a, hub, plan, func() error { return ask(stdin, stderr, a, plan.Risky()) }, getenv, stdout, stderr)
+}
+
+// planBackends polls, resolves POOL/BACKEND on every source in scope,
+// plans the action and prints each request with its impact.
+func planBackends(ctx context.Context, a *actionOpts, hub *sources.Hub, stdout, stderr io.Writer) (actions.Planned, error) {
+	fleet, err := pollFleet(ctx, hub, a.source, stderr, nil)
+	if err != nil {
+		return actions.Planned{}, err
+	}
+	matches, err := actions.Resolve(fleet, a.pool, a.backend, a.source)
+	if err != nil {
+		return actions.Planned{}, err
+	}
+	plan, err := actions.Plan(fleet, hub, model.Action{Kind: a.kind, Weight: a.weight}, matches, a.reason, a.floor)
+	if err != nil {
+		return actions.Planned{}, err
+	}
+	for i, req := range plan.Requests {
 		fmt.Fprintf(stdout, "%s %s/%s on %s (%s)\n", req.Action.Kind, a.pool, req.Action.Ref.Backend, req.Action.Ref.Source, req.Kind)
-		for _, l := range impacts[i].Lines(8) {
+		for _, l := range plan.Impacts[i].Lines(8) {
 			fmt.Fprintln(stdout, "  "+l)
 		}
 		fmt.Fprintln(stdout, "  request  "+plan.Wire[i])
 	}
+	return plan, nil
+}
+
+// carryOut is what every action command does once planned: stop at a dry
+// run (exit 1 when it would be refused without --force), refuse a risky
+// plan without --force (audited), ask unless --yes, then run, verify,
+// audit and report.
+func carryOut(ctx context.Context, o *options, a *actionOpts, hub *sources.Hub, plan actions.Planned, ask func() error, getenv func(string) string, stdout, stderr io.Writer) int {
+	risky := plan.Risky()
 	if a.dryRun {
 		if risky && !a.force {
 			fmt.Fprintln(stdout, "dry run: would be refused without --force: "+plan.Why())
@@ -192,23 +222,26 @@ func act(ctx context.Context, o *options, a *actionOpts, getenv func(string) str
 	}
 	runner, closeLog, err := newRunner(o, getenv, hub)
 	if err != nil {
-		return fail(err)
+		printErr(stderr, err)
+		return exitError
 	}
 	defer closeLog()
 	if risky && !a.force {
-		for i, req := range reqs {
-			if impacts[i].Risky() {
-				res := runner.Refuse(req, errors.New(impacts[i].Why()+"; give --force to proceed"))
+		for i, req := range plan.Requests {
+			if plan.Impacts[i].Risky() {
+				res := runner.Refuse(req, errors.New(plan.Impacts[i].Why()+"; give --force to proceed"))
 				fmt.Fprintln(stderr, "lbtop:", res.Summary())
 			}
 		}
 		return exitError
 	}
-	if !a.yes && !confirm(stdin, stderr, a, risky) {
-		fmt.Fprintln(stderr, "lbtop: not confirmed: nothing was sent (give --yes in scripts)")
-		return exitError
+	if !a.yes {
+		if err := ask(); err != nil {
+			printErr(stderr, err)
+			return exitError
+		}
 	}
-	return report(runner.RunAll(ctx, reqs), stdout, stderr)
+	return report(runner.RunAll(ctx, plan.Requests), stdout, stderr)
 }
 
 // pollFleet polls the sources (only the named one when given) and merges
@@ -218,16 +251,10 @@ func act(ctx context.Context, o *options, a *actionOpts, getenv func(string) str
 func pollFleet(ctx context.Context, hub *sources.Hub, source string, stderr io.Writer, notes map[model.BackendRef]model.AdminNote) (*model.Fleet, error) {
 	st := newStore(hub.Entries())
 	st.SetAdminNotes(notes)
-	known := false
-	for _, e := range hub.Entries() {
-		known = known || e.Source.Name() == source
-	}
-	if source != "" && source != actions.AllSources && !known {
-		var names []string
-		for _, e := range hub.Entries() {
-			names = append(names, e.Source.Name())
+	if source != "" && source != actions.AllSources {
+		if err := knownSource(hub, "--source", source); err != nil {
+			return nil, err
 		}
-		return nil, fmt.Errorf("--source %q: no such source (have: %s)", source, strings.Join(names, ", "))
 	}
 	var f *model.Fleet
 	for _, snap := range hub.PollAll(ctx) {
@@ -239,22 +266,41 @@ func pollFleet(ctx context.Context, hub *sources.Hub, source string, stderr io.W
 	return f, nil
 }
 
-// confirm asks on the terminal: y for an ordinary action, the pool name
-// typed in full for a risky one (which also needs --force).
-func confirm(stdin io.Reader, stderr io.Writer, a *actionOpts, risky bool) bool {
-	want := "y"
-	if risky {
-		want = a.pool
-		fmt.Fprintf(stderr, "RISKY: type the pool name %q to apply, anything else cancels: ", a.pool)
-	} else {
-		fmt.Fprint(stderr, "apply? [y/N] ")
+// knownSource refuses a source name that is none of hub's, naming the
+// value, where it came from (what) and the sources there are.
+func knownSource(hub *sources.Hub, what, source string) error {
+	var names []string
+	for _, e := range hub.Entries() {
+		if e.Source.Name() == source {
+			return nil
+		}
+		names = append(names, e.Source.Name())
 	}
+	return fmt.Errorf("%s %q: no such source (have: %s)", what, source, strings.Join(names, ", "))
+}
+
+// askBackends asks on the terminal: y for an ordinary action, the pool
+// name typed in full for a risky one (which also needs --force).
+func askBackends(stdin io.Reader, stderr io.Writer, a *actionOpts, risky bool) error {
+	want, prompt := "y", "apply? [y/N] "
+	if risky {
+		want, prompt = a.pool, fmt.Sprintf("RISKY: type the pool name %q to apply, anything else cancels: ", a.pool)
+	}
+	if got, ok := answer(stdin, stderr, prompt); ok && (got == want || (!risky && got == "Y")) {
+		return nil
+	}
+	return errors.New("not confirmed: nothing was sent (give --yes in scripts)")
+}
+
+// answer prints prompt on stderr and reads one line from stdin, trimmed;
+// ok is false when nothing could be read.
+func answer(stdin io.Reader, stderr io.Writer, prompt string) (string, bool) {
+	fmt.Fprint(stderr, prompt)
 	line, err := bufio.NewReader(stdin).ReadString('\n')
 	if err != nil && line == "" {
-		return false
+		return "", false
 	}
-	got := strings.TrimSpace(line)
-	return got == want || (!risky && got == "Y")
+	return strings.TrimSpace(line), true
 }
 
 // report prints one line per instance and returns the exit code.

@@ -62,7 +62,7 @@ func actAudit(t *testing.T, path string) []actions.Entry {
 func actAuditAll(t *testing.T, path string) []actions.Entry {
 	t.Helper()
 	raw, err := os.ReadFile(path)
-	if os.IsNotExist(err) {
+	if os.IsNotExist(err) || len(raw) == 0 {
 		return nil
 	}
 	if err != nil {
@@ -299,5 +299,25 @@ func TestActionConcurrentAudit(t *testing.T) {
 		if w := inst.Row(t, "big", fmt.Sprintf("s%d", i))["weight"]; w != fmt.Sprint(i+2) {
 			t.Errorf("s%d weight %s", i, w)
 		}
+	}
+}
+
+// TestReadyOnReadyIsRefusedUnasked: ready on a backend real HAProxy
+// reports ready is refused before any confirmation (no prompt, even
+// without --yes) as "already ready", exit 1, and leaves no audit line.
+func TestReadyOnReadyIsRefusedUnasked(t *testing.T) {
+	t.Parallel()
+	inst := actStart(t)
+	log := filepath.Join(t.TempDir(), "audit.log")
+	code, out, errs := actRun(t, "y\n", "ready", "web/a", "--haproxy", inst.Addr, "--audit-log", log)
+	if code != exitError || !strings.Contains(errs, "a on haproxy:"+inst.Addr+" is already ready: nothing to change") ||
+		strings.Contains(errs, "apply?") || strings.Contains(out, "confirmed") {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+	if es := actAuditAll(t, log); len(es) != 0 {
+		t.Errorf("a refused no-op was audited: %+v", es)
+	}
+	if got := inst.Status(t, "web", "a"); got != "UP" {
+		t.Errorf("show stat: %s", got)
 	}
 }

@@ -153,7 +153,7 @@ func parseArgs(args []string, getenv func(string) string) (*options, *actionOpts
 	if len(pos) == 0 {
 		for _, name := range actionFlags {
 			if o.set[name] {
-				return nil, nil, fmt.Errorf("%s only applies to the commands drain, ready, maint and weight", flagName(name))
+				return nil, nil, fmt.Errorf("%s only applies to the action commands %s", flagName(name), strings.Join(verbNames, ", "))
 			}
 		}
 		return o, nil, o.check(false)

@@ -252,6 +252,9 @@ type envoyFake struct {
 	mu    sync.Mutex
 	fail  bool
 	posts []string
+	// answer, when set, is the status of every POST, which then changes
+	// nothing: 200 for a proxy that acknowledges but does not act.
+	answer int
 }
 
 func startEnvoy(t *testing.T) *envoyFake {
@@ -272,6 +275,10 @@ func startEnvoy(t *testing.T) *envoyFake {
 			fmt.Fprintln(w, "LIVE")
 		case r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/healthcheck/"):
 			e.posts = append(e.posts, "POST "+r.URL.Path)
+			if e.answer != 0 {
+				http.Error(w, http.StatusText(e.answer), e.answer)
+				return
+			}
 			e.fail = r.URL.Path == "/healthcheck/fail"
 			fmt.Fprintln(w, "OK")
 		default:

@@ -19,6 +19,9 @@ Usage:
   lbtop drain|ready|maint POOL/BACKEND SOURCES [action flags]
   lbtop weight N POOL/BACKEND SOURCES [action flags]
                                                 act, verify by re-poll, audit (docs/actions.md)
+  lbtop proxy-fail|proxy-ok NAME SOURCES [--reason TEXT] [--yes] [--dry-run]
+                                                fail (restore) the health check of the whole
+                                                Envoy proxy of source NAME (the dashboard's F)
   lbtop why [POOL] SOURCES                      why POOL (or every pool with a problem) is in its state
   lbtop watch SOURCES [-o jsonl|text] [--bell] [--record FILE]
                                                 one event per line until interrupted
@@ -27,9 +30,9 @@ Usage:
   lbtop serve --listen ADDR --operator-keys FILE [--viewer-keys FILE] SOURCES
                                                 one shared dashboard over SSH
 
-The command (drain, ready, maint, weight, why, watch, replay, serve) is the
-first argument that is not a flag; flags go anywhere: lbtop --haproxy X drain web/web1 is
-lbtop drain web/web1 --haproxy X.
+The command (drain, ready, maint, weight, proxy-fail, proxy-ok, why, watch,
+replay, serve) is the first argument that is not a flag; flags go anywhere:
+lbtop --haproxy X drain web/web1 is lbtop drain web/web1 --haproxy X.
 
 Exit codes: 0 ok (an action: confirmed); 1 usage error, bad config, no source
 readable (with --strict: any source unreadable), or an action refused;
@@ -54,7 +57,7 @@ var flagGroups = []struct {
 		{"interval", "DURATION"}, {"timeout", "DURATION"}, {"once", ""}, {"o", "table|json"},
 		{"strict", ""}, {"read-only", ""}, {"log-file", "FILE"}, {"record", "FILE"},
 	}},
-	{"Actions (drain, ready, maint, weight; the dashboard's keys use --floor and --audit-log too)", []flagDoc{
+	{"Actions (drain, ready, maint, weight; proxy-fail and proxy-ok take --reason, --yes, --dry-run, --audit-log; the dashboard's keys use --floor and --audit-log too)", []flagDoc{
 		{"source", "NAME|all"}, {"reason", "TEXT"}, {"yes", ""}, {"force", ""}, {"dry-run", ""},
 		{"floor", "SHARE"}, {"audit-log", "FILE"},
 	}},

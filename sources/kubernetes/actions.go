@@ -2,7 +2,6 @@ package kubernetes
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -10,10 +9,8 @@ import (
 	"strings"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/lbtop/lbtop/model"
 	"github.com/lbtop/lbtop/sources"
@@ -64,16 +61,9 @@ func (s *Source) Unsupported(action model.ActionKind) string {
 // tests the resourceVersion and the ref's name first, so a concurrent edit
 // is never overwritten; it re-reads and retries a few times on conflict.
 func (s *Source) SetWeight(ctx context.Context, ref model.BackendRef, weight int) error {
-	ns, name, rule, ok := parseRoutePool(ref.Pool)
-	if !ok {
-		return fmt.Errorf("kubernetes %s: pool %q is a Service: weights belong to HTTPRoute backendRefs (pools named %q); drain a Service endpoint instead",
-			s.name, ref.Pool, "route <namespace>/<name> rule <N>")
-	}
-	if weight < minWeight || weight > maxWeight {
-		return fmt.Errorf("kubernetes %s: weight %d out of range %d–%d", s.name, weight, minWeight, maxWeight)
-	}
-	if s.gw == nil {
-		return fmt.Errorf("kubernetes %s: the Gateway API (HTTPRoute) is not installed in this cluster", s.name)
+	ns, name, rule, err := s.checkWeight(ref, weight)
+	if err != nil {
+		return err
 	}
 	what := fmt.Sprintf("HTTPRoute %s/%s rule %d backendRef %q", ns, name, rule, ref.Backend)
 	for range weightRetries {
@@ -81,33 +71,15 @@ func (s *Source) SetWeight(ctx context.Context, ref model.BackendRef, weight int
 		if err != nil {
 			return fmt.Errorf("kubernetes %s: reading HTTPRoute %s/%s: %w", s.name, ns, name, err)
 		}
-		if rule >= len(rt.Spec.Rules) {
-			return fmt.Errorf("kubernetes %s: HTTPRoute %s/%s has %d rules, no rule %d", s.name, ns, name, len(rt.Spec.Rules), rule)
+		idx, err := s.refIndex(rt, rule, ref.Backend)
+		if err != nil {
+			return err
 		}
-		idx := -1
-		refs := rt.Spec.Rules[rule].BackendRefs
-		for i := range refs {
-			if refName(ns, &refs[i]) != ref.Backend {
-				continue
-			}
-			if idx >= 0 {
-				return fmt.Errorf("kubernetes %s: %s is ambiguous: the rule references it twice", s.name, what)
-			}
-			idx = i
-		}
-		if idx < 0 {
-			return fmt.Errorf("kubernetes %s: %s not found", s.name, what)
-		}
-		base := "/spec/rules/" + strconv.Itoa(rule) + "/backendRefs/" + strconv.Itoa(idx)
-		patch, err := json.Marshal([]jsonPatchOp{
-			{Op: "test", Path: "/metadata/resourceVersion", Value: rt.ResourceVersion},
-			{Op: "test", Path: base + "/name", Value: string(refs[idx].Name)},
-			{Op: "add", Path: base + "/weight", Value: weight},
-		})
+		patch, err := s.weightPatch(ns, name, rt.ResourceVersion, rule, strconv.Itoa(idx), string(rt.Spec.Rules[rule].BackendRefs[idx].Name), weight)
 		if err != nil {
 			return fmt.Errorf("kubernetes %s: encoding the patch of %s: %w", s.name, what, err)
 		}
-		_, err = s.gw.GatewayV1().HTTPRoutes(ns).Patch(ctx, name, types.JSONPatchType, patch, metav1.PatchOptions{FieldManager: "lbtop"})
+		err = patch.send(ctx)
 		if err == nil {
 			return nil
 		}
@@ -140,23 +112,11 @@ func patchConflict(err error) bool {
 // through the status subresource. The Pod must declare the gate in its
 // spec; lbtop never deletes or relabels Pods.
 func (s *Source) SetState(ctx context.Context, ref model.BackendRef, action model.ActionKind) error {
-	var status corev1.ConditionStatus
-	var reason, message string
-	switch action {
-	case model.ActionDrain:
-		status, reason, message = corev1.ConditionFalse, drainReason, drainMessage
-	case model.ActionReady:
-		status, reason, message = corev1.ConditionTrue, readyReason, readyMessage
-	default:
-		if why := s.Unsupported(action); why != "" {
-			return fmt.Errorf("kubernetes %s: %s %s: %s", s.name, action, ref, why)
-		}
-		return fmt.Errorf("kubernetes %s: cannot %s %s", s.name, action, ref)
+	status, _, _, ok := gateValues(action)
+	if !ok {
+		return s.cannot(action, ref)
 	}
-	if _, _, _, isRoute := parseRoutePool(ref.Pool); isRoute {
-		return fmt.Errorf("kubernetes %s: %s is an HTTPRoute backend: set its weight to 0 to drain it, or drain the Service's endpoints", s.name, ref)
-	}
-	ns, pod, err := s.endpointPod(ref)
+	ns, pod, err := s.stateTarget(ref)
 	if err != nil {
 		return err
 	}
@@ -165,23 +125,13 @@ func (s *Source) SetState(ctx context.Context, ref model.BackendRef, action mode
 		return fmt.Errorf("kubernetes %s: reading pod %s/%s: %w", s.name, ns, pod, err)
 	}
 	if !hasGate(p, s.gate) {
-		return fmt.Errorf("kubernetes %s: pod %s/%s has no readiness gate %s: drain needs the gate (see README 'Kubernetes: readiness-gate drain')", s.name, ns, pod, s.gate)
+		return s.noGate(ns, pod)
 	}
-	patch, err := json.Marshal(map[string]any{
-		"status": map[string]any{
-			"conditions": []corev1.PodCondition{{
-				Type:               corev1.PodConditionType(s.gate),
-				Status:             status,
-				Reason:             reason,
-				Message:            message,
-				LastTransitionTime: metav1.NewTime(time.Now()),
-			}},
-		},
-	})
+	patch, err := s.gatePatch(ns, pod, action, transitionTime(time.Now()))
 	if err != nil {
 		return fmt.Errorf("kubernetes %s: encoding the status patch of pod %s/%s: %w", s.name, ns, pod, err)
 	}
-	if _, err := s.client.CoreV1().Pods(ns).Patch(ctx, pod, types.StrategicMergePatchType, patch, metav1.PatchOptions{FieldManager: "lbtop"}, "status"); err != nil {
+	if err := patch.send(ctx); err != nil {
 		return fmt.Errorf("kubernetes %s: setting condition %s=%s on pod %s/%s: %w", s.name, s.gate, status, ns, pod, err)
 	}
 	return nil

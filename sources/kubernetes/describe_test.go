@@ -11,7 +11,7 @@ import (
 // SetState decide before calling the API server, Describe refuses with
 // the very same error, so --dry-run and the confirmation never promise a
 // request the source would not send. (Describe of a request that is sent
-// needs a live API server: see describe.go.)
+// needs a live API server: describe_live_test.go.)
 func TestDescribeRefusesAsTheWritesDo(t *testing.T) {
 	t.Parallel()
 	s := &Source{name: "k", gate: "example.com/lb-ready"} // no Gateway API, no caches

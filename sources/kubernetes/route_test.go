@@ -7,7 +7,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
-	gwclient "sigs.k8s.io/gateway-api/pkg/client/clientset/versioned"
 
 	"github.com/lbtop/lbtop/model"
 )
@@ -26,16 +25,8 @@ func TestHTTPRouteWeights(t *testing.T) {
 	f.service("foo-v2", nil)
 	f.slice(sliceOf("foo-v1", endpoint{"", true, true, false}, endpoint{"", true, true, false}))
 	f.slice(sliceOf("foo-v2", endpoint{"", false, false, false}))
-	gw, err := gwclient.NewForConfig(f.c.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
+	gw := f.route("foo-route", backendRef("foo-v1", 90), backendRef("foo-v2", 10))
 	ctx := testCtx(t)
-	rt := &gwv1.HTTPRoute{ObjectMeta: metav1.ObjectMeta{Name: "foo-route"}}
-	rt.Spec.Rules = []gwv1.HTTPRouteRule{{BackendRefs: []gwv1.HTTPBackendRef{backendRef("foo-v1", 90), backendRef("foo-v2", 10)}}}
-	if _, err := gw.GatewayV1().HTTPRoutes(f.ns).Create(ctx, rt, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
 	src := newSource(t, f.c.Kubeconfig, f.ns)
 	pool := "route " + f.ns + "/foo-route rule 0"
 	snap, _ := waitSnapshot(t, src, "the route pool", func(s model.Snapshot) bool {
