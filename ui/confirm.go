@@ -151,27 +151,14 @@ func (m Model) openProxyDialog(kind model.ActionKind, src string, undo int) (Mod
 		return m.setStatus(StatusError, err.Error(), 0)
 	}
 	st, _ := m.fleet.Source(src)
-	scope := "EVERY pool on this proxy (" + plural(st.Pools, "pool") + ", " + plural(st.Backends, "backend") + ")"
 	d := dialog{open: true, danger: true, fixed: true, undo: undo, pool: src, field: fieldConfirm,
 		action: plan.Requests[0].Action, reqs: plan.Requests}
+	d.title = "Restore the whole proxy " + src
 	if kind == model.ActionProxyFail {
 		d.title = "!! FAIL THE WHOLE PROXY " + src + " !!"
-		d.lines = []string{
-			"system   " + string(st.Kind),
-			"source   " + src,
-			"affects  " + scope,
-			"change   proxy health check passing → FAILING",
-			"Load balancers in front of " + src + " stop sending it ANY traffic.",
-		}
-	} else {
-		d.title = "Restore the whole proxy " + src
-		d.lines = []string{
-			"system   " + string(st.Kind),
-			"source   " + src,
-			"affects  " + scope,
-			"change   proxy health check FAILING → passing",
-		}
 	}
+	// The scope and change lines are the CLI's (proxy-fail/proxy-ok): one wording.
+	d.lines = append([]string{"system   " + string(st.Kind), "source   " + src}, actions.ProxyImpact(st, kind)...)
 	m.dialog = d
 	return m, nil
 }
