@@ -118,3 +118,15 @@ func (v *HistoryView) Events() []Event {
 	}
 	return v.events
 }
+
+// WithEvents returns a copy of v listing evs (oldest first; kept, not
+// copied) as its events: a replay shows the events that were recorded,
+// not the ones its own history derives again from the recorded polls.
+func (v *HistoryView) WithEvents(evs []Event) *HistoryView {
+	if v == nil {
+		return &HistoryView{events: evs}
+	}
+	c := *v
+	c.events = evs
+	return &c
+}

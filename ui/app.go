@@ -43,6 +43,9 @@ type Options struct {
 	// Identity, when set, is shown in the header: "ana · operator" for
 	// a session of `lbtop serve`.
 	Identity string
+	// Replay, when set, is a replay engine: the dashboard shows a
+	// recording, with its banner and keys (replay.go). Set ReadOnly too.
+	Replay ReplayControl
 }
 
 // Defaults for Options and the action flow.
@@ -134,6 +137,7 @@ type Model struct {
 	outs      []actions.Out                  // the out-of-rotation list, built when shown and per fleet while shown
 	causes    CauseWatch                     // each pool's last cause, for the Δ mark
 	causeTick time.Time                      // the latest cause change a Δ-clearing tick was scheduled for
+	replay    *replayState                   // replay mode's banner and prompt (replay.go)
 }
 
 // listKind is a list shown over the screen.
@@ -173,6 +177,9 @@ func (m Model) Init() tea.Cmd { return clockTick() }
 // Update applies one message. It is pure: no I/O, no blocking, and it
 // never runs the Executor (only the Cmd from execCmd does).
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if out, cmd, ok := m.replayUpdate(msg); ok {
+		return out, cmd
+	}
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
@@ -522,9 +529,9 @@ func (m *Model) bodyRows() int {
 // topLines counts the lines above the column header.
 func (m *Model) topLines() int {
 	if m.screen == screenBackends {
-		return 1 + m.staleLines() + m.noteLines() + m.diagLines()
+		return 1 + m.replayLines() + m.staleLines() + m.noteLines() + m.diagLines()
 	}
-	return 1 + m.staleLines() + m.cardLines()
+	return 1 + m.replayLines() + m.staleLines() + m.cardLines()
 }
 
 // View renders one frame: exactly the terminal's height in lines, none
@@ -538,6 +545,9 @@ func (m Model) View() tea.View {
 func (m *Model) render() string {
 	w, h := m.size()
 	lines := make([]string, 0, h+4)
+	if b := m.replayBanner(w); b != "" {
+		lines = append(lines, b)
+	}
 	lines = append(lines, m.proxyHeader(m.header(w), w))
 	if b := m.staleBanner(w); b != "" {
 		lines = append(lines, b)

@@ -264,7 +264,9 @@ func TestWatchAndReplayFlags(t *testing.T) {
 		{[]string{"replay"}, "want one recording file"},
 		{[]string{"replay", "x.lbtop", "--once"}, "--at TIME is required"},
 		{[]string{"replay", "x.lbtop", "--events", "-o", "json"}, `-o "json": want jsonl or text`},
-		{[]string{"replay", "x.lbtop"}, "replay dashboard is not available yet"},
+		{[]string{"replay", "x.lbtop", "-o", "json"}, "-o json needs --once or --events"},
+		{[]string{"replay", "x.lbtop", "--events", "--bell"}, "--bell rings on the replay dashboard"},
+		{[]string{"--haproxy", "127.0.0.1:1", "--once", "--bell"}, "--bell rings on the dashboard"},
 		{[]string{"replay", filepath.Join(t.TempDir(), "missing"), "--events"}, "no such file"},
 	} {
 		code, _, errs := runCapture(t, tc.args...)
