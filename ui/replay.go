@@ -222,10 +222,10 @@ func (m *Model) replayBanner(w int) string {
 	case st.Playing:
 		mode = " ▶ " + strconv.Itoa(max(st.Speed, 1)) + "×"
 	default:
-		mode = " ‖ paused " + strconv.Itoa(max(st.Speed, 1)) + "×"
+		mode = " ‖ paused"
 	}
 	span := " +" + fmtSpan(st.At.Sub(st.Start)) + "/" + fmtSpan(st.End.Sub(st.Start))
-	hint := m.st.Dim.Render("  ←/→ step · space play · +/- speed · t time")
+	hint := m.st.Dim.Render("  ←/→ space +/- t · ? help")
 	return clip(tag+at+mode+span+hint, w)
 }
 
