@@ -1,15 +1,12 @@
 package ui
 
 import (
-	"os"
-	"strings"
 	"testing"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/golden"
 
-	"github.com/lbtop/lbtop/internal/readme"
 	"github.com/lbtop/lbtop/model"
 )
 
@@ -147,26 +144,6 @@ func TestReplayClockIsTheRecording(t *testing.T) {
 	web = cursorTo(t, web, "web-2")
 	if b := web.cursorBackend(); b == nil || b.Health != model.Unhealthy {
 		t.Errorf("the replayed fleet is not the one shown: web-2 %+v", b)
-	}
-}
-
-// TestREADMEReplayKeys checks the README's replay keys table is the one
-// `go generate ./ui` writes.
-func TestREADMEReplayKeys(t *testing.T) {
-	t.Parallel()
-	b, err := os.ReadFile("../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := readme.Section(string(b), READMEReplayKeysSection)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := READMEReplayKeys(); got != want {
-		t.Errorf("README.md's replay keys are out of date: run go generate ./ui\ngot:\n%s\nwant:\n%s", got, want)
-	}
-	if strings.Contains(got, "drain") {
-		t.Error("replay keys list an action")
 	}
 }
 

@@ -33,6 +33,26 @@ type outage struct {
 	firstInside time.Time // a recorded poll inside the outage, after the rule fired
 }
 
+// webCapacityConfig writes a config polling the HAProxy at addr every
+// 200ms with the rule web-capacity (web below 80% for 400ms), and
+// returns its path.
+func webCapacityConfig(t *testing.T, dir, addr string) string {
+	t.Helper()
+	path := filepath.Join(dir, "lbtop.yaml")
+	writeFile(t, path, `interval: 200ms
+sources:
+  - kind: haproxy
+    name: lb1
+    address: `+addr+`
+alerts:
+  - name: web-capacity
+    pools: "^web$"
+    when: healthy_ratio < 0.8
+    for: 400ms
+`)
+	return path
+}
+
 // pollsAfter counts the polls recorded after at.
 func pollsAfter(rec string, at time.Time) int {
 	p, err := record.Open(rec)
@@ -57,18 +77,7 @@ func recordOutage(t *testing.T) *outage {
 	}})
 	inst.WaitFor(t, func() bool { return inst.Status(t, "web", "a") == "UP" && inst.Status(t, "solo", "s") == "UP" })
 	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, "lbtop.yaml")
-	writeFile(t, cfgPath, `interval: 200ms
-sources:
-  - kind: haproxy
-    name: lb1
-    address: `+inst.Addr+`
-alerts:
-  - name: web-capacity
-    pools: "^web$"
-    when: healthy_ratio < 0.8
-    for: 400ms
-`)
+	cfgPath := webCapacityConfig(t, dir, inst.Addr)
 	cfg, err := config.Load(cfgPath)
 	if err != nil {
 		t.Fatal(err)

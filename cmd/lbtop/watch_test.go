@@ -131,18 +131,7 @@ func TestWatchServerDiesAndComesBack(t *testing.T) {
 	}})
 	inst.WaitFor(t, func() bool { return inst.Status(t, "web", "a") == "UP" && inst.Status(t, "web", "b") == "UP" })
 	dir := t.TempDir()
-	cfg := filepath.Join(dir, "lbtop.yaml")
-	writeFile(t, cfg, `interval: 200ms
-sources:
-  - kind: haproxy
-    name: lb1
-    address: `+inst.Addr+`
-alerts:
-  - name: web-capacity
-    pools: "^web$"
-    when: healthy_ratio < 0.8
-    for: 400ms
-`)
+	cfg := webCapacityConfig(t, dir, inst.Addr)
 	rec := filepath.Join(dir, "incident.lbtop")
 	audit := filepath.Join(dir, "audit.log")
 	w := startWatch(t, "--config", cfg, "-o", "jsonl", "--record", rec, "--audit-log", audit)
