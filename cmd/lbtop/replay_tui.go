@@ -28,6 +28,10 @@ const (
 	// replayRequests is how many requests may wait for the engine; keys
 	// pressed beyond that while it works are dropped.
 	replayRequests = 64
+	// replayWarmBudget bounds the backends (summed over polls) fed to a
+	// rebuilt store before the poll shown: it keeps ← and t quick on a
+	// large fleet, at the cost of a shorter sparkline just after them.
+	replayWarmBudget = 40_000
 )
 
 // runReplayTUI opens the dashboard on a recording: the replay engine
@@ -85,11 +89,10 @@ type replayer struct {
 	speed   int
 	gen     uint64 // fleets sent, so the UI keeps only the newest
 
-	feed  *fleetFeed           // fed with every recorded snapshot up to times[i]
-	clock time.Time            // the store's clock: the recorded time
-	last  map[string]time.Time // per source: the newest snapshot fed
-	cur   ui.FleetMsg          // the fleet at times[i]
-	fed   int                  // times[fed] is the last poll fed; -1: none
+	feed  *fleetFeed  // fed with every recorded snapshot up to times[i]
+	clock time.Time   // the store's clock: the recorded time
+	cur   ui.FleetMsg // the fleet at times[i]
+	fed   int         // times[fed] is the last poll fed; -1: none
 }
 
 var _ ui.ReplayControl = (*replayer)(nil)
@@ -230,19 +233,14 @@ func (e *replayer) moveTo(j int, send func(tea.Msg)) {
 		send(ui.StatusMsg{Level: ui.StatusInfo, Text: "end of the recording: ← steps back, t jumps, space plays it again"})
 		return
 	}
-	from := e.fed
+	from := e.fed // the bell rings for what happened after it
+	first := e.fed
 	if j != e.fed+1 || e.feed == nil {
 		e.reset()
 		from = -1
-		k := e.indexAt(e.times[j].Add(-time.Duration(ui.SparkPoints) * e.resolution()))
-		for ; k < j; k++ {
-			if err := e.feedTo(k); err != nil {
-				send(ui.StatusMsg{Level: ui.StatusError, Text: "replay: " + err.Error()})
-				return
-			}
-		}
+		first = e.indexAt(e.times[j].Add(-time.Duration(e.warmPolls())*e.resolution())) - 1
 	}
-	if err := e.feedTo(j); err != nil {
+	if err := e.feedRange(first, j); err != nil {
 		send(ui.StatusMsg{Level: ui.StatusError, Text: "replay: " + err.Error()})
 		return
 	}
@@ -258,6 +256,21 @@ func (e *replayer) moveTo(j int, send func(tea.Msg)) {
 	if msg.State.AtEnd && from >= 0 {
 		send(ui.StatusMsg{Level: ui.StatusInfo, Text: "end of the recording: ← steps back, t jumps, space plays it again"})
 	}
+}
+
+// warmPolls is how many polls before the one shown a rebuilt store is
+// fed: a sparkline's width, fewer for a large fleet (each poll of 10,000
+// backends costs about 20 ms to merge), but at least two, for rates.
+func (e *replayer) warmPolls() int {
+	n := ui.SparkPoints
+	if f := e.cur.Fleet; f != nil {
+		backends := 0
+		for i := range f.Pools {
+			backends += f.Pools[i].Total
+		}
+		n = min(n, replayWarmBudget/max(backends, 1))
+	}
+	return max(n, 2)
 }
 
 // resolution is the recording's poll interval, or the default one when
@@ -279,42 +292,32 @@ func (e *replayer) reset() {
 	store.UseHistory(model.NewHistory(model.DefaultHistoryWindow, e.resolution()))
 	e.feed = newFleetFeed(store, slog.New(slog.DiscardHandler), nil, nil)
 	e.feed.clock = func() time.Time { return e.clock }
-	e.last = map[string]time.Time{}
 	e.cur = ui.FleetMsg{Fleet: store.Fleet()}
 	e.fed = -1
 }
 
-// feedTo feeds the store the snapshots recorded up to poll k that it has
-// not seen, oldest first.
-func (e *replayer) feedTo(k int) error {
-	snaps, err := newSnapshots(e.p, e.times[k], e.last)
-	if err != nil {
+// feedRange feeds the store the snapshots recorded after poll from (-1:
+// from the first) up to poll to, oldest first, decoding each source once
+// (record.Player.Range).
+func (e *replayer) feedRange(from, to int) error {
+	after := e.times[0].Add(-time.Nanosecond)
+	if from >= 0 {
+		after = e.times[from]
+	}
+	var snaps []model.Snapshot
+	if err := e.p.Range(after, e.times[to], func(s model.Snapshot) error {
+		snaps = append(snaps, s)
+		return nil
+	}); err != nil {
 		return err
 	}
+	sort.SliceStable(snaps, func(i, j int) bool { return snaps[i].At.Before(snaps[j].At) })
 	for _, s := range snaps {
 		e.clock = s.At
 		e.cur = e.feed.next(s)
 	}
-	e.fed = k
+	e.fed = to
 	return nil
-}
-
-// newSnapshots returns the snapshots recorded at or before t that are
-// newer than what each source last gave (last, updated), oldest first.
-func newSnapshots(p *record.Player, t time.Time, last map[string]time.Time) ([]model.Snapshot, error) {
-	snaps, err := p.At(t)
-	if err != nil {
-		return nil, err
-	}
-	out := snaps[:0]
-	for _, s := range snaps {
-		if s.At.After(last[s.Source]) {
-			last[s.Source] = s.At
-			out = append(out, s)
-		}
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
-	return out, nil
 }
 
 // message is the fleet at e.i with the events recorded up to then (not

@@ -380,14 +380,12 @@ func recordedSnapshots(t *testing.T, rec string) []model.Snapshot {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	last := map[string]time.Time{}
 	var out []model.Snapshot
-	for _, at := range p.Times() {
-		snaps, err := newSnapshots(p, at, last)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, snaps...)
+	if err := p.Range(p.Start().Add(-time.Nanosecond), p.End(), func(s model.Snapshot) error {
+		out = append(out, s)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 	return out
 }
