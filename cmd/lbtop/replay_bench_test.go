@@ -16,7 +16,8 @@ import (
 // BenchmarkReplayStep is the replay dashboard's engine on a recording of
 // 10,000 backends in 1,000 pools, every counter changing on each of 300
 // polls at 2 s: "forward" is → (the next poll fed on top of the store),
-// "seek" is t to the middle (a fresh store fed the sparkline's 12 polls).
+// "seek" is t to the middle or ← (a fresh store fed the polls before it,
+// at most replayWarmBudget backends' worth).
 //
 //	go test -run '^$' -bench ReplayStep -benchtime 20x ./cmd/lbtop
 func BenchmarkReplayStep(b *testing.B) {
@@ -73,9 +74,10 @@ func BenchmarkReplayStep(b *testing.B) {
 		}
 	})
 	b.Run("seek", func(b *testing.B) {
+		to := mid
 		for b.Loop() {
-			e.moveTo(0, send) // not the next poll: rebuilt
-			e.moveTo(mid, send)
+			to = 2*mid + 2 - to // mid+2, mid, …: never the next poll, so each is rebuilt
+			e.moveTo(to, send)
 		}
 	})
 }
