@@ -62,8 +62,16 @@ func runReplayTUI(ctx context.Context, r *replayOpts, p *record.Player, getenv f
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	prog := tea.NewProgram(ui.New(nil, opts), tea.WithContext(ctx), tea.WithFPS(uiFPS), tea.WithoutSignalHandler())
-	go e.run(ctx, prog.Send)
-	if _, err := prog.Run(); err != nil && ctx.Err() == nil {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		e.run(ctx, prog.Send)
+	}()
+	_, err = prog.Run()
+	failed := err != nil && ctx.Err() == nil // not ended by a signal
+	cancel()
+	<-done // the engine reads the recording: let it stop before it is closed
+	if failed {
 		fmt.Fprintln(stderr, "lbtop:", err)
 		return exitError
 	}
@@ -133,6 +141,9 @@ func (e *replayer) Control(r ui.ReplayRequest) {
 // steps at the recorded pace until ctx ends.
 func (e *replayer) run(ctx context.Context, send func(tea.Msg)) {
 	e.moveTo(e.i, send)
+	if e.p.Torn > 0 {
+		send(ui.StatusMsg{Level: ui.StatusWarn, Text: fmt.Sprintf("the last %d bytes of the recording are cut off or damaged: replaying up to them", e.p.Torn)})
+	}
 	var timer *time.Timer
 	var tick <-chan time.Time
 	stop := func() {
