@@ -9,10 +9,9 @@ import (
 	"github.com/lbtop/lbtop/model"
 )
 
-// TestREADMEKeyTable checks the README's keybindings tables (the
-// dashboard's and replay's) are the ones
-// `go generate ./ui` writes from the key maps (the generator owns them;
-// this test only says when it was not run).
+// TestREADMEKeyTable checks the README's key tables (the dashboard's and
+// replay's) are the ones `go generate ./ui` writes from the key maps (the
+// generator owns them; this test only says when it was not run).
 func TestREADMEKeyTable(t *testing.T) {
 	t.Parallel()
 	b, err := os.ReadFile("../README.md")

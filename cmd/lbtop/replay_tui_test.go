@@ -482,3 +482,33 @@ func testReplayBell(t *testing.T, o *outage) {
 		}
 	}
 }
+
+// TestParseAt reads the moments of --at and of t: HH:MM:SS on the
+// recording's day (the next day when before its start), RFC3339, +offset;
+// a bad value is named.
+func TestParseAt(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 11, 24, 23, 50, 10, 400_000_000, time.UTC)
+	for _, tc := range []struct {
+		in   string
+		want time.Time
+		err  string
+	}{
+		{in: "23:55:00", want: time.Date(2026, 11, 24, 23, 55, 0, 0, time.UTC)},
+		{in: "23:50:10", want: time.Date(2026, 11, 24, 23, 50, 10, 0, time.UTC)}, // the start's own second
+		{in: "00:05:00", want: time.Date(2026, 11, 25, 0, 5, 0, 0, time.UTC)},   // over midnight
+		{in: "+90s", want: start.Add(90 * time.Second)},
+		{in: "2026-11-24T23:59:00Z", want: time.Date(2026, 11, 24, 23, 59, 0, 0, time.UTC)},
+		{in: "3 o'clock", err: `"3 o'clock": want HH:MM:SS`},
+		{in: "+-5s", err: `"+-5s"`},
+		{in: "25:00:00", err: `"25:00:00"`},
+	} {
+		got, err := parseAt(tc.in, start, time.UTC)
+		switch {
+		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+			t.Errorf("%q: error %v, want %q", tc.in, err, tc.err)
+		case tc.err == "" && (err != nil || !got.Equal(tc.want)):
+			t.Errorf("%q: %s %v, want %s", tc.in, got, err, tc.want)
+		}
+	}
+}
