@@ -496,7 +496,7 @@ func TestParseAt(t *testing.T) {
 	}{
 		{in: "23:55:00", want: time.Date(2026, 11, 24, 23, 55, 0, 0, time.UTC)},
 		{in: "23:50:10", want: time.Date(2026, 11, 24, 23, 50, 10, 0, time.UTC)}, // the start's own second
-		{in: "00:05:00", want: time.Date(2026, 11, 25, 0, 5, 0, 0, time.UTC)},   // over midnight
+		{in: "00:05:00", want: time.Date(2026, 11, 25, 0, 5, 0, 0, time.UTC)},    // over midnight
 		{in: "+90s", want: start.Add(90 * time.Second)},
 		{in: "2026-11-24T23:59:00Z", want: time.Date(2026, 11, 24, 23, 59, 0, 0, time.UTC)},
 		{in: "3 o'clock", err: `"3 o'clock": want HH:MM:SS`},
