@@ -104,7 +104,11 @@ func (m *Model) staleBanner(w int) string {
 	if len(parts) > 1 {
 		head = "✘ " + strconv.Itoa(len(parts)) + " SOURCES FAILING: "
 	}
-	return m.st.MsgError.Render(clip(head+strings.Join(parts, " · ")+" — rows marked ~ show old data; R polls now", w))
+	hint := " — rows marked ~ show old data; R polls now"
+	if m.opts.Replay != nil {
+		hint = " — rows marked ~ show old data" // recorded: nothing to poll
+	}
+	return m.st.MsgError.Render(clip(head+strings.Join(parts, " · ")+hint, w))
 }
 
 // staleLines is 1 while the stale banner shows, else 0.
