@@ -342,10 +342,14 @@ func testReplaySteps(t *testing.T, o *outage) {
 	r.press(t, key('t', "t"))
 	r.press(t, typed("3 o'clock")...)
 	r.press(t, keyEnter)
+	r.press(t, key('t', "t"))
+	r.press(t, typed("+1h")...) // outside the recording
+	r.press(t, keyEnter)
 	r.press(t, keySpace) // play
 	r.next(t)
-	if len(r.status) == 0 || !strings.Contains(r.status[0].Text, `"3 o'clock"`) || r.status[0].Level != ui.StatusError {
-		t.Errorf("bad time: status %+v", r.status)
+	if len(r.status) != 2 || !strings.Contains(r.status[0].Text, `"3 o'clock"`) || r.status[0].Level != ui.StatusError ||
+		!strings.Contains(r.status[1].Text, "the recording runs from") {
+		t.Errorf("bad times: status %+v", r.status)
 	}
 
 	// space plays at the recorded pace to the end, where it stops and says so
