@@ -22,21 +22,7 @@ func TestRange(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.keyEvery = 7
-	rng := rand.New(rand.NewPCG(3, 4))
-	var written []model.Snapshot
-	var prev *model.Snapshot
-	for i := range 30 {
-		s := fleet("lb1", 2, 3, i, true, rng, prev)
-		if i == 12 {
-			s = model.Snapshot{Source: "lb1", Kind: model.KindHAProxy, At: s.At, Err: errors.New("connection refused")}
-		} else {
-			prev = &s
-		}
-		written = append(written, s)
-		if err := r.Snapshot(s); err != nil {
-			t.Fatal(err)
-		}
-	}
+	written := writeChurn(t, r, 30, 2, 3, 12, rand.New(rand.NewPCG(3, 4)))
 	if err := r.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -73,4 +59,26 @@ func TestRange(t *testing.T) {
 	if err := p.Range(t0, written[29].At, func(model.Snapshot) error { return stop }); !errors.Is(err, stop) {
 		t.Errorf("fn's error: %v", err)
 	}
+}
+
+// writeChurn records polls snapshots of source lb1 (pools×per backends,
+// counters changing every poll; fleet), the one at failAt a failed poll,
+// and returns them as written.
+func writeChurn(t *testing.T, r *Recorder, polls, pools, per, failAt int, rng *rand.Rand) []model.Snapshot {
+	t.Helper()
+	var written []model.Snapshot
+	var prev *model.Snapshot
+	for i := range polls {
+		s := fleet("lb1", pools, per, i, true, rng, prev)
+		if i == failAt {
+			s = model.Snapshot{Source: "lb1", Kind: model.KindHAProxy, At: s.At, Err: errors.New("dial unix /run/haproxy.sock: connect: connection refused")}
+		} else {
+			prev = &s
+		}
+		written = append(written, s)
+		if err := r.Snapshot(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return written
 }
