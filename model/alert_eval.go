@@ -104,18 +104,28 @@ func (h *History) alertEvent(r AlertRule, s *alertState, state string, v float64
 	h.emit(Event{Time: at, Type: EventAlert, Name: r.Name, Pool: s.pool, Source: s.source, State: state, From: from, To: state, Value: &v, Reason: reason})
 }
 
-// firingByPool returns, per pool key, the rules firing on it.
-func (h *History) firingByPool() map[string][]string {
-	out := map[string][]string{}
+// markFiring sets each pool's Firing to the rules firing on it, in rule
+// order. It runs on a fleet just built, before anyone else sees it, so
+// the fleet stays immutable once handed out.
+func (h *History) markFiring(f *Fleet) {
 	if h.alerts == nil {
-		return out
+		return
 	}
+	var index map[string]int
 	for ri, st := range h.alerts.state {
 		for key, s := range st {
-			if s.firing {
-				out[key] = append(out[key], h.alerts.rules[ri].Name)
+			if !s.firing {
+				continue
+			}
+			if index == nil {
+				index = make(map[string]int, len(f.Pools))
+				for i := range f.Pools {
+					index[f.Pools[i].Key] = i
+				}
+			}
+			if i, ok := index[key]; ok {
+				f.Pools[i].Firing = append(f.Pools[i].Firing, h.alerts.rules[ri].Name)
 			}
 		}
 	}
-	return out
 }

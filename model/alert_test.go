@@ -3,6 +3,7 @@ package model
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -74,19 +75,38 @@ func TestAlertForHolds(t *testing.T) {
 	for i, sn := range steps {
 		now = t0.Add(time.Duration(i) * 2 * time.Second)
 		sn.At = now
-		s.Ingest(sn)
+		f := s.Ingest(sn)
 		for _, e := range s.History().TakeEvents() {
 			if e.Type == EventAlert {
 				got = append(got, fmt.Sprintf("%s %s %s %gs value=%g", e.Name, e.Pool, e.State, e.Time.Sub(t0).Seconds(), *e.Value))
 			}
 		}
-		firing := s.History().View(now, 0).Firing("haproxy/web")
-		if wantFiring := i >= 7 && i < 9; (len(firing) == 1) != wantFiring {
-			t.Errorf("step %d: firing %v", i, firing)
+		web := f.Pool("haproxy/web")
+		wantFiring := i >= 7 && i < 9
+		if web2 := f.Pool("haproxy/web2"); (len(web.Firing) == 1) != wantFiring || web2 != nil && len(web2.Firing) != 0 {
+			t.Errorf("step %d: firing %v", i, web.Firing)
+		}
+		// a firing rule makes the pool a problem (the `p` filter),
+		// even when its diagnosis alone would not
+		web.Diagnosis.State, web.Stale = DiagOK, false
+		if web.Problem() != wantFiring {
+			t.Errorf("step %d: Problem() = %v with firing %v", i, web.Problem(), web.Firing)
+		}
+		if shown := slices.Contains(problemKeys(f), "haproxy/web"); wantFiring && !shown {
+			t.Errorf("step %d: a pool with a firing rule is not in problems only", i)
 		}
 	}
 	want := []string{"web-capacity web firing 14s value=0.5", "web-capacity web resolved 18s value=1"}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("alert events\n got %q\nwant %q", got, want)
 	}
+}
+
+// problemKeys lists the pools the `p` filter (problems only) shows.
+func problemKeys(f *Fleet) []string {
+	var out []string
+	for _, i := range f.Select(Query{ProblemsOnly: true}) {
+		out = append(out, f.Pools[i].Key)
+	}
+	return out
 }

@@ -126,18 +126,22 @@ type PoolRow struct {
 	// is computed with the fleet, off the UI goroutine.
 	Diagnosis Diagnosis
 
+	// Firing names the alert rules firing on the pool, in rule order
+	// (set by History as the fleet is built; nil without alert rules).
+	Firing []string
+
 	hay string // lower-cased pool and backend names and addresses, for filtering
 }
 
 // NoHealthy reports the "no healthy upstream" condition for this pool.
 func (p *PoolRow) NoHealthy() bool { return p.Healthy == 0 }
 
-// Problem reports whether the pool needs attention: its diagnosis is not
-// ok, or its data is stale. A pool not diagnosed (Cause empty) falls back
-// to the raw counts: a backend not serving, no backends at all, 5xx
-// responses.
+// Problem reports whether the pool needs attention: an alert rule fires
+// on it, its diagnosis is not ok, or its data is stale. A pool not
+// diagnosed (Cause empty) falls back to the raw counts: a backend not
+// serving, no backends at all, 5xx responses.
 func (p *PoolRow) Problem() bool {
-	if p.Stale {
+	if p.Stale || len(p.Firing) > 0 {
 		return true
 	}
 	if p.Diagnosis.Cause == "" {

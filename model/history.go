@@ -146,6 +146,7 @@ func (h *History) observe(f *Fleet, poolsOf func(source string) []Pool) {
 		}
 	}
 	h.evalAlerts(f)
+	h.markFiring(f)
 	if tick := h.tickOf(f.At); tick != h.evictTick {
 		h.evictTick = tick
 		h.evict(f.At)

@@ -18,7 +18,6 @@ type HistoryView struct {
 	first    map[string]time.Time          // source → first good poll
 	spark    map[string][]SparkPoint
 	events   []Event
-	firing   map[string][]string
 }
 
 // BackendHistory is what the screen shows of one backend's past.
@@ -47,7 +46,6 @@ func (h *History) View(now time.Time, points int) *HistoryView {
 		first:    make(map[string]time.Time, len(h.sources)),
 		spark:    make(map[string][]SparkPoint, len(h.pools)),
 		events:   h.events[:len(h.events):len(h.events)],
-		firing:   h.firingByPool(),
 	}
 	for name, s := range h.sources {
 		v.first[name] = s.firstPoll
@@ -121,10 +119,14 @@ func (v *HistoryView) Events() []Event {
 	return v.events
 }
 
-// Firing returns the names of the alert rules firing on a pool.
-func (v *HistoryView) Firing(poolKey string) []string {
+// WithEvents returns a copy of v listing evs (oldest first; kept, not
+// copied) as its events: a replay shows the events that were recorded,
+// not the ones its own history derives again from the recorded polls.
+func (v *HistoryView) WithEvents(evs []Event) *HistoryView {
 	if v == nil {
-		return nil
+		return &HistoryView{events: evs}
 	}
-	return v.firing[poolKey]
+	c := *v
+	c.events = evs
+	return &c
 }

@@ -42,6 +42,9 @@ type Options struct {
 	// Identity, when set, is shown in the header: "ana · operator" for
 	// a session of `lbtop serve`.
 	Identity string
+	// Replay, when set, is a replay engine: the dashboard shows a
+	// recording, with its banner and keys (replay.go). Set ReadOnly too.
+	Replay ReplayControl
 }
 
 // Defaults for Options and the action flow.
@@ -114,6 +117,9 @@ func (m Model) Init() tea.Cmd { return clockTick() }
 // Update applies one message. It is pure: no I/O, no blocking, and it
 // never runs the Executor (only the Cmd from execCmd does).
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if out, cmd, ok := m.replayUpdate(msg); ok {
+		return out, cmd
+	}
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.win = winSize{msg.Width, msg.Height}
@@ -200,9 +206,9 @@ func (m *Model) bodyRowsFor(s screen) int {
 // topLines counts the lines above the column header.
 func (m *Model) topLines() int {
 	if m.screen == screenBackends {
-		return 1 + m.staleLines() + m.noteLines() + m.diagLines()
+		return 1 + m.replayLines() + m.staleLines() + m.noteLines() + m.diagLines()
 	}
-	return 1 + m.staleLines() + m.cardLines()
+	return 1 + m.replayLines() + m.staleLines() + m.cardLines()
 }
 
 // View renders one frame: exactly the terminal's height in lines, none
@@ -216,6 +222,9 @@ func (m Model) View() tea.View {
 func (m *Model) render() string {
 	w, h := m.size()
 	lines := make([]string, 0, h+4)
+	if b := m.replayBanner(w); b != "" {
+		lines = append(lines, b)
+	}
 	lines = append(lines, m.proxyHeader(m.header(w), w))
 	if b := m.staleBanner(w); b != "" {
 		lines = append(lines, b)

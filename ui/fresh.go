@@ -51,6 +51,8 @@ type timeState struct {
 	held       *model.Fleet                   // the newest fleet that arrived while paused
 	heldCauses *CauseWatch
 	behind     int // fleets held
+
+	replay *replayState // replay mode's clock, banner and prompt (replay.go); nil when live
 }
 
 // hold keeps a fleet that arrived while paused.
@@ -121,7 +123,11 @@ func (m *Model) staleBanner(w int) string {
 	if len(parts) > 1 {
 		head = "✘ " + strconv.Itoa(len(parts)) + " SOURCES FAILING: "
 	}
-	return m.st.MsgError.Render(clip(head+strings.Join(parts, " · ")+" — rows marked ~ show old data; R polls now", w))
+	hint := " — rows marked ~ show old data; R polls now"
+	if m.opts.Replay != nil {
+		hint = " — rows marked ~ show old data" // recorded: nothing to poll
+	}
+	return m.st.MsgError.Render(clip(head+strings.Join(parts, " · ")+hint, w))
 }
 
 // staleLines is 1 while the stale banner shows, else 0.

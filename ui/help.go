@@ -15,7 +15,7 @@ var helpLegend = []string{
 
 // helpBox renders the key list; in two columns when one does not fit.
 func (m *Model) helpBox(w, h int) []string {
-	docs := m.keys.docs(m.opts.ReadOnly)
+	docs := m.replayDocs(m.keys.docs(m.opts.ReadOnly))
 	var lines []string
 	if m.opts.ReadOnly {
 		lines = append(lines, "read-only mode: actions disabled", "")

@@ -146,7 +146,7 @@ func (m *Model) poolCell(p *model.PoolRow, id colID) cell {
 		return c
 	case colWhy:
 		c := m.whyCell(p)
-		if rules := m.times.hist.Firing(p.Key); len(rules) > 0 {
+		if rules := p.Firing; len(rules) > 0 {
 			// an alert rule firing on the pool comes first: it is what
 			// the team said to watch
 			c.text = "⚑ " + strings.Join(rules, ",") + " " + c.text

@@ -9,21 +9,23 @@ import (
 	"github.com/lbtop/lbtop/model"
 )
 
-// TestREADMEKeyTable checks the README's keybindings table is the one
-// `go generate ./ui` writes from the key map (the generator owns it; this
-// test only says when it was not run).
+// TestREADMEKeyTable checks the README's key tables (the dashboard's and
+// replay's) are the ones `go generate ./ui` writes from the key maps (the
+// generator owns them; this test only says when it was not run).
 func TestREADMEKeyTable(t *testing.T) {
 	t.Parallel()
 	b, err := os.ReadFile("../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := readme.Section(string(b), READMEKeysSection)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := READMEKeys(); got != want {
-		t.Errorf("README.md's key table is out of date: run go generate ./ui\ngot:\n%s\nwant:\n%s", got, want)
+	for name, want := range map[string]string{READMEKeysSection: READMEKeys(), READMEReplayKeysSection: READMEReplayKeys()} {
+		got, err := readme.Section(string(b), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("README.md's %s table is out of date: run go generate ./ui\ngot:\n%s\nwant:\n%s", name, got, want)
+		}
 	}
 }
 

@@ -79,8 +79,9 @@ func runTUI(ctx context.Context, o *options, entries []sources.Entry, cfg *confi
 			}
 		}()
 	}
-	snaps := hub.Run(ctx)
-	go engine(store, snaps, p.Send, log, rec, newAuditTail(o, getenv))
+	feed := newFleetFeed(store, log, rec, newAuditTail(o, getenv))
+	feed.bell = o.bell
+	go engine(feed, hub.Run(ctx), p.Send)
 	_, err = p.Run()
 	if runner != nil {
 		// Quit anyway (or ctrl+c) with actions still running: each gets an
@@ -101,11 +102,13 @@ func runTUI(ctx context.Context, o *options, entries []sources.Entry, cfg *confi
 // UI each new immutable fleet.
 // The first fleet lists the sources as connecting; send blocks until the
 // program runs, so this must not run on main's goroutine before p.Run.
-func engine(store *model.Store, snaps <-chan model.Snapshot, send func(tea.Msg), log *slog.Logger, rec *record.Recorder, audit *auditTail) {
-	send(ui.FleetMsg{Fleet: store.Fleet()})
-	feed := newFleetFeed(store, log, rec, audit)
+func engine(feed *fleetFeed, snaps <-chan model.Snapshot, send func(tea.Msg)) {
+	send(ui.FleetMsg{Fleet: feed.store.Fleet()})
 	for snap := range snaps {
 		send(feed.next(snap))
+		if feed.takeBell() {
+			send(bellMsg)
+		}
 	}
 }
 
@@ -122,6 +125,9 @@ type fleetFeed struct {
 	auditAt time.Time
 	seen    map[model.BackendRef]time.Time
 	causes  ui.CauseWatch
+	bell    bool // --bell: ring when a rule fires or a pool loses its last healthy backend (bell.go)
+	rang    bool
+	clock   func() time.Time // nil: time.Now; a replay reads the recorded time
 }
 
 func newFleetFeed(store *model.Store, log *slog.Logger, rec *record.Recorder, audit *auditTail) *fleetFeed {
@@ -137,6 +143,9 @@ func (ff *fleetFeed) next(snap model.Snapshot) ui.FleetMsg {
 		ff.record(ff.rec.Snapshot(snap))
 	}
 	now := time.Now()
+	if ff.clock != nil {
+		now = ff.clock()
+	}
 	if ff.audit != nil && now.Sub(ff.auditAt) >= auditEvery {
 		ff.auditAt = now
 		for _, e := range ff.audit.next() { // actions, this session's and others', become events
@@ -147,6 +156,7 @@ func (ff *fleetFeed) next(snap model.Snapshot) ui.FleetMsg {
 	// Drain the new events (the view keeps the recent ones): into the
 	// recording, and never left to pile up in a long session.
 	for _, e := range ff.hist.TakeEvents() {
+		ff.noteBell(e)
 		if ff.rec != nil {
 			ff.record(ff.rec.Event(e))
 		}

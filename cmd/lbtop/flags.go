@@ -38,6 +38,7 @@ type options struct {
 	readOnly   bool
 	logFile    string
 	record     string  // --record: the recording the dashboard or watch appends to
+	bell       bool    // --bell: ring the terminal bell (dashboard and watch)
 	auditLog   string  // audit log path; "" is the default under the state dir
 	floor      float64 // share of a pool that must stay serving before an action needs more than y
 	version    bool
@@ -301,6 +302,7 @@ func (o *options) flagSet(getenv func(string) string) (*flag.FlagSet, error) {
 	fs.BoolVar(&o.readOnly, "read-only", getenv("LBTOP_READ_ONLY") == "1" || getenv("LBTOP_READ_ONLY") == "true", "disable every action (env LBTOP_READ_ONLY=1)")
 	fs.StringVar(&o.logFile, "log-file", envOr(getenv, "LBTOP_LOG", ""), "write diagnostics to this file (env LBTOP_LOG)")
 	fs.StringVar(&o.record, "record", "", "dashboard and watch: append every snapshot and event to this recording for lbtop replay (docs/recording.md)")
+	fs.BoolVar(&o.bell, "bell", false, "dashboard and watch: ring the terminal bell when an alert rule fires or a pool loses its last healthy backend")
 	fs.StringVar(&o.auditLog, "audit-log", envOr(getenv, "LBTOP_AUDIT_LOG", ""), "append one JSON line per action to this file (default $XDG_STATE_HOME/lbtop/audit.log or ~/.local/state/lbtop/audit.log, audit-demo.log there with --demo; env LBTOP_AUDIT_LOG)")
 	fs.Float64Var(&o.floor, "floor", actions.DefaultFloor, "share of a pool's backends that must stay serving before an action needs the pool name typed (or --force)")
 	fs.BoolVar(&o.version, "version", false, "print the version, commit and Go version, and exit")
@@ -322,6 +324,8 @@ func (o *options) check(action bool) error {
 		return fmt.Errorf("-o %s needs --once: lbtop --once -o %s polls once and prints; without --once lbtop opens the dashboard", o.output, o.output)
 	case o.strict && !o.once:
 		return errors.New("--strict needs --once: it sets the exit code of one poll (1 when a source cannot be read)")
+	case o.bell && (o.once || action):
+		return errors.New("--bell rings on the dashboard and in lbtop watch, not with --once or an action")
 	}
 	if len(o.kubeCtx) > 0 {
 		o.kube = true

@@ -19,11 +19,14 @@ type replayOpts struct {
 	once   bool
 	events bool
 	output string
+	bell   bool
 }
 
 const replayUsage = `usage:
-  lbtop replay FILE --at TIME --once [-o table|json]   the fleet as it was at TIME (RFC3339, or +90s from the start); exit codes as --once
+  lbtop replay FILE [--at TIME] [--bell]                the dashboard on the recording (at TIME, else its start)
+  lbtop replay FILE --at TIME --once [-o table|json]   the fleet as it was at TIME; exit codes as --once
   lbtop replay FILE --events [-o jsonl|text]            the recorded events, in the watch format
+TIME is HH:MM:SS, RFC3339 (2026-11-24T03:12:00Z) or an offset from the start (+90s).
 `
 
 // parseReplay parses `replay FILE [flags]`; flags may come before or
@@ -36,10 +39,11 @@ func parseReplay(args []string, stderr io.Writer) (*replayOpts, error) {
 		fmt.Fprint(stderr, replayUsage)
 		fs.PrintDefaults()
 	}
-	fs.StringVar(&r.at, "at", "", "moment to show: RFC3339 (2026-11-24T03:12:00Z) or an offset from the start (+90s)")
+	fs.StringVar(&r.at, "at", "", "moment to show: HH:MM:SS, RFC3339 (2026-11-24T03:12:00Z) or an offset from the start (+90s)")
 	fs.BoolVar(&r.once, "once", false, "print the fleet at --at and exit")
 	fs.BoolVar(&r.events, "events", false, "print the recorded events and exit")
 	fs.StringVar(&r.output, "o", "", "output: table or json (--once), jsonl or text (--events)")
+	fs.BoolVar(&r.bell, "bell", false, "dashboard: ring the terminal bell when the replay passes an alert firing or a pool losing its last healthy backend")
 	var pos []string
 	rest := args
 	for {
@@ -59,6 +63,8 @@ func parseReplay(args []string, stderr io.Writer) (*replayOpts, error) {
 	switch {
 	case r.events && r.once:
 		return nil, errors.New("replay: --once and --events do not go together")
+	case r.bell && (r.events || r.once):
+		return nil, errors.New("replay: --bell rings on the replay dashboard, not with --once or --events")
 	case r.events:
 		r.output = cmpOr(r.output, "text")
 		if r.output != "jsonl" && r.output != "text" {
@@ -72,8 +78,8 @@ func parseReplay(args []string, stderr io.Writer) (*replayOpts, error) {
 		if r.at == "" {
 			return nil, errors.New("replay --once: --at TIME is required (RFC3339 or +90s from the start)")
 		}
-	default:
-		return nil, fmt.Errorf("replay: the replay dashboard is not available yet: give --at TIME --once or --events\n%s", replayUsage)
+	case r.output != "":
+		return nil, fmt.Errorf("replay: -o %s needs --once or --events: without them replay opens the dashboard", r.output)
 	}
 	return r, nil
 }
@@ -85,25 +91,37 @@ func cmpOr(s, def string) string {
 	return s
 }
 
-// parseAt reads --at: RFC3339, or +DURATION from the recording's start.
-func parseAt(s string, start time.Time) (time.Time, error) {
+// parseAt reads a moment of a recording: +DURATION from its start,
+// RFC3339, or HH:MM:SS in loc on the recording's first day (the next day
+// when that is before the start: a recording over midnight). The error
+// names the value.
+func parseAt(s string, start time.Time, loc *time.Location) (time.Time, error) {
+	const want = "want HH:MM:SS, RFC3339 (2026-11-24T03:12:00Z) or an offset from the start such as +90s"
 	if rest, ok := strings.CutPrefix(s, "+"); ok {
 		d, err := time.ParseDuration(rest)
 		if err != nil || d < 0 {
-			return time.Time{}, fmt.Errorf("--at %q: want RFC3339 or an offset such as +90s", s)
+			return time.Time{}, fmt.Errorf("%q: %s", s, want)
 		}
 		return start.Add(d), nil
 	}
-	t, err := time.Parse(time.RFC3339, s)
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	c, err := time.Parse(time.TimeOnly, s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("--at %q: want RFC3339 (2026-11-24T03:12:00Z) or an offset such as +90s", s)
+		return time.Time{}, fmt.Errorf("%q: %s", s, want)
+	}
+	day := start.In(loc)
+	t := time.Date(day.Year(), day.Month(), day.Day(), c.Hour(), c.Minute(), c.Second(), 0, loc)
+	if t.Before(day.Truncate(time.Second)) {
+		t = t.AddDate(0, 0, 1)
 	}
 	return t, nil
 }
 
-// runReplay prints a recorded moment (--at --once) or the recorded events
-// (--events).
-func runReplay(_ context.Context, args []string, _ func(string) string, stdout, stderr io.Writer) int {
+// runReplay opens the dashboard on a recording, or prints a recorded
+// moment (--at --once) or the recorded events (--events).
+func runReplay(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	fail := func(err error) int {
 		fmt.Fprintln(stderr, "lbtop:", err)
 		return exitError
@@ -133,9 +151,12 @@ func runReplay(_ context.Context, args []string, _ func(string) string, stdout, 
 		}
 		return exitOK
 	}
-	at, err := parseAt(r.at, p.Start())
+	if !r.once {
+		return runReplayTUI(ctx, r, p, getenv, stderr)
+	}
+	at, err := parseAt(r.at, p.Start(), time.Local)
 	if err != nil {
-		return fail(err)
+		return fail(fmt.Errorf("--at %w", err))
 	}
 	if at.Before(p.Start()) {
 		return fail(fmt.Errorf("--at %s is before the recording starts (%s)", at.Format(time.RFC3339), p.Start().Format(time.RFC3339)))

@@ -25,8 +25,8 @@ Usage:
   lbtop why [POOL] SOURCES                      why POOL (or every pool with a problem) is in its state
   lbtop watch SOURCES [-o jsonl|text] [--bell] [--record FILE]
                                                 one event per line until interrupted
-  lbtop replay FILE --at TIME --once [-o table|json] | --events [-o jsonl|text]
-                                                a recording, at a moment or as events
+  lbtop replay FILE [--at TIME] [--bell] | --at TIME --once [-o table|json] | --events [-o jsonl|text]
+                                                a recording: the dashboard on it, one moment, or its events
   lbtop serve --listen ADDR --operator-keys FILE [--viewer-keys FILE] SOURCES
                                                 one shared dashboard over SSH
 
@@ -55,7 +55,7 @@ var flagGroups = []struct {
 	}},
 	{"Polling and output", []flagDoc{
 		{"interval", "DURATION"}, {"timeout", "DURATION"}, {"once", ""}, {"o", "table|json"},
-		{"strict", ""}, {"read-only", ""}, {"log-file", "FILE"}, {"record", "FILE"},
+		{"strict", ""}, {"read-only", ""}, {"log-file", "FILE"}, {"record", "FILE"}, {"bell", ""},
 	}},
 	{"Actions (drain, ready, maint, weight; proxy-fail and proxy-ok take --reason, --yes, --dry-run, --audit-log; the dashboard's keys use --floor and --audit-log too)", []flagDoc{
 		{"source", "NAME|all"}, {"reason", "TEXT"}, {"yes", ""}, {"force", ""}, {"dry-run", ""},

@@ -33,7 +33,6 @@ func withSignals(verb func(ctx context.Context, args []string, getenv func(strin
 // watchOpts are watch's own flags.
 type watchOpts struct {
 	format string // jsonl or text
-	bell   bool
 	window time.Duration
 }
 
@@ -42,7 +41,6 @@ type watchOpts struct {
 func parseWatch(args []string, getenv func(string) string) (*options, *watchOpts, error) {
 	w := &watchOpts{}
 	o, pos, err := parseAnywhere(args, getenv, func(fs *flag.FlagSet) {
-		fs.BoolVar(&w.bell, "bell", false, "ring the terminal bell (text output) when an alert fires or a pool loses its last healthy backend")
 		fs.DurationVar(&w.window, "history", model.DefaultHistoryWindow, "how far back flap counts and pool samples reach")
 	})
 	if err != nil {
@@ -97,7 +95,7 @@ func runWatch(ctx context.Context, args []string, getenv func(string) string, st
 	hist := model.NewHistory(w.window, cfg.Interval)
 	hist.SetAlerts(cfg.AlertRules())
 	store.UseHistory(hist)
-	out := newEventWriter(stdout, w.format == "jsonl", w.bell)
+	out := newEventWriter(stdout, w.format == "jsonl", o.bell)
 	code := watchLoop(ctx, hub.Run(ctx), store, rec, audit, out, cfg.Interval, stderr)
 	if rec != nil {
 		if err := rec.Close(); err != nil {

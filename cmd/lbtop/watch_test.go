@@ -131,18 +131,7 @@ func TestWatchServerDiesAndComesBack(t *testing.T) {
 	}})
 	inst.WaitFor(t, func() bool { return inst.Status(t, "web", "a") == "UP" && inst.Status(t, "web", "b") == "UP" })
 	dir := t.TempDir()
-	cfg := filepath.Join(dir, "lbtop.yaml")
-	writeFile(t, cfg, `interval: 200ms
-sources:
-  - kind: haproxy
-    name: lb1
-    address: `+inst.Addr+`
-alerts:
-  - name: web-capacity
-    pools: "^web$"
-    when: healthy_ratio < 0.8
-    for: 400ms
-`)
+	cfg := webCapacityConfig(t, dir, inst.Addr)
 	rec := filepath.Join(dir, "incident.lbtop")
 	audit := filepath.Join(dir, "audit.log")
 	w := startWatch(t, "--config", cfg, "-o", "jsonl", "--record", rec, "--audit-log", audit)
@@ -264,7 +253,9 @@ func TestWatchAndReplayFlags(t *testing.T) {
 		{[]string{"replay"}, "want one recording file"},
 		{[]string{"replay", "x.lbtop", "--once"}, "--at TIME is required"},
 		{[]string{"replay", "x.lbtop", "--events", "-o", "json"}, `-o "json": want jsonl or text`},
-		{[]string{"replay", "x.lbtop"}, "replay dashboard is not available yet"},
+		{[]string{"replay", "x.lbtop", "-o", "json"}, "-o json needs --once or --events"},
+		{[]string{"replay", "x.lbtop", "--events", "--bell"}, "--bell rings on the replay dashboard"},
+		{[]string{"--haproxy", "127.0.0.1:1", "--once", "--bell"}, "--bell rings on the dashboard"},
 		{[]string{"replay", filepath.Join(t.TempDir(), "missing"), "--events"}, "no such file"},
 	} {
 		code, _, errs := runCapture(t, tc.args...)

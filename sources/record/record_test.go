@@ -59,21 +59,7 @@ func TestRecordReplayRoundTrip(t *testing.T) {
 	}
 	r.keyEvery = 7 // several keyframes in a short run
 	r.MergeAs("prom", model.KindHAProxy)
-	rng := rand.New(rand.NewPCG(1, 2))
-	var written []model.Snapshot
-	var prev *model.Snapshot
-	for i := range 40 {
-		s := fleet("lb1", 3, 4, i, true, rng, prev)
-		if i == 25 {
-			s = model.Snapshot{Source: "lb1", Kind: model.KindHAProxy, At: s.At, Err: errors.New("dial unix /run/haproxy.sock: connect: connection refused")}
-		} else {
-			prev = &s
-		}
-		written = append(written, s)
-		if err := r.Snapshot(s); err != nil {
-			t.Fatal(err)
-		}
-	}
+	written := writeChurn(t, r, 40, 3, 4, 25, rand.New(rand.NewPCG(1, 2)))
 	ev := model.Event{Time: t0.Add(20 * time.Second), Type: model.EventBackend, Source: "lb1", Pool: "svc-0000-backend", Backend: "srv-0000-00", From: "healthy", To: "unhealthy", Reason: "L4CON"}
 	if err := r.Event(ev); err != nil {
 		t.Fatal(err)

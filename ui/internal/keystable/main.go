@@ -15,8 +15,10 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: keystable README.md")
 		os.Exit(2)
 	}
-	if err := readme.Update(os.Args[1], ui.READMEKeysSection, ui.READMEKeys()); err != nil {
-		fmt.Fprintln(os.Stderr, "keystable:", err)
-		os.Exit(1)
+	for _, sec := range [][2]string{{ui.READMEKeysSection, ui.READMEKeys()}, {ui.READMEReplayKeysSection, ui.READMEReplayKeys()}} {
+		if err := readme.Update(os.Args[1], sec[0], sec[1]); err != nil {
+			fmt.Fprintln(os.Stderr, "keystable:", err)
+			os.Exit(1)
+		}
 	}
 }

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/lbtop/lbtop/model"
+	"github.com/lbtop/lbtop/sources/record"
+	"github.com/lbtop/lbtop/ui"
+)
+
+// BenchmarkReplayStep is the replay dashboard's engine on a recording of
+// 10,000 backends in 1,000 pools, every counter changing on each of 300
+// polls at 2 s: "forward" is → (the next poll fed on top of the store),
+// "seek" is t to the middle or ← (a fresh store fed the polls before it,
+// at most replayWarmBudget backends' worth).
+//
+//	go test -run '^$' -bench ReplayStep -benchtime 20x ./cmd/lbtop
+func BenchmarkReplayStep(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "rec.lbtop")
+	rec, err := record.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	t0 := time.Date(2026, 11, 24, 3, 0, 0, 0, time.UTC)
+	for i := range 300 {
+		s := model.Snapshot{Source: "lb1", Kind: model.KindHAProxy, At: t0.Add(time.Duration(i) * 2 * time.Second)}
+		for p := range 1000 {
+			pool := model.Pool{Name: fmt.Sprintf("svc-%04d", p)}
+			for k := range 10 {
+				pool.Backends = append(pool.Backends, model.Backend{
+					Name: fmt.Sprintf("srv-%04d-%02d", p, k), Address: fmt.Sprintf("10.%d.%d.%d:8080", p/256, p%256, k),
+					Health: model.Healthy, Reason: "L7OK 200", Weight: 10, Counters: true,
+					Requests: uint64(i * (p + k + 1)), Errors: uint64(i * k / 7),
+				})
+			}
+			s.Pools = append(s.Pools, pool)
+		}
+		if err := rec.Snapshot(s); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := rec.Close(); err != nil {
+		b.Fatal(err)
+	}
+	p, err := record.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+	e, err := newReplayer(p, time.UTC)
+	if err != nil {
+		b.Fatal(err)
+	}
+	send := func(m tea.Msg) {
+		if rm, ok := m.(ui.ReplayMsg); ok && (rm.Fleet.Fleet == nil || len(rm.Fleet.Fleet.Pools) != 1000) {
+			b.Fatalf("replay sent %d pools", len(rm.Fleet.Fleet.Pools))
+		}
+	}
+	mid := len(e.times) / 2
+	b.Run("forward", func(b *testing.B) {
+		e.moveTo(mid, send)
+		for b.Loop() {
+			if e.i+1 == len(e.times) {
+				b.StopTimer()
+				e.moveTo(mid, send)
+				b.StartTimer()
+			}
+			e.moveTo(e.i+1, send)
+		}
+	})
+	b.Run("seek", func(b *testing.B) {
+		to := mid
+		for b.Loop() {
+			to = 2*mid + 2 - to // mid+2, mid, …: never the next poll, so each is rebuilt
+			e.moveTo(to, send)
+		}
+	})
+}

@@ -1,0 +1,384 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"sort"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/lbtop/lbtop/actions"
+	"github.com/lbtop/lbtop/model"
+	"github.com/lbtop/lbtop/sources/record"
+	"github.com/lbtop/lbtop/ui"
+)
+
+// Replay dashboard limits.
+const (
+	// maxReplayWait bounds the wait between two polls while playing, so
+	// a recording with a gap (two sessions appended hours apart) goes on.
+	maxReplayWait = 2 * time.Second
+	// replayEvents is how many recorded events the events view lists, as
+	// many as a live History keeps.
+	replayEvents = 10_000
+	// replayRequests is how many requests may wait for the engine; keys
+	// pressed beyond that while it works are dropped.
+	replayRequests = 64
+	// replayWarmBudget bounds the backends (summed over polls) fed to a
+	// rebuilt store before the poll shown: it keeps ← and t quick on a
+	// large fleet, at the cost of a shorter sparkline just after them.
+	replayWarmBudget = 40_000
+)
+
+// runReplayTUI opens the dashboard on a recording: the replay engine
+// feeds it the recorded fleets as a live engine feeds the live ones.
+func runReplayTUI(ctx context.Context, r *replayOpts, p *record.Player, getenv func(string) string, stderr io.Writer) int {
+	if len(p.Times()) == 0 {
+		fmt.Fprintf(stderr, "lbtop: replay: %s holds no poll to show\n", r.file)
+		return exitError
+	}
+	e, err := newReplayer(p, time.Local)
+	if err != nil {
+		fmt.Fprintln(stderr, "lbtop: replay:", err)
+		return exitError
+	}
+	e.bell = r.bell
+	if r.at != "" {
+		at, err := parseAt(r.at, p.Start(), time.Local)
+		if err == nil {
+			err = e.inSpan(at)
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "lbtop: replay: --at", err)
+			return exitError
+		}
+		e.i = e.indexAt(at)
+	}
+	opts := ui.Options{ReadOnly: true, NoColor: getenv("NO_COLOR") != "", User: actions.CurrentUser(getenv).Login, Replay: e}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	prog := tea.NewProgram(ui.New(nil, opts), tea.WithContext(ctx), tea.WithFPS(uiFPS), tea.WithoutSignalHandler())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		e.run(ctx, prog.Send)
+	}()
+	_, err = prog.Run()
+	failed := err != nil && ctx.Err() == nil // not ended by a signal
+	cancel()
+	<-done // the engine reads the recording: let it stop before it is closed
+	if failed {
+		fmt.Fprintln(stderr, "lbtop:", err)
+		return exitError
+	}
+	return exitOK
+}
+
+// replayer is the replay dashboard's engine. It owns the Player and a
+// Store fed with the recorded snapshots in order, through the live
+// dashboard's fleetFeed, so a recorded fleet is built, diagnosed and
+// remembered exactly like a live one. It answers each ui.ReplayRequest
+// with a ui.ReplayMsg; only its own goroutine (run) touches its state.
+type replayer struct {
+	p      *record.Player
+	times  []time.Time   // every recorded poll instant, in order, once each
+	events []model.Event // every recorded event, by time, in loc
+	res    time.Duration // poll interval, estimated: the history's resolution
+	loc    *time.Location
+	bell   bool // ring on recorded events that would have rung (--bell)
+	ctl    chan ui.ReplayRequest
+
+	i       int // the poll shown: an index into times
+	playing bool
+	speed   int
+	gen     uint64 // fleets sent, so the UI keeps only the newest
+
+	feed  *fleetFeed  // fed with every recorded snapshot up to times[i]
+	clock time.Time   // the store's clock: the recorded time
+	cur   ui.FleetMsg // the fleet at times[i]
+	fed   int         // times[fed] is the last poll fed; -1: none
+}
+
+var _ ui.ReplayControl = (*replayer)(nil)
+
+// newReplayer indexes the recording's polls and events, showing times in
+// loc.
+func newReplayer(p *record.Player, loc *time.Location) (*replayer, error) {
+	e := &replayer{p: p, loc: loc, speed: 1, fed: -1, ctl: make(chan ui.ReplayRequest, replayRequests)}
+	for _, t := range p.Times() {
+		if n := len(e.times); n == 0 || t.After(e.times[n-1]) {
+			e.times = append(e.times, t)
+		}
+	}
+	evs, err := p.Events(time.Time{}, time.Time{})
+	if err != nil {
+		return nil, err
+	}
+	for i := range evs {
+		evs[i].Time = evs[i].Time.In(loc)
+	}
+	sort.SliceStable(evs, func(i, j int) bool { return evs[i].Time.Before(evs[j].Time) })
+	e.events = evs
+	if n, srcs := len(e.times), max(len(p.Sources()), 1); n > srcs {
+		e.res = p.End().Sub(p.Start()) * time.Duration(srcs) / time.Duration(n-1)
+	}
+	return e, nil
+}
+
+// Control queues a request for the engine without blocking.
+func (e *replayer) Control(r ui.ReplayRequest) {
+	select {
+	case e.ctl <- r:
+	default: // the engine is behind: drop the key rather than block
+	}
+}
+
+// run shows the poll at e.i, then answers requests and, while playing,
+// steps at the recorded pace until ctx ends.
+func (e *replayer) run(ctx context.Context, send func(tea.Msg)) {
+	e.moveTo(e.i, send)
+	if e.p.Torn > 0 {
+		send(ui.StatusMsg{Level: ui.StatusWarn, Text: fmt.Sprintf("the last %d bytes of the recording are cut off or damaged: replaying up to them", e.p.Torn)})
+	}
+	var timer *time.Timer
+	var tick <-chan time.Time
+	stop := func() {
+		if timer != nil {
+			timer.Stop()
+		}
+		timer, tick = nil, nil
+	}
+	defer stop()
+	for {
+		if e.playing && tick == nil && e.i+1 < len(e.times) {
+			wait := min(e.times[e.i+1].Sub(e.times[e.i])/time.Duration(e.speed), maxReplayWait)
+			timer = time.NewTimer(wait)
+			tick = timer.C
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case r := <-e.ctl:
+			stop() // the next step is timed from here
+			e.handle(r, send)
+		case <-tick:
+			timer, tick = nil, nil
+			e.moveTo(e.i+1, send)
+		}
+	}
+}
+
+// handle answers one request.
+func (e *replayer) handle(r ui.ReplayRequest, send func(tea.Msg)) {
+	switch r.Op {
+	case ui.ReplayForward:
+		e.moveTo(e.i+1, send)
+	case ui.ReplayBack:
+		if e.i == 0 {
+			send(ui.StatusMsg{Level: ui.StatusInfo, Text: "this is the start of the recording"})
+			return
+		}
+		e.moveTo(e.i-1, send)
+	case ui.ReplayPlayPause:
+		e.playing = !e.playing
+		if e.playing && e.i == len(e.times)-1 {
+			e.moveTo(0, send) // at the end, space plays it again
+			return
+		}
+		send(ui.ReplayMsg{State: e.state()})
+	case ui.ReplayFaster:
+		e.speed = min(e.speed*2, ui.MaxReplaySpeed)
+		send(ui.ReplayMsg{State: e.state()})
+	case ui.ReplaySlower:
+		e.speed = max(e.speed/2, 1)
+		send(ui.ReplayMsg{State: e.state()})
+	case ui.ReplaySeek:
+		at, err := parseAt(r.Time, e.p.Start(), e.loc)
+		if err == nil {
+			err = e.inSpan(at)
+		}
+		if err != nil {
+			send(ui.StatusMsg{Level: ui.StatusError, Text: "go to " + err.Error()})
+			return
+		}
+		e.moveTo(e.indexAt(at), send)
+	}
+}
+
+// inSpan refuses a moment outside the recording, naming both.
+func (e *replayer) inSpan(at time.Time) error {
+	start, end := e.times[0], e.times[len(e.times)-1]
+	// a second's slack: polls end at fractions of a second, times are typed to the second
+	if at.Before(start.Add(-time.Second)) || at.After(end.Add(time.Second)) {
+		const layout = "2006-01-02 15:04:05 MST"
+		return fmt.Errorf("%s: the recording runs from %s to %s", at.In(e.loc).Format(layout), start.In(e.loc).Format(layout), end.In(e.loc).Format(layout))
+	}
+	return nil
+}
+
+// indexAt is the last poll at or before at.
+func (e *replayer) indexAt(at time.Time) int {
+	return max(sort.Search(len(e.times), func(k int) bool { return e.times[k].After(at) })-1, 0)
+}
+
+// state is where the replay stands.
+func (e *replayer) state() ui.ReplayState {
+	return ui.ReplayState{
+		At: e.times[e.i].In(e.loc), Start: e.times[0].In(e.loc), End: e.times[len(e.times)-1].In(e.loc),
+		Playing: e.playing, Speed: e.speed, AtEnd: e.i == len(e.times)-1,
+	}
+}
+
+// moveTo shows poll j: the next poll is fed on top of what the store
+// has; any other is rebuilt from a fresh store, fed the polls of a
+// sparkline's width before it (so rates, sparklines and time in state come
+// out). Past the end, playing stops and says so.
+func (e *replayer) moveTo(j int, send func(tea.Msg)) {
+	if j >= len(e.times) {
+		e.playing = false
+		send(ui.ReplayMsg{State: e.state()})
+		send(ui.StatusMsg{Level: ui.StatusInfo, Text: "end of the recording: ← steps back, t jumps, space plays it again"})
+		return
+	}
+	from := e.fed // the bell rings for what happened after it
+	first := e.fed
+	if j != e.fed+1 || e.feed == nil {
+		e.reset()
+		from = -1
+		first = e.indexAt(e.times[j].Add(-time.Duration(e.warmPolls())*e.resolution())) - 1
+	}
+	if err := e.feedRange(first, j); err != nil {
+		send(ui.StatusMsg{Level: ui.StatusError, Text: "replay: " + err.Error()})
+		return
+	}
+	e.i = j
+	if e.i == len(e.times)-1 {
+		e.playing = false
+	}
+	msg, ring := e.message(from)
+	send(msg)
+	if ring {
+		send(bellMsg)
+	}
+	if msg.State.AtEnd && from >= 0 {
+		send(ui.StatusMsg{Level: ui.StatusInfo, Text: "end of the recording: ← steps back, t jumps, space plays it again"})
+	}
+}
+
+// warmPolls is how many polls before the one shown a rebuilt store is
+// fed: a sparkline's width, fewer for a large fleet (each poll of 10,000
+// backends costs about 20 ms to merge), but at least two, for rates.
+func (e *replayer) warmPolls() int {
+	n := ui.SparkPoints
+	if f := e.cur.Fleet; f != nil {
+		backends := 0
+		for i := range f.Pools {
+			backends += f.Pools[i].Total
+		}
+		n = min(n, replayWarmBudget/max(backends, 1))
+	}
+	return max(n, 2)
+}
+
+// resolution is the recording's poll interval, or the default one when
+// it has a single poll.
+func (e *replayer) resolution() time.Duration {
+	if e.res > 0 {
+		return e.res
+	}
+	return model.DefaultResolution
+}
+
+// reset starts a fresh store for the recorded sources.
+func (e *replayer) reset() {
+	store := model.NewStore(func() time.Time { return e.clock })
+	for _, s := range e.p.Sources() {
+		store.Register(s.Name, s.Kind)
+		store.MergeAs(s.Name, s.MergeAs)
+	}
+	store.UseHistory(model.NewHistory(model.DefaultHistoryWindow, e.resolution()))
+	e.feed = newFleetFeed(store, slog.New(slog.DiscardHandler), nil, nil)
+	e.feed.clock = func() time.Time { return e.clock }
+	e.cur = ui.FleetMsg{Fleet: store.Fleet()}
+	e.fed = -1
+}
+
+// feedRange feeds the store the snapshots recorded after poll from (-1:
+// from the first) up to poll to, oldest first, decoding each source once
+// (record.Player.Range).
+func (e *replayer) feedRange(from, to int) error {
+	after := e.times[0].Add(-time.Nanosecond)
+	if from >= 0 {
+		after = e.times[from]
+	}
+	var snaps []model.Snapshot
+	if err := e.p.Range(after, e.times[to], func(s model.Snapshot) error {
+		snaps = append(snaps, s)
+		return nil
+	}); err != nil {
+		return err
+	}
+	sort.SliceStable(snaps, func(i, j int) bool { return snaps[i].At.Before(snaps[j].At) })
+	for _, s := range snaps {
+		e.clock = s.At
+		e.cur = e.feed.next(s)
+	}
+	e.fed = to
+	return nil
+}
+
+// message is the fleet at e.i with the events recorded up to then (not
+// those the store derives again) and the alert rules they say were
+// firing; ring reports a recorded event after poll from that rings the
+// bell, when --bell asked for it.
+func (e *replayer) message(from int) (ui.ReplayMsg, bool) {
+	at := e.times[e.i]
+	n := sort.Search(len(e.events), func(k int) bool { return e.events[k].Time.After(at) })
+	fm := e.cur
+	fm.History = fm.History.WithEvents(e.events[max(0, n-replayEvents):n:n])
+	e.gen++
+	if f := fm.Fleet; f != nil {
+		f.Gen = e.gen // a rebuilt store counts from 1 again
+		markRecordedFiring(f, e.events[:n])
+	}
+	ring := false
+	if e.bell && from >= 0 {
+		k := sort.Search(n, func(k int) bool { return e.events[k].Time.After(e.times[from]) })
+		for _, ev := range e.events[k:n] {
+			ring = ring || ev.Bell()
+		}
+	}
+	return ui.ReplayMsg{Fleet: fm, State: e.state()}, ring
+}
+
+// markRecordedFiring sets each pool's Firing from the recorded alert
+// events: a replay has the events, not the rules.
+func markRecordedFiring(f *model.Fleet, evs []model.Event) {
+	type alertKey struct{ name, pool, source string }
+	firing := map[alertKey]bool{}
+	var order []alertKey
+	for _, ev := range evs {
+		if ev.Type != model.EventAlert {
+			continue
+		}
+		k := alertKey{ev.Name, ev.Pool, ev.Source}
+		if _, seen := firing[k]; !seen {
+			order = append(order, k)
+		}
+		firing[k] = ev.State == model.AlertFiring
+	}
+	for _, k := range order {
+		if !firing[k] {
+			continue
+		}
+		for i := range f.Pools {
+			if p := &f.Pools[i]; p.Name == k.pool && strings.Join(p.Sources, ",") == k.source {
+				p.Firing = append(p.Firing, k.name)
+			}
+		}
+	}
+}
