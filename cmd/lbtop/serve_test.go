@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -201,7 +202,8 @@ func TestServeOnePollForManyViewers(t *testing.T) {
 }
 
 // A client that stops reading (SIGSTOP) holds nobody: the other session
-// keeps showing HAProxy's changes while it is stopped.
+// keeps showing HAProxy's changes while it is stopped for 20 s, and the
+// server's heap does not grow with what the stopped client did not read.
 func TestServeStoppedClient(t *testing.T) {
 	inst := fleet3(t)
 	r := startServe(t, inst.Addr)
@@ -209,27 +211,47 @@ func TestServeStoppedClient(t *testing.T) {
 	live := r.term(t, "ana", 100, 30)
 	stuck.waitFor("POOL", 10*time.Second)
 	live.waitFor("POOL", 10*time.Second)
+	live.keys("/", "api", "Enter", "Enter")
+	live.waitFor("› haproxy/api", 5*time.Second)
 	pid := stuck.pid()
 	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
 	defer func() { _ = syscall.Kill(pid, syscall.SIGCONT) }()
-	live.keys("/", "api", "Enter", "Enter")
-	live.waitFor("› haproxy/api", 5*time.Second)
-	for i, state := range []string{"maint", "ready", "drain", "ready", "maint"} {
+	before := heapInUse()
+	states := []string{"maint", "ready", "drain", "ready"}
+	for i, begin := 0, time.Now(); time.Since(begin) < stoppedFor; i++ {
+		state := states[i%len(states)]
 		if reply := strings.TrimSpace(inst.Cmd(t, "set server api/a1 state "+state)); reply != "" {
 			t.Fatal(reply)
 		}
-		want := map[string]string{"maint": "MAINT", "ready": "UP", "drain": "DRAIN"}[state]
-		live.waitFor(want, 5*time.Second)
-		if i < 4 {
-			time.Sleep(2 * time.Second)
-		}
+		live.waitFor(map[string]string{"maint": "MAINT", "ready": "UP", "drain": "DRAIN"}[state], 5*time.Second)
+		time.Sleep(time.Second)
+	}
+	grew := int64(heapInUse()) - int64(before)
+	t.Logf("heap in use %d kB with the client just stopped, %+d kB after %v stopped", before>>10, grew>>10, stoppedFor)
+	if grew > maxStoppedGrowth {
+		t.Errorf("the heap grew %d kB while a client was stopped for %v, want at most %d kB", grew>>10, stoppedFor, maxStoppedGrowth>>10)
 	}
 	if err := syscall.Kill(pid, syscall.SIGCONT); err != nil {
 		t.Fatal(err)
 	}
 	stuck.waitFor("POOL", 10*time.Second)
+}
+
+// How long TestServeStoppedClient stops a client, and how much the heap
+// may grow meanwhile. MEASURED_NOTE
+const (
+	stoppedFor       = 20 * time.Second
+	maxStoppedGrowth = 0
+)
+
+// heapInUse is the bytes of live heap after a collection.
+func heapInUse() uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
 }
 
 // The engine never waits for a session: a session whose program is not
