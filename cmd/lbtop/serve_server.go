@@ -59,10 +59,10 @@ func newServer(ctx context.Context, o *options, so *serveOpts, cfg *config.Confi
 	if err != nil {
 		return nil, err
 	}
-	if _, err := keyring(so.operatorKeys, so.viewerKeys); err != nil {
+	if _, err := so.keyring(); err != nil {
 		return nil, err
 	}
-	signer, err := hostSigner(so.hostKey)
+	signer, err := hostSigner(so.hostKey, so.from["host-key"])
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +106,7 @@ func (s *server) identify(key ssh.PublicKey) (identity, bool) {
 	}
 	s.keysMu.Lock()
 	defer s.keysMu.Unlock()
-	keys, err := keyring(s.so.operatorKeys, s.so.viewerKeys)
+	keys, err := s.so.keyring()
 	if err != nil {
 		s.log.Warn("keys files", logErr, err)
 		keys = s.keysCache
