@@ -45,6 +45,7 @@ Usage:
 
 Join with: ssh -p PORT HOST              (the dashboard; needs a terminal)
            ssh -p PORT HOST once [-o json] (one reading, same output and exit status as lbtop --once)
+           ssh -p PORT HOST why [POOL]     (the diagnosis, same output and exit status as lbtop why)
 
 Keys files are in OpenSSH authorized_keys format; a key's comment (or its
 SHA256 fingerprint) is the name shown and written to the audit log.

@@ -43,6 +43,7 @@ type server struct {
 	ctx       context.Context // the server's: actions run under it, not a session's
 	latest    atomic.Pointer[ui.FleetMsg]
 	ready     chan struct{} // closed once every source has been read once
+	acted     chan struct{} // an action ended: re-read who took what out (one slot)
 	active    atomic.Int32  // sessions being served, of any kind
 	stopping  atomic.Bool
 	mu        sync.Mutex
@@ -69,7 +70,7 @@ func newServer(ctx context.Context, o *options, so *serveOpts, cfg *config.Confi
 	s := &server{
 		so: so, floor: o.floor, readOnly: cfg.ReadOnly, log: log, hub: hub,
 		store: newStore(entries), nsrc: len(entries), hostFP: gossh.FingerprintSHA256(signer.PublicKey()),
-		ctx: ctx, ready: make(chan struct{}), sessions: map[*session]struct{}{}, closeLog: func() {},
+		ctx: ctx, ready: make(chan struct{}), acted: make(chan struct{}, 1), sessions: map[*session]struct{}{}, closeLog: func() {},
 	}
 	if !s.readOnly {
 		r, closeLog, err := newRunner(o, getenv, hub)
@@ -77,6 +78,7 @@ func newServer(ctx context.Context, o *options, so *serveOpts, cfg *config.Confi
 			return nil, err
 		}
 		s.proto, s.closeLog = r, closeLog
+		s.store.SetAdminNotes(s.adminNotes()) // before the engine runs
 	}
 	srv, err := wish.NewServer(
 		// The host key first: without one wish.NewServer writes a new
@@ -176,19 +178,35 @@ func (s *server) close() { s.closeLog() }
 
 // engine owns the Store: it merges each snapshot and fans the new
 // immutable fleet out to every session without ever waiting for one.
+// After an action it re-reads the audit log, so the diagnosis names who
+// took a backend out ("drained by ana"), as lbtop why does.
 func (s *server) engine(snaps <-chan model.Snapshot) {
 	s.publish(ui.FleetMsg{Fleet: s.store.Fleet()})
 	feed := newFleetFeed(s.store, s.log, nil, nil)
 	read := map[string]bool{}
-	for snap := range snaps {
-		s.publish(feed.next(snap))
-		if len(read) < s.nsrc {
-			read[snap.Source] = true
-			if len(read) == s.nsrc {
-				close(s.ready)
+	for {
+		select {
+		case <-s.acted:
+			s.store.SetAdminNotes(s.adminNotes())
+			continue
+		case snap, ok := <-snaps:
+			if !ok {
+				return
+			}
+			s.publish(feed.next(snap))
+			if len(read) < s.nsrc {
+				read[snap.Source] = true
+				if len(read) == s.nsrc {
+					close(s.ready)
+				}
 			}
 		}
 	}
+}
+
+// adminNotes is what the audit log says of who took which backend out.
+func (s *server) adminNotes() map[model.BackendRef]model.AdminNote {
+	return actions.AdminNotes(actions.LastBy(s.auditEntries()))
 }
 
 // publish makes msg the latest fleet and hands it to every session's
@@ -267,6 +285,10 @@ type sharedExecutor struct {
 // cancel the action: it completes, is verified and audited.
 func (e sharedExecutor) Run(ctx context.Context, req actions.Request) actions.Result {
 	res := e.ss.runner.Run(ctx, req)
+	select {
+	case e.s.acted <- struct{}{}:
+	default:
+	}
 	text := e.ss.id.name + ": " + res.Summary()
 	if res.Reason != "" {
 		text += " · " + res.Reason

@@ -17,6 +17,7 @@ import (
 	"charm.land/wish/v2/bubbletea"
 
 	"github.com/lbtop/lbtop/actions"
+	"github.com/lbtop/lbtop/model"
 	"github.com/lbtop/lbtop/ui"
 )
 
@@ -33,7 +34,7 @@ const (
 )
 
 // serveCommands is what `ssh HOST COMMAND` may run.
-const serveCommands = "once [-o table|json], help"
+const serveCommands = "once [-o table|json], why [POOL], help"
 
 // session is one dashboard: its identity, its program and a one-slot
 // mailbox holding the newest fleet it has not taken yet.
@@ -179,26 +180,66 @@ func (s *server) command(sess ssh.Session, args []string) int {
 		fmt.Fprintln(sess, "commands: "+serveCommands+"\nwithout a command: the dashboard (needs a terminal)")
 		return exitOK
 	case "once":
-	default:
-		fmt.Fprintf(sess.Stderr(), "lbtop serve: command %q is not offered; commands: %s\n", args[0], serveCommands)
-		return exitError
+		return s.once(sess, args[1:])
+	case whyVerb:
+		return s.why(sess, args[1:])
 	}
+	fmt.Fprintf(sess.Stderr(), "lbtop serve: command %q is not offered; commands: %s\n", args[0], serveCommands)
+	return exitError
+}
+
+// once is `lbtop --once` on the shared fleet: the same output and exit
+// status.
+func (s *server) once(sess ssh.Session, args []string) int {
 	fs := flag.NewFlagSet("once", flag.ContinueOnError)
 	fs.SetOutput(sess.Stderr())
 	format := fs.String("o", "table", "output: table or json")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := fs.Parse(args); err != nil {
 		return exitError
 	}
 	if (*format != "table" && *format != "json") || fs.NArg() > 0 {
 		fmt.Fprintf(sess.Stderr(), "lbtop serve: once: -o %q: want table or json, and no arguments\n", *format)
 		return exitError
 	}
+	f, ok := s.fleetFor(sess)
+	if !ok {
+		return exitError
+	}
+	if err := writeOnce(sess, f, *format); err != nil {
+		fmt.Fprintln(sess.Stderr(), "lbtop serve:", err)
+		return exitError
+	}
+	return onceExit(f, false)
+}
+
+// why is `lbtop why [POOL]` on the shared fleet: the same output and
+// exit status.
+func (s *server) why(sess ssh.Session, args []string) int {
+	if len(args) > 1 {
+		fmt.Fprintf(sess.Stderr(), "lbtop serve: usage: why [POOL] (got %d arguments: %s)\n", len(args), strings.Join(args, " "))
+		return exitError
+	}
+	pool := ""
+	if len(args) == 1 {
+		pool = args[0]
+	}
+	f, ok := s.fleetFor(sess)
+	if !ok {
+		return exitError
+	}
+	return explain(sess, sess.Stderr(), f, pool, actions.LastBy(s.auditEntries()), time.Now())
+}
+
+// fleetFor waits until every source has been read once (or onceWait)
+// and returns the latest fleet, telling the client which sources fail,
+// as `lbtop --once` does; false when the client went away meanwhile.
+func (s *server) fleetFor(sess ssh.Session) (*model.Fleet, bool) {
 	select {
 	case <-s.ready:
 	case <-sess.Context().Done():
-		return exitError
+		return nil, false
 	case <-time.After(onceWait):
-		fmt.Fprintln(sess.Stderr(), "lbtop serve: once: not every source has been read yet; showing what is known")
+		fmt.Fprintln(sess.Stderr(), "lbtop serve: not every source has been read yet; showing what is known")
 	}
 	f := s.latest.Load().Fleet
 	for _, src := range f.Sources {
@@ -206,11 +247,7 @@ func (s *server) command(sess ssh.Session, args []string) int {
 			fmt.Fprintf(sess.Stderr(), "lbtop: %s: %s\n", src.Name, src.Err)
 		}
 	}
-	if err := writeOnce(sess, f, *format); err != nil {
-		fmt.Fprintln(sess.Stderr(), "lbtop serve:", err)
-		return exitError
-	}
-	return onceExit(f, false)
+	return f, true
 }
 
 // dashboard runs one Bubble Tea program on the session's terminal, fed

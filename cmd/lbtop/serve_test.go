@@ -175,6 +175,42 @@ func TestServeOnceJSON(t *testing.T) {
 	}
 }
 
+// `ssh HOST why POOL` gives a viewer what `lbtop why POOL` prints about
+// the same HAProxy, with its exit status: 2 for a pool with no healthy
+// backend, 0 for one serving, 1 and the same message for an unknown one.
+func TestServeWhy(t *testing.T) {
+	inst := fleet3(t)
+	r := startServe(t, inst.Addr)
+	if reply := strings.TrimSpace(inst.Cmd(t, "set server api/a1 state maint")); reply != "" {
+		t.Fatal(reply)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if code, _, _ := r.run(t, "vic", nil, "why", "api"); code == exitNoHealthy {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("ssh why api never exited 2 after api lost its only server")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for _, pool := range []string{"api", "web", "nope"} {
+		code, out, errs := r.run(t, "vic", nil, "why", pool)
+		var lout, lerrs bytes.Buffer
+		lcode := runWhy(context.Background(), []string{"why", pool, "--haproxy", inst.Addr, "--audit-log", r.audit},
+			func(string) string { return "" }, &lout, &lerrs)
+		if code != lcode || out != lout.String() || errs != lerrs.String() {
+			t.Errorf("ssh why %s: exit %d\n%s%s\nlbtop why %s: exit %d\n%s%s", pool, code, out, errs, pool, lcode, lout.String(), lerrs.String())
+		}
+		if want := map[string]int{"api": exitNoHealthy, "web": exitOK, "nope": exitError}[pool]; code != want {
+			t.Errorf("ssh why %s: exit %d, want %d", pool, code, want)
+		}
+	}
+	if code, _, errs := r.run(t, "vic", nil, "why", "api", "web"); code != exitError || !strings.Contains(errs, "usage: why [POOL]") {
+		t.Errorf("why with two pools: exit %d, %q", code, errs)
+	}
+}
+
 // Twenty dashboards poll HAProxy no more than one does: the relay in
 // front of the runtime API counts the "show stat" commands.
 func TestServeOnePollForManyViewers(t *testing.T) {
