@@ -198,6 +198,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.setStatus(msg.Level, msg.Text, msg.TTL)
 	case PresenceMsg:
 		m.presence = msg.Text
+	case PeerActionMsg:
+		return m.peerAction(msg)
 	case clearStatusMsg:
 		if m.msg.id == msg.id {
 			m.msg = status{}

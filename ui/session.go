@@ -93,6 +93,12 @@ func (a actionState) record(r actions.Result, batchID int, user string, now time
 	}
 	var b batch
 	a.history, b = a.history.add(batchID, r)
+	return a.outcome(r, user, now), b
+}
+
+// outcome marks r on its row until now+markTTL and, when confirmed,
+// records who (user) took the backend out or failed the proxy.
+func (a actionState) outcome(r actions.Result, user string, now time.Time) actionState {
 	text := r.Outcome.String()
 	if r.Outcome == actions.NotApplied && r.HasAfter {
 		text = "not applied: " + actions.StateOf(r.After).Health.String()
@@ -110,7 +116,7 @@ func (a actionState) record(r actions.Result, batchID int, user string, now time
 	case r.Done():
 		a.drainedBy = withDrain(a.drainedBy, r, user, now)
 	}
-	return a, b
+	return a
 }
 
 // actionResult records what the Executor reports for one instance and,
@@ -291,6 +297,7 @@ func (m *Model) actionsBox(w, h int) []string {
 			lines = append(lines, s)
 		}
 	}
+	lines = m.peerLines(lines)
 	if len(lines) == 0 {
 		lines = append(lines, "no actions in this session yet")
 	}

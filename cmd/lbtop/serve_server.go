@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"charm.land/ssh"
 	"charm.land/wish/v2"
 	gossh "golang.org/x/crypto/ssh"
@@ -258,23 +259,25 @@ func (s *server) presence(from *session, what string) {
 		ss.tell(ui.PresenceMsg{Text: who})
 	}
 	s.mu.Unlock()
-	s.notify(from, ui.StatusInfo, what+" · "+who)
+	s.tellOthers(from, ui.StatusMsg{Level: ui.StatusInfo, Text: what + " · " + who})
 }
 
-// notify shows text on every session but from (nil: all). A session not
-// reading gets it when it reads again: the send never holds the caller.
-func (s *server) notify(from *session, level ui.StatusLevel, text string) {
+// tellOthers hands msg to every session but from (nil: all). A session
+// not reading gets it when it reads again: the send never holds the
+// caller.
+func (s *server) tellOthers(from *session, msg tea.Msg) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for ss := range s.sessions {
 		if ss != from {
-			ss.tell(ui.StatusMsg{Level: level, Text: text})
+			ss.tell(msg)
 		}
 	}
 }
 
 // sharedExecutor runs a session's actions with its own identity and
-// tells everyone else what happened.
+// tells everyone else: the row shows it pending while it runs, then its
+// outcome goes to their notices and actions lists (ui.PeerActionMsg).
 type sharedExecutor struct {
 	s  *server
 	ss *session
@@ -284,20 +287,13 @@ type sharedExecutor struct {
 // its own background context, so a session that disconnects does not
 // cancel the action: it completes, is verified and audited.
 func (e sharedExecutor) Run(ctx context.Context, req actions.Request) actions.Result {
+	e.s.tellOthers(e.ss, ui.PeerActionMsg{User: e.ss.id.name, Action: req.Action})
 	res := e.ss.runner.Run(ctx, req)
 	select {
 	case e.s.acted <- struct{}{}:
 	default:
 	}
-	text := e.ss.id.name + ": " + res.Summary()
-	if res.Reason != "" {
-		text += " · " + res.Reason
-	}
-	level := ui.StatusInfo
-	if !res.Done() {
-		level = ui.StatusWarn
-	}
-	e.s.notify(e.ss, level, text)
+	e.s.tellOthers(e.ss, ui.PeerActionMsg{User: e.ss.id.name, Action: req.Action, Result: &res})
 	return res
 }
 
