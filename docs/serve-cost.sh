@@ -6,7 +6,8 @@
 # client in tmux, each SIZE), and the difference is divided by N.
 # Everything binds 127.0.0.1 and lives in a temporary directory.
 # Run from the repository root:  sh docs/serve-cost.sh [N] [WINDOW] [SIZE]
-# e.g. sh docs/serve-cost.sh 10 20 120x40
+# e.g. sh docs/serve-cost.sh 10 20 120x40; LBTOP_BIN=path measures that
+# binary instead of building ./cmd/lbtop (to compare two versions).
 set -eu
 n=${1:-10}
 window=${2:-20}
@@ -22,7 +23,7 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
-go build -o "$tmp/lbtop" ./cmd/lbtop
+if [ -n "${LBTOP_BIN:-}" ]; then cp "$LBTOP_BIN" "$tmp/lbtop"; else go build -o "$tmp/lbtop" ./cmd/lbtop; fi
 ssh-keygen -q -t ed25519 -N '' -C bench -f "$tmp/key"
 cp "$tmp/key.pub" "$tmp/operators"
 # HOME in the temp dir: the demo's audit log goes there, not to yours.
