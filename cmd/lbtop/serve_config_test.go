@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -16,14 +15,7 @@ import (
 func settleFrom(t *testing.T, env map[string]string, args ...string) (*serveOpts, error) {
 	t.Helper()
 	getenv := func(k string) string { return env[k] }
-	o, so, err := parseServeFlags(args, getenv, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := o.loadConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, so, cfg := parseServe(t, getenv, args...)
 	return so, so.settle(cfg, getenv)
 }
 
@@ -83,14 +75,7 @@ func TestServeConfigBadKeysFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	getenv := func(string) string { return "" }
-	o, so, err := parseServeFlags([]string{"--config", cfg, "--audit-log", filepath.Join(dir, "audit.log")}, getenv, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := o.loadConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
+	o, so, c := parseServe(t, getenv, "--config", cfg, "--audit-log", filepath.Join(dir, "audit.log"))
 	var out, errs strings.Builder
 	code := serve(context.Background(), o, so, c, getenv, slog.New(slog.DiscardHandler), &out, &errs)
 	want := cfg + ":6: serve.operator_keys: " + ops + " line 1:"
