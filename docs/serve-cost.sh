@@ -58,7 +58,7 @@ while [ $k -lt "$n" ]; do
 	tmux -S "$sock" new-session -d -s "s$k" -x "$cols" -y "$rows" "$sshcmd"
 	k=$((k + 1))
 done
-sleep 5 # every dashboard drawn
+sleep 12 # every dashboard drawn, and idle (no key for 10 s)
 if ! tmux -S "$sock" capture-pane -p -t "s$((n - 1))" | grep -q POOL; then
 	echo "session s$((n - 1)) shows no dashboard:"; tmux -S "$sock" capture-pane -p -t "s$((n - 1))"; exit 1
 fi

@@ -15,6 +15,14 @@ func IsClock(msg tea.Msg) bool {
 	return ok
 }
 
+// IsExpiry reports whether msg is a timer that only ends a mark (a Δ
+// on a pool whose cause changed): lbtop serve lets it wait for the next
+// frame instead of drawing one for it.
+func IsExpiry(msg tea.Msg) bool {
+	_, ok := msg.(causeExpiredMsg)
+	return ok
+}
+
 // PeerActionMsg tells a shared dashboard (lbtop serve) about an action
 // another session takes: sent once when it starts, with Result nil (its
 // row shows "pending drain by bob"), and once when it ends, with the

@@ -29,8 +29,6 @@ const (
 	// serveFPS caps each session's renderer: its ticker dominates an idle
 	// session's CPU, and over SSH data changes once a poll anyway.
 	serveFPS = 10
-	// fleetLate is how long a fleet waits for the clock tick at most.
-	fleetLate = 2 * time.Second
 )
 
 // serveCommands is what `ssh HOST COMMAND` may run.
@@ -44,7 +42,8 @@ type session struct {
 	p      *tea.Program
 	mail   chan ui.FleetMsg
 	msgs   chan tea.Msg  // notices; dropped when full
-	tick   chan struct{} // the program's clock ticked (one slot)
+	tick   chan struct{} // the program's clock ticked and a frame is due (one slot)
+	frames frames        // the program's frame pacing, see serve_frames.go
 	in     *input
 	mu     sync.Mutex
 	why    string // why the server ended it, said after the screen is restored
@@ -77,52 +76,6 @@ func (ss *session) tell(msg tea.Msg) {
 		default:
 		}
 	}
-}
-
-// forward hands the program its mail until done closes. Each fleet a
-// session takes costs it a frame, and every source's poll makes one, so
-// the newest waits in the mailbox for the program's clock tick (which
-// redraws the ages anyway): tick and fleet make one frame a second, not
-// one per poll plus one per tick. A program that cannot take a message
-// (its client stopped reading) holds only this goroutine; newer fleets
-// replace the one waiting.
-func (ss *session) forward(done <-chan struct{}) {
-	mail := ss.mail // the first fleet at once
-	late := time.NewTimer(fleetLate)
-	defer late.Stop()
-	for {
-		select {
-		case <-done:
-			return
-		case m := <-mail:
-			ss.p.Send(m)
-			mail = nil
-			late.Reset(fleetLate)
-		case <-ss.tick:
-			select {
-			case m := <-ss.mail:
-				ss.p.Send(m)
-				mail = nil
-				late.Reset(fleetLate)
-			default:
-			}
-		case <-late.C: // no tick for a while: take the next fleet as it comes
-			mail = ss.mail
-		case m := <-ss.msgs:
-			ss.p.Send(m)
-		}
-	}
-}
-
-// ticked is the program's filter: it tells forward that the clock ticked.
-func (ss *session) ticked(_ tea.Model, msg tea.Msg) tea.Msg {
-	if ui.IsClock(msg) {
-		select {
-		case ss.tick <- struct{}{}:
-		default:
-		}
-	}
-	return msg
 }
 
 // end quits the program, saying why once the terminal is restored.
@@ -270,7 +223,8 @@ func (s *server) dashboard(sess ssh.Session, id identity) {
 	}
 	done := make(chan struct{})
 	mw := bubbletea.MiddlewareWithProgramHandler(func(sess ssh.Session) *tea.Program {
-		ss.p = tea.NewProgram(ui.New(s.hub, opts), append(bubbletea.MakeOptions(sess), tea.WithInput(ss.in), tea.WithFPS(serveFPS), tea.WithFilter(ss.ticked))...)
+		ss.p = tea.NewProgram(paced{ui.New(s.hub, opts), &ss.frames}, append(bubbletea.MakeOptions(sess),
+			tea.WithInput(ss.in), tea.WithFPS(serveFPS), tea.WithFilter(ss.ticked))...)
 		s.join(ss)
 		go ss.forward(done)
 		go s.watchIdle(ss, done)

@@ -489,3 +489,56 @@ func auditHas(t *testing.T, path string, o actions.Outcome) bool {
 	}
 	return false
 }
+
+// Frame pacing: a clock tick with a fleet waiting hands the fleet over
+// and is not drawn itself; an idle session's tick within idleFrameEvery
+// of the last fleet is neither drawn nor hands one over; a session in use
+// gets its fleet at every tick.
+func TestServeFramePacing(t *testing.T) {
+	tick := ui.New(nil, ui.Options{ReadOnly: true}).Init()() // the dashboard's first clock tick, a second away
+	if !ui.IsClock(tick) {
+		t.Fatalf("Init's Cmd gave %T, want the clock tick", tick)
+	}
+	ss := &session{mail: make(chan ui.FleetMsg, 1), tick: make(chan struct{}, 1), in: newInput(strings.NewReader(""))}
+	p := paced{ui.New(nil, ui.Options{ReadOnly: true}), &ss.frames}
+	first := p.View()
+	due := func() bool {
+		select {
+		case <-ss.tick:
+			return true
+		default:
+			return false
+		}
+	}
+
+	// In use, a fleet waiting: handed over, the tick not drawn.
+	ss.mail <- ui.FleetMsg{Fleet: &model.Fleet{Gen: 1}}
+	ss.ticked(p, tick)
+	if !due() || !ss.frames.hold || p.View().Content != first.Content || ss.frames.hold {
+		t.Errorf("in use with a fleet waiting: due, hold once, repeat the frame; frames %+v", ss.frames)
+	}
+	<-ss.mail
+	ss.ticked(p, ui.FleetMsg{Fleet: &model.Fleet{Gen: 1}})
+
+	// In use, nothing waiting: the tick is drawn (the ages move).
+	ss.ticked(p, tick)
+	if due() || ss.frames.hold {
+		t.Errorf("in use, no fleet: want the tick drawn, nothing due; frames %+v", ss.frames)
+	}
+
+	// Idle, the last fleet just in: not due, not drawn.
+	ss.in.lastNS.Store(time.Now().Add(-2 * idleAfter).UnixNano())
+	ss.mail <- ui.FleetMsg{Fleet: &model.Fleet{Gen: 2}}
+	ss.ticked(p, tick)
+	if due() || !ss.frames.hold {
+		t.Errorf("idle, fleet just in: want held and nothing due; frames %+v", ss.frames)
+	}
+	_ = p.View()
+
+	// Idle, the last fleet idleFrameEvery ago: due.
+	ss.frames.fleet = time.Now().Add(-idleFrameEvery)
+	ss.ticked(p, tick)
+	if !due() || !ss.frames.hold {
+		t.Errorf("idle, fleet %v ago: want due; frames %+v", idleFrameEvery, ss.frames)
+	}
+}
