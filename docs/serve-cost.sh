@@ -31,7 +31,7 @@ HOME=$tmp "$tmp/lbtop" serve --demo --listen 127.0.0.1:0 --operator-keys "$tmp/o
 	--host-key "$tmp/host_key" >"$tmp/out" 2>"$tmp/err" &
 pid=$!
 i=0
-until grep -q 'listening on' "$tmp/out"; do
+until grep -qs 'listening on' "$tmp/out"; do
 	i=$((i + 1))
 	if [ $i -gt 100 ]; then cat "$tmp/err"; exit 1; fi
 	sleep 0.1
