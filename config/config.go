@@ -31,6 +31,7 @@ type Config struct {
 	ReadOnly bool          `yaml:"read_only"` // refuse every action
 	Sources  []Source      `yaml:"sources"`
 	Alerts   []Alert       `yaml:"alerts"` // alert rules, see alerts.go
+	Serve    *Serve        `yaml:"serve"`  // lbtop serve's settings, see serve.go
 
 	file      string          // where it was read from, for messages
 	lines     map[string]int  // "sources[0].interval" → its line in the file
@@ -250,6 +251,7 @@ func (c *Config) Validate() error {
 		seen[s.Name] = i
 	}
 	errs = append(errs, c.validateAlerts()...)
+	errs = append(errs, c.validateServe()...)
 	return errors.Join(errs...)
 }
 

@@ -146,6 +146,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.setStatus(msg.Level, msg.Text, msg.TTL)
 	case PresenceMsg:
 		m.msg.presence = msg.Text
+	case PeerActionMsg:
+		return m.peerAction(msg)
 	case clearStatusMsg:
 		m.msg.clear(msg.id)
 	case tea.PasteMsg:

@@ -213,6 +213,7 @@ func (m *Model) actionsBox(w, h int) []string {
 	for i := start; i < end; i++ {
 		lines = append(lines, m.rowMark(i)+rows[i].text)
 	}
+	lines = m.peerLines(lines) // others' actions (lbtop serve): shown, not selectable
 	if len(lines) == 0 {
 		lines = append(lines, "no actions in this session yet")
 	}

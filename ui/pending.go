@@ -24,6 +24,7 @@ type actionState struct {
 	drainedBy map[model.BackendRef]actions.Entry // who took a backend out
 	proxyBy   map[string]actions.Entry           // who failed a proxy's health check
 	quit      quitState
+	peers     peerActions // other sessions' actions (lbtop serve), see peers.go
 }
 
 // pending is an action confirmed by the user whose Executor has not
@@ -31,15 +32,16 @@ type actionState struct {
 // tea.Cmd).
 type pending struct {
 	action model.Action
-	batch  int // the confirmation it came from (fan-out: one per instance)
+	batch  int    // the confirmation it came from (fan-out: one per instance)
+	user   string // another session's (lbtop serve); "" for this one's
 }
 
 // describe is the pending mark in the reason column: "drain", "weight 5".
 func (p *pending) describe() string {
 	if p.action.Kind == model.ActionWeight {
-		return "weight " + strconv.Itoa(p.action.Weight)
+		return "weight " + strconv.Itoa(p.action.Weight) + p.by()
 	}
-	return p.action.Kind.String()
+	return p.action.Kind.String() + p.by()
 }
 
 // pendingFor returns the pending action on ref, or nil.
@@ -52,7 +54,7 @@ func (a *actionState) pendingFor(ref model.BackendRef) *pending {
 			return &a.pending[i]
 		}
 	}
-	return nil
+	return a.peerPendingFor(ref)
 }
 
 // begin returns the state with one confirmation opened as batch batchID

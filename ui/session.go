@@ -165,6 +165,12 @@ func (a actionState) record(r actions.Result, batchID int, user string, now time
 	}
 	var b batch
 	a.history, b = a.history.add(batchID, r)
+	return a.outcome(r, user, now), b
+}
+
+// outcome marks r on its row until now+markTTL and, when confirmed,
+// records who (user) took the backend out or failed the proxy.
+func (a actionState) outcome(r actions.Result, user string, now time.Time) actionState {
 	text := r.Outcome.String()
 	if r.Outcome == actions.NotApplied && r.HasAfter {
 		text = "not applied: " + actions.StateOf(r.After).Health.String()
@@ -182,7 +188,7 @@ func (a actionState) record(r actions.Result, batchID int, user string, now time
 	case r.Done():
 		a.drainedBy = withDrain(a.drainedBy, r, user, now)
 	}
-	return a, b
+	return a
 }
 
 // actionResult records what the Executor reports for one instance and,

@@ -33,11 +33,12 @@ func (id identity) label() string { return id.name + " · " + id.role }
 
 // loadKeys reads an OpenSSH authorized_keys file into identities keyed by
 // the key's wire bytes. Options before the key type are accepted and
-// ignored; a line that is no key is an error naming the file and line.
-func loadKeys(path, role string, into map[string]identity) error {
+// ignored; a line that is no key is an error naming the file and line,
+// after from: where the file was named ("--operator-keys").
+func loadKeys(path, role, from string, into map[string]identity) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return fmt.Errorf("--%s-keys: %w", role, err)
+		return fmt.Errorf("%s: %w", from, err)
 	}
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	sc.Buffer(make([]byte, 0, 16<<10), 1<<20)
@@ -48,7 +49,7 @@ func loadKeys(path, role string, into map[string]identity) error {
 		}
 		pk, comment, _, _, err := gossh.ParseAuthorizedKey([]byte(line))
 		if err != nil {
-			return fmt.Errorf("--%s-keys %s line %d: %w", role, path, n, err)
+			return fmt.Errorf("%s: %s line %d: %w", from, path, n, err)
 		}
 		fp := gossh.FingerprintSHA256(pk)
 		name := strings.TrimSpace(comment)
@@ -65,15 +66,15 @@ func loadKeys(path, role string, into map[string]identity) error {
 }
 
 // keyring reads both keys files; operators win over viewers.
-func keyring(operators, viewers string) (map[string]identity, error) {
+func (so *serveOpts) keyring() (map[string]identity, error) {
 	keys := map[string]identity{}
-	if operators != "" {
-		if err := loadKeys(operators, roleOperator, keys); err != nil {
+	if so.operatorKeys != "" {
+		if err := loadKeys(so.operatorKeys, roleOperator, so.from["operator-keys"], keys); err != nil {
 			return nil, err
 		}
 	}
-	if viewers != "" {
-		if err := loadKeys(viewers, roleViewer, keys); err != nil {
+	if so.viewerKeys != "" {
+		if err := loadKeys(so.viewerKeys, roleViewer, so.from["viewer-keys"], keys); err != nil {
 			return nil, err
 		}
 	}
@@ -82,25 +83,25 @@ func keyring(operators, viewers string) (map[string]identity, error) {
 
 // hostSigner loads the ed25519 host key at path, creating it (mode 0600,
 // with a .pub beside it for pinning) when missing. A key others may read
-// is refused, as sshd does.
-func hostSigner(path string) (gossh.Signer, error) {
+// is refused, as sshd does. from is where path was named ("--host-key").
+func hostSigner(path, from string) (gossh.Signer, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		b, err = newHostKey(path)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("--host-key: %w", err)
+		return nil, fmt.Errorf("%s: %w", from, err)
 	}
 	st, err := os.Stat(path)
 	if err != nil {
-		return nil, fmt.Errorf("--host-key: %w", err)
+		return nil, fmt.Errorf("%s: %w", from, err)
 	}
 	if st.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("--host-key %s: mode %04o lets others read it: chmod 600 %s", path, st.Mode().Perm(), path)
+		return nil, fmt.Errorf("%s %s: mode %04o lets others read it: chmod 600 %s", from, path, st.Mode().Perm(), path)
 	}
 	s, err := gossh.ParsePrivateKey(b)
 	if err != nil {
-		return nil, fmt.Errorf("--host-key %s: %w", path, err)
+		return nil, fmt.Errorf("%s %s: %w", from, path, err)
 	}
 	return s, nil
 }

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lbtop/lbtop/config"
 	"github.com/lbtop/lbtop/sources/haproxy/haproxytest"
 )
 
@@ -79,14 +80,7 @@ func startServe(t *testing.T, haproxyAddr string, extra ...string) *serveRig {
 		"--viewer-keys", filepath.Join(r.dir, "viewers"), "--host-key", filepath.Join(r.dir, "host_key"),
 		"--audit-log", r.audit, "--haproxy", haproxyAddr, "--interval", "300ms"}, extra...)
 	getenv := func(string) string { return "" }
-	o, so, err := parseServeFlags(args, getenv, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := o.loadConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
+	o, so, cfg := parseServe(t, getenv, args...)
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
 	go func() { r.done <- serve(ctx, o, so, cfg, getenv, slog.New(slog.DiscardHandler), r.out, r.errs) }()
@@ -105,6 +99,20 @@ func startServe(t *testing.T, haproxyAddr string, extra ...string) *serveRig {
 	r.addr = line
 	_, r.port, _ = net.SplitHostPort(line)
 	return r
+}
+
+// parseServe parses args as `lbtop serve` does and loads the config.
+func parseServe(t *testing.T, getenv func(string) string, args ...string) (*options, *serveOpts, *config.Config) {
+	t.Helper()
+	o, so, err := parseServeFlags(args, getenv, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := o.loadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o, so, cfg
 }
 
 // stop ends the server as SIGTERM does and waits for it (once).

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"charm.land/ssh"
 	"charm.land/wish/v2"
 	gossh "golang.org/x/crypto/ssh"
@@ -43,6 +44,7 @@ type server struct {
 	ctx       context.Context // the server's: actions run under it, not a session's
 	latest    atomic.Pointer[ui.FleetMsg]
 	ready     chan struct{} // closed once every source has been read once
+	acted     chan struct{} // an action ended: re-read who took what out (one slot)
 	active    atomic.Int32  // sessions being served, of any kind
 	stopping  atomic.Bool
 	mu        sync.Mutex
@@ -59,17 +61,17 @@ func newServer(ctx context.Context, o *options, so *serveOpts, cfg *config.Confi
 	if err != nil {
 		return nil, err
 	}
-	if _, err := keyring(so.operatorKeys, so.viewerKeys); err != nil {
+	if _, err := so.keyring(); err != nil {
 		return nil, err
 	}
-	signer, err := hostSigner(so.hostKey)
+	signer, err := hostSigner(so.hostKey, so.from["host-key"])
 	if err != nil {
 		return nil, err
 	}
 	s := &server{
 		so: so, floor: o.floor, readOnly: cfg.ReadOnly, log: log, hub: hub,
 		store: newStore(entries), nsrc: len(entries), hostFP: gossh.FingerprintSHA256(signer.PublicKey()),
-		ctx: ctx, ready: make(chan struct{}), sessions: map[*session]struct{}{}, closeLog: func() {},
+		ctx: ctx, ready: make(chan struct{}), acted: make(chan struct{}, 1), sessions: map[*session]struct{}{}, closeLog: func() {},
 	}
 	if !s.readOnly {
 		r, closeLog, err := newRunner(o, getenv, hub)
@@ -77,6 +79,7 @@ func newServer(ctx context.Context, o *options, so *serveOpts, cfg *config.Confi
 			return nil, err
 		}
 		s.proto, s.closeLog = r, closeLog
+		s.store.SetAdminNotes(s.adminNotes()) // before the engine runs
 	}
 	srv, err := wish.NewServer(
 		// The host key first: without one wish.NewServer writes a new
@@ -106,7 +109,7 @@ func (s *server) identify(key ssh.PublicKey) (identity, bool) {
 	}
 	s.keysMu.Lock()
 	defer s.keysMu.Unlock()
-	keys, err := keyring(s.so.operatorKeys, s.so.viewerKeys)
+	keys, err := s.so.keyring()
 	if err != nil {
 		s.log.Warn("keys files", logErr, err)
 		keys = s.keysCache
@@ -176,19 +179,35 @@ func (s *server) close() { s.closeLog() }
 
 // engine owns the Store: it merges each snapshot and fans the new
 // immutable fleet out to every session without ever waiting for one.
+// After an action it re-reads the audit log, so the diagnosis names who
+// took a backend out ("drained by ana"), as lbtop why does.
 func (s *server) engine(snaps <-chan model.Snapshot) {
 	s.publish(ui.FleetMsg{Fleet: s.store.Fleet()})
 	feed := newFleetFeed(s.store, s.log, nil, nil)
 	read := map[string]bool{}
-	for snap := range snaps {
-		s.publish(feed.next(snap))
-		if len(read) < s.nsrc {
-			read[snap.Source] = true
-			if len(read) == s.nsrc {
-				close(s.ready)
+	for {
+		select {
+		case <-s.acted:
+			s.store.SetAdminNotes(s.adminNotes())
+			continue
+		case snap, ok := <-snaps:
+			if !ok {
+				return
+			}
+			s.publish(feed.next(snap))
+			if len(read) < s.nsrc {
+				read[snap.Source] = true
+				if len(read) == s.nsrc {
+					close(s.ready)
+				}
 			}
 		}
 	}
+}
+
+// adminNotes is what the audit log says of who took which backend out.
+func (s *server) adminNotes() map[model.BackendRef]model.AdminNote {
+	return actions.AdminNotes(actions.LastBy(s.auditEntries()))
 }
 
 // publish makes msg the latest fleet and hands it to every session's
@@ -240,23 +259,25 @@ func (s *server) presence(from *session, what string) {
 		ss.tell(ui.PresenceMsg{Text: who})
 	}
 	s.mu.Unlock()
-	s.notify(from, ui.StatusInfo, what+" · "+who)
+	s.tellOthers(from, ui.StatusMsg{Level: ui.StatusInfo, Text: what + " · " + who})
 }
 
-// notify shows text on every session but from (nil: all). A session not
-// reading gets it when it reads again: the send never holds the caller.
-func (s *server) notify(from *session, level ui.StatusLevel, text string) {
+// tellOthers hands msg to every session but from (nil: all). A session
+// not reading gets it when it reads again: the send never holds the
+// caller.
+func (s *server) tellOthers(from *session, msg tea.Msg) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for ss := range s.sessions {
 		if ss != from {
-			ss.tell(ui.StatusMsg{Level: level, Text: text})
+			ss.tell(msg)
 		}
 	}
 }
 
 // sharedExecutor runs a session's actions with its own identity and
-// tells everyone else what happened.
+// tells everyone else: the row shows it pending while it runs, then its
+// outcome goes to their notices and actions lists (ui.PeerActionMsg).
 type sharedExecutor struct {
 	s  *server
 	ss *session
@@ -266,16 +287,13 @@ type sharedExecutor struct {
 // its own background context, so a session that disconnects does not
 // cancel the action: it completes, is verified and audited.
 func (e sharedExecutor) Run(ctx context.Context, req actions.Request) actions.Result {
+	e.s.tellOthers(e.ss, ui.PeerActionMsg{User: e.ss.id.name, Action: req.Action})
 	res := e.ss.runner.Run(ctx, req)
-	text := e.ss.id.name + ": " + res.Summary()
-	if res.Reason != "" {
-		text += " · " + res.Reason
+	select {
+	case e.s.acted <- struct{}{}:
+	default:
 	}
-	level := ui.StatusInfo
-	if !res.Done() {
-		level = ui.StatusWarn
-	}
-	e.s.notify(e.ss, level, text)
+	e.s.tellOthers(e.ss, ui.PeerActionMsg{User: e.ss.id.name, Action: req.Action, Result: &res})
 	return res
 }
 

@@ -17,6 +17,7 @@ import (
 	"charm.land/wish/v2/bubbletea"
 
 	"github.com/lbtop/lbtop/actions"
+	"github.com/lbtop/lbtop/model"
 	"github.com/lbtop/lbtop/ui"
 )
 
@@ -31,7 +32,7 @@ const (
 )
 
 // serveCommands is what `ssh HOST COMMAND` may run.
-const serveCommands = "once [-o table|json], help"
+const serveCommands = "once [-o table|json], why [POOL], help"
 
 // session is one dashboard: its identity, its program and a one-slot
 // mailbox holding the newest fleet it has not taken yet.
@@ -40,7 +41,9 @@ type session struct {
 	runner *actions.Runner // nil for viewers
 	p      *tea.Program
 	mail   chan ui.FleetMsg
-	msgs   chan tea.Msg // notices; dropped when full
+	msgs   chan tea.Msg  // notices; dropped when full
+	tick   chan struct{} // the program's clock ticked and a frame is due (one slot)
+	frames frames        // the program's frame pacing, see serve_frames.go
 	in     *input
 	mu     sync.Mutex
 	why    string // why the server ended it, said after the screen is restored
@@ -71,22 +74,6 @@ func (ss *session) tell(msg tea.Msg) {
 		select {
 		case <-ss.msgs:
 		default:
-		}
-	}
-}
-
-// forward hands the program its mail until done closes. A program that
-// cannot take a message (its client stopped reading) holds only this
-// goroutine; newer fleets replace the one waiting.
-func (ss *session) forward(done <-chan struct{}) {
-	for {
-		select {
-		case <-done:
-			return
-		case m := <-ss.mail:
-			ss.p.Send(m)
-		case m := <-ss.msgs:
-			ss.p.Send(m)
 		}
 	}
 }
@@ -146,32 +133,30 @@ func (s *server) command(sess ssh.Session, args []string) int {
 		fmt.Fprintln(sess, "commands: "+serveCommands+"\nwithout a command: the dashboard (needs a terminal)")
 		return exitOK
 	case "once":
-	default:
-		fmt.Fprintf(sess.Stderr(), "lbtop serve: command %q is not offered; commands: %s\n", args[0], serveCommands)
-		return exitError
+		return s.once(sess, args[1:])
+	case whyVerb:
+		return s.why(sess, args[1:])
 	}
+	fmt.Fprintf(sess.Stderr(), "lbtop serve: command %q is not offered; commands: %s\n", args[0], serveCommands)
+	return exitError
+}
+
+// once is `lbtop --once` on the shared fleet: the same output and exit
+// status.
+func (s *server) once(sess ssh.Session, args []string) int {
 	fs := flag.NewFlagSet("once", flag.ContinueOnError)
 	fs.SetOutput(sess.Stderr())
 	format := fs.String("o", "table", "output: table or json")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := fs.Parse(args); err != nil {
 		return exitError
 	}
 	if (*format != "table" && *format != "json") || fs.NArg() > 0 {
 		fmt.Fprintf(sess.Stderr(), "lbtop serve: once: -o %q: want table or json, and no arguments\n", *format)
 		return exitError
 	}
-	select {
-	case <-s.ready:
-	case <-sess.Context().Done():
+	f, ok := s.fleetFor(sess)
+	if !ok {
 		return exitError
-	case <-time.After(onceWait):
-		fmt.Fprintln(sess.Stderr(), "lbtop serve: once: not every source has been read yet; showing what is known")
-	}
-	f := s.latest.Load().Fleet
-	for _, src := range f.Sources {
-		if !src.OK && src.Err != "" {
-			fmt.Fprintf(sess.Stderr(), "lbtop: %s: %s\n", src.Name, src.Err)
-		}
 	}
 	if err := writeOnce(sess, f, *format); err != nil {
 		fmt.Fprintln(sess.Stderr(), "lbtop serve:", err)
@@ -180,10 +165,49 @@ func (s *server) command(sess ssh.Session, args []string) int {
 	return onceExit(f, false)
 }
 
+// why is `lbtop why [POOL]` on the shared fleet: the same output and
+// exit status.
+func (s *server) why(sess ssh.Session, args []string) int {
+	if len(args) > 1 {
+		fmt.Fprintf(sess.Stderr(), "lbtop serve: usage: why [POOL] (got %d arguments: %s)\n", len(args), strings.Join(args, " "))
+		return exitError
+	}
+	pool := ""
+	if len(args) == 1 {
+		pool = args[0]
+	}
+	f, ok := s.fleetFor(sess)
+	if !ok {
+		return exitError
+	}
+	return explain(sess, sess.Stderr(), f, pool, actions.LastBy(s.auditEntries()), time.Now())
+}
+
+// fleetFor waits until every source has been read once (or onceWait)
+// and returns the latest fleet, telling the client which sources fail,
+// as `lbtop --once` does; false when the client went away meanwhile.
+func (s *server) fleetFor(sess ssh.Session) (*model.Fleet, bool) {
+	select {
+	case <-s.ready:
+	case <-sess.Context().Done():
+		return nil, false
+	case <-time.After(onceWait):
+		fmt.Fprintln(sess.Stderr(), "lbtop serve: not every source has been read yet; showing what is known")
+	}
+	f := s.latest.Load().Fleet
+	for _, src := range f.Sources {
+		if !src.OK && src.Err != "" {
+			fmt.Fprintf(sess.Stderr(), "lbtop: %s: %s\n", src.Name, src.Err)
+		}
+	}
+	return f, true
+}
+
 // dashboard runs one Bubble Tea program on the session's terminal, fed
 // by the shared engine.
 func (s *server) dashboard(sess ssh.Session, id identity) {
-	ss := &session{id: id, mail: make(chan ui.FleetMsg, 1), msgs: make(chan tea.Msg, 8), in: newInput(sess)}
+	ss := &session{id: id, mail: make(chan ui.FleetMsg, 1), msgs: make(chan tea.Msg, 8),
+		tick: make(chan struct{}, 1), in: newInput(sess)}
 	opts := ui.Options{
 		ReadOnly: s.readOnly || id.role != roleOperator, Floor: s.floor,
 		User: id.name, Identity: id.label(), Audit: s.auditEntries(),
@@ -199,7 +223,8 @@ func (s *server) dashboard(sess ssh.Session, id identity) {
 	}
 	done := make(chan struct{})
 	mw := bubbletea.MiddlewareWithProgramHandler(func(sess ssh.Session) *tea.Program {
-		ss.p = tea.NewProgram(ui.New(s.hub, opts), append(bubbletea.MakeOptions(sess), tea.WithInput(ss.in), tea.WithFPS(serveFPS))...)
+		ss.p = tea.NewProgram(paced{ui.New(s.hub, opts), &ss.frames}, append(bubbletea.MakeOptions(sess),
+			tea.WithInput(ss.in), tea.WithFPS(serveFPS), tea.WithFilter(ss.ticked))...)
 		s.join(ss)
 		go ss.forward(done)
 		go s.watchIdle(ss, done)

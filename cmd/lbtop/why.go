@@ -85,6 +85,16 @@ func runWhy(ctx context.Context, args []string, getenv func(string) string, stdo
 	if err != nil {
 		return fail(err)
 	}
+	return explain(stdout, stderr, fleet, pool, by, time.Now())
+}
+
+// explain prints the diagnosis of pool (every pool with a problem when
+// "") and returns why's exit code: `lbtop why` and `ssh HOST why` share it.
+func explain(stdout, stderr io.Writer, fleet *model.Fleet, pool string, by map[model.BackendRef]actions.Entry, now time.Time) int {
+	fail := func(err error) int {
+		fmt.Fprintln(stderr, "lbtop:", err)
+		return exitError
+	}
 	if code := onceExit(fleet, false); code == exitError {
 		return fail(errors.New("no source could be read"))
 	}
@@ -97,7 +107,6 @@ func runWhy(ctx context.Context, args []string, getenv func(string) string, stdo
 		return exitOK
 	}
 	code := exitOK
-	now := time.Now()
 	for i, p := range pools {
 		if i > 0 {
 			fmt.Fprintln(stdout)

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/lbtop/lbtop/ui"
+)
+
+// Frame pacing of a session. Every frame costs a session about 2 ms (its
+// view built, then Bubble Tea diffing the terminal's cells), and there
+// would be one per poll of each source plus one per clock tick (the ages
+// move). So a fleet waits in the mailbox for the program's clock tick and
+// the tick's own redraw is skipped: tick and fleet make one frame. A
+// session nobody has typed in for idleAfter gets that frame every
+// idleFrameEvery only; a key brings it back at once, and notices never
+// wait. A timer that only ends a mark (ui.IsExpiry) waits for the next
+// frame too.
+const (
+	idleAfter      = 10 * time.Second
+	idleFrameEvery = 2 * time.Second
+	// fleetLate is how long a fleet waits for a due tick at most.
+	fleetLate = idleFrameEvery + time.Second
+	// tickSlack absorbs the clock's jitter when deciding a frame is due.
+	tickSlack = 200 * time.Millisecond
+)
+
+// frames is what the program's filter and its model share; both run on
+// the program's event loop only, one message at a time.
+type frames struct {
+	hold  bool      // the next View repeats the last frame
+	last  tea.View  // the last frame built
+	fleet time.Time // when the last fleet went in
+}
+
+// paced is the dashboard with frame pacing: its View repeats the last
+// frame when the filter said so.
+type paced struct {
+	ui.Model
+	f *frames
+}
+
+// Update updates the dashboard.
+func (p paced) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	m, cmd := p.Model.Update(msg)
+	p.Model = m.(ui.Model)
+	return p, cmd
+}
+
+// View builds the frame, or repeats the last one for a clock tick that
+// a fleet follows at once or that an idle session skips.
+func (p paced) View() tea.View {
+	if p.f.hold && p.f.last.Content != "" {
+		p.f.hold = false
+		return p.f.last
+	}
+	p.f.hold = false
+	p.f.last = p.Model.View()
+	return p.f.last
+}
+
+// ticked is the program's filter. On a clock tick it decides whether a
+// frame is due (always for a session in use; every idleFrameEvery for an
+// idle one) and, if so, tells forward to hand over the fleet waiting; a
+// tick that is not due, or that the fleet follows, is not drawn.
+func (ss *session) ticked(_ tea.Model, msg tea.Msg) tea.Msg {
+	f := &ss.frames
+	if _, ok := msg.(ui.FleetMsg); ok {
+		f.fleet = time.Now()
+		return msg
+	}
+	if ui.IsExpiry(msg) {
+		f.hold = true // the Δ goes with the next frame, a second or two later
+		return msg
+	}
+	if !ui.IsClock(msg) {
+		return msg
+	}
+	now := time.Now()
+	idle := now.Sub(ss.in.last()) >= idleAfter
+	if idle && now.Sub(f.fleet) < idleFrameEvery-tickSlack {
+		f.hold = true
+		return msg
+	}
+	if len(ss.mail) > 0 {
+		f.hold = true // the fleet's frame shows this tick's ages too
+		select {
+		case ss.tick <- struct{}{}:
+		default:
+		}
+	}
+	return msg
+}
+
+// forward hands the program its mail until done closes: each fleet when
+// its frame is due (ticked), the newest waiting in the mailbox meanwhile;
+// notices at once. A program that cannot take a message (its client
+// stopped reading) holds only this goroutine; newer fleets replace the
+// one waiting.
+func (ss *session) forward(done <-chan struct{}) {
+	mail := ss.mail // the first fleet at once
+	late := time.NewTimer(fleetLate)
+	defer late.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case m := <-mail:
+			ss.p.Send(m)
+			mail = nil
+			late.Reset(fleetLate)
+		case <-ss.tick:
+			select {
+			case m := <-ss.mail:
+				ss.p.Send(m)
+				mail = nil
+				late.Reset(fleetLate)
+			default:
+			}
+		case <-late.C: // no due tick for a while: take the next fleet as it comes
+			mail = ss.mail
+		case m := <-ss.msgs:
+			ss.p.Send(m)
+		}
+	}
+}

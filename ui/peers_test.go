@@ -1,0 +1,70 @@
+package ui
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/lbtop/lbtop/actions"
+	"github.com/lbtop/lbtop/model"
+)
+
+// Another session's action shows on this one's row while it runs
+// ("pending drain by bob"), then as a notice, an outcome mark naming bob,
+// a "drained by bob" note and a line of the actions list; it is never
+// this session's to wait for on quit, nor to undo.
+func TestPeerAction(t *testing.T) {
+	ex := &fakeExecutor{}
+	m := twoModel(t, ex, Options{User: "alice"}, 140, 40)
+	m = cursorTo(t, openPoolNamed(t, m, "web"), "web-2")
+	ref := m.backends.cursor().Ref()
+	act := model.Action{Kind: model.ActionDrain, Ref: ref}
+	m = update(t, m, PeerActionMsg{User: "bob", Action: act})
+	if v := view(m); !strings.Contains(v, "pending drain by bob") {
+		t.Fatalf("the row does not show bob's pending drain:\n%s", v)
+	}
+	if got := m.pendingFor(ref); got == nil || got.user != "bob" {
+		t.Fatalf("pendingFor = %+v", got)
+	}
+	if p := press(t, m, "d"); !strings.Contains(p.msg.text, "still pending") || p.dialog.open {
+		t.Errorf("d on a row bob acts on: message %q, dialog %v", p.msg.text, p.dialog.open)
+	}
+	if q := press(t, m, "q"); q.acts.quit != quitNone {
+		t.Errorf("quit asks to wait for another session's action")
+	}
+
+	res := ex.Run(t.Context(), actions.Request{Action: act, Before: m.backends.cursor().Backend, Reason: "INC-1234"})
+	m = update(t, m, PeerActionMsg{User: "bob", Action: act, Result: &res})
+	if m.pendingFor(ref) != nil {
+		t.Error("still pending after bob's result")
+	}
+	if want := "bob: confirmed: drain " + act.Ref.String(); !strings.HasPrefix(m.msg.text, want) || !strings.HasSuffix(m.msg.text, "· INC-1234") {
+		t.Errorf("notice %q, want %q… · INC-1234", m.msg.text, want)
+	}
+	if v := view(m); !strings.Contains(v, "bob: confirmed") {
+		t.Errorf("the row lacks bob's outcome:\n%s", v)
+	}
+	if e, ok := m.acts.drainedBy[ref]; !ok || e.User.Login != "bob" {
+		t.Errorf("drained by %+v, want bob", e)
+	}
+	v := view(press(t, m, "a"))
+	if !strings.Contains(v, "by others:") || !strings.Contains(v, "bob: confirmed: drain") || !strings.Contains(v, "INC-1234") {
+		t.Errorf("actions list lacks bob's drain:\n%s", v)
+	}
+	if u := press(t, m, "u"); u.dialog.open || !strings.Contains(u.msg.text, "nothing to undo") {
+		t.Errorf("u offers to undo bob's action: %q", u.msg.text)
+	}
+}
+
+// The list of others' actions keeps the newest maxPeerResults.
+func TestPeerResultsBounded(t *testing.T) {
+	m := twoModel(t, &fakeExecutor{}, Options{User: "alice"}, 120, 40)
+	ref := model.BackendRef{Source: "lb1", Pool: "web", Backend: "web-1"}
+	for i := range maxPeerResults + 50 {
+		r := actions.Result{Request: actions.Request{Action: model.Action{Kind: model.ActionReady, Ref: ref}, Reason: "n" + strings.Repeat("x", i%3)}, Outcome: actions.Failed, Err: errors.New("refused"), At: t0}
+		m = update(t, m, PeerActionMsg{User: "bob", Action: r.Action, Result: &r})
+	}
+	if n := len(m.acts.peers.done); n != maxPeerResults {
+		t.Errorf("%d results kept, want %d", n, maxPeerResults)
+	}
+}
