@@ -76,32 +76,14 @@ type cachedDiag struct {
 
 type sourceState struct {
 	status   SourceStatus
-	poolKind Kind   // kind its pools merge under; status.Kind unless MergeAs
-	pools    []Pool // last good data, with rates filled in
-	prev     map[string]counterSample
+	poolKind Kind            // kind its pools merge under; status.Kind unless MergeAs
+	pools    []Pool          // last good data, with rates filled in
+	prev     []counterSample // per backend of pools, in order (store_rates.go)
+	prevF    []factSample    // per pool
 	prevAt   time.Time
-	prevM    map[string]float64    // previous counter metrics
-	prevF    map[string]factSample // previous pool-fact counters, by pool name
-	seq      uint64                // Store.seq at this source's last ingest
-	hay      []string              // per pool, see haystack
-}
-
-// factSample is one pool's fact counters at one poll.
-type factSample struct {
-	c   [NumPoolCounters]uint64
-	has uint32
-	at  time.Time
-
-	rates   [NumPoolCounters]float64 // the rates computed at this sample
-	hasRate uint32
-}
-
-type counterSample struct {
-	req, err uint64
-	at       time.Time
-
-	reqRate, errRate float64 // the rates computed at this sample
-	hasRate          bool
+	prevM    map[string]float64 // previous counter metrics
+	seq      uint64             // Store.seq at this source's last ingest
+	hay      []string           // per pool, see haystack
 }
 
 // MinRateWindow is the shortest time over which a counter delta becomes
@@ -193,16 +175,22 @@ func (s *Store) Ingest(snap Snapshot) *Fleet {
 	st.status.OK = true
 	st.status.Err = ""
 	st.status.LastOK = snap.At
-	st.pools, st.prev = withRates(snap.Pools, st.prev, snap.At, s.minRate)
-	st.prevF = factRates(st.pools, st.prevF, snap.At, s.minRate)
+	last := newPrevPoll(st.pools)
+	st.pools, st.prev = withRates(snap.Pools, last, st.prev, snap.At, s.minRate)
+	st.prevF = factRates(st.pools, last, st.prevF, snap.At, s.minRate)
 	st.status.Metrics, st.prevM = metricRates(snap.Metrics, st.prevM, snap.At.Sub(st.prevAt).Seconds())
 	st.prevAt = snap.At
 	st.status.Note = snap.Note
 	st.status.ProxyFailing = snap.ProxyFailing
-	st.hay = make([]string, len(st.pools))
+	hay := make([]string, len(st.pools))
 	for i, p := range st.pools {
-		st.hay[i] = haystack(p)
+		if k := last.pool(i, p.Name); k >= 0 && k < len(st.hay) && sameNames(&last.pools[k], &p) {
+			hay[i] = st.hay[k]
+		} else {
+			hay[i] = haystack(p)
+		}
 	}
+	st.hay = hay
 	st.status.Pools = len(st.pools)
 	n := 0
 	for _, p := range st.pools {
@@ -210,104 +198,6 @@ func (s *Store) Ingest(snap Snapshot) *Fleet {
 	}
 	st.status.Backends = n
 	return s.Fleet()
-}
-
-// withRates copies pools, filling per-second rates from counter deltas
-// against prev, and returns the samples to compare the next poll with.
-// A counter that went backwards (a reload) yields no rate for this poll.
-func withRates(pools []Pool, prev map[string]counterSample, at time.Time, window time.Duration) ([]Pool, map[string]counterSample) {
-	out := make([]Pool, len(pools))
-	next := make(map[string]counterSample, len(prev))
-	for i, p := range pools {
-		bs := slices.Clone(p.Backends)
-		for j := range bs {
-			b := &bs[j]
-			if !b.Counters || b.HasRates {
-				continue
-			}
-			key := p.Name + "\x00" + b.Name + "\x00" + b.Address
-			old, ok := prev[key]
-			if ok && tooSoon(old.at, at, window) && b.Requests >= old.req && b.Errors >= old.err {
-				next[key] = old
-				b.ReqRate, b.ErrRate, b.HasRates = old.reqRate, old.errRate, old.hasRate
-				continue
-			}
-			sample := counterSample{req: b.Requests, err: b.Errors, at: at}
-			if ok && at.After(old.at) && b.Requests >= old.req && b.Errors >= old.err {
-				dt := at.Sub(old.at).Seconds()
-				b.ReqRate = float64(b.Requests-old.req) / dt
-				b.ErrRate = float64(b.Errors-old.err) / dt
-				b.HasRates = true
-				sample.reqRate, sample.errRate, sample.hasRate = b.ReqRate, b.ErrRate, true
-			}
-			next[key] = sample
-		}
-		p.Backends = bs
-		out[i] = p
-	}
-	return out, next
-}
-
-// factRates replaces each pool's Facts with a copy whose Rates are filled
-// from counter deltas against prev (pools already copied by withRates), and
-// returns the samples for the next poll. A counter that went backwards
-// yields no rate.
-func factRates(pools []Pool, prev map[string]factSample, at time.Time, window time.Duration) map[string]factSample {
-	var next map[string]factSample
-	for i := range pools {
-		p := &pools[i]
-		if p.Facts == nil {
-			continue
-		}
-		f := *p.Facts
-		p.Facts = &f
-		if next == nil {
-			next = make(map[string]factSample, len(prev))
-		}
-		old, ok := prev[p.Name]
-		f.HasRate = 0
-		if ok && tooSoon(old.at, at, window) {
-			next[p.Name] = old // too short a window: keep the older sample and its rates
-			f.Rates, f.HasRate = old.rates, old.hasRate&f.Has
-			continue
-		}
-		next[p.Name] = factSample{c: f.Counters, has: f.Has, at: at}
-		if !ok || !at.After(old.at) {
-			continue
-		}
-		dt := at.Sub(old.at).Seconds()
-		for c := range NumPoolCounters {
-			bit := uint32(1) << c
-			if f.Has&old.has&bit == 0 || f.Counters[c] < old.c[c] {
-				continue
-			}
-			f.Rates[c] = float64(f.Counters[c]-old.c[c]) / dt
-			f.HasRate |= bit
-		}
-		sample := next[p.Name]
-		sample.rates, sample.hasRate = f.Rates, f.HasRate
-		next[p.Name] = sample
-	}
-	return next
-}
-
-// metricRates copies metrics, filling rates of counters from the previous
-// values seen dt seconds ago.
-func metricRates(ms []Metric, prev map[string]float64, dt float64) ([]Metric, map[string]float64) {
-	out := slices.Clone(ms)
-	next := make(map[string]float64, len(ms))
-	for i := range out {
-		m := &out[i]
-		if !m.Counter {
-			continue
-		}
-		next[m.Name] = m.Value
-		if old, ok := prev[m.Name]; ok && dt > 0 && m.Value >= old {
-			m.Rate = (m.Value - old) / dt
-			m.HasRate = true
-		}
-	}
-	return out, next
 }
 
 // Fleet builds the merged view of the current data. It sizes every slice
@@ -444,6 +334,20 @@ func haystack(p Pool) string {
 		b.WriteString(strings.ToLower(be.Address))
 	}
 	return b.String()
+}
+
+// sameNames reports whether two polls of a pool list the same backend
+// names and addresses (then its haystack is the same).
+func sameNames(a, b *Pool) bool {
+	if len(a.Backends) != len(b.Backends) {
+		return false
+	}
+	for i := range a.Backends {
+		if a.Backends[i].Name != b.Backends[i].Name || a.Backends[i].Address != b.Backends[i].Address {
+			return false
+		}
+	}
+	return true
 }
 
 // summarize fills a pool row's totals, sorts its backends worst first and
