@@ -30,6 +30,9 @@ type Store struct {
 
 	hist *History // see history_store.go
 
+	demand     sortDemand // which pool orders the UI asks for (fleet_sort.go)
+	lastByName []int32    // the last fleet's name order
+
 	minRate time.Duration // see SetMinRateWindow
 }
 
@@ -84,6 +87,7 @@ type sourceState struct {
 	prevM    map[string]float64 // previous counter metrics
 	seq      uint64             // Store.seq at this source's last ingest
 	hay      []string           // per pool, see haystack
+	keys     []string           // per pool: PoolRow.Key, then Fleet.bySrc's key (see poolKeys)
 }
 
 // MinRateWindow is the shortest time over which a counter delta becomes
@@ -191,6 +195,7 @@ func (s *Store) Ingest(snap Snapshot) *Fleet {
 		}
 	}
 	st.hay = hay
+	st.keys = nil
 	st.status.Pools = len(st.pools)
 	n := 0
 	for _, p := range st.pools {
@@ -212,8 +217,9 @@ func (s *Store) Fleet() *Fleet {
 	for _, name := range s.names {
 		st := s.sources[name]
 		f.Sources = append(f.Sources, st.status)
-		for _, p := range st.pools {
-			key := string(st.poolKind) + "/" + p.Name
+		keys := st.poolKeys(name)
+		for pi, p := range st.pools {
+			key := keys[pi]
 			i, ok := index[key]
 			if !ok {
 				i = len(f.Pools)
@@ -237,8 +243,8 @@ func (s *Store) Fleet() *Fleet {
 		st := s.sources[name]
 		stale := !st.status.OK
 		for pi, p := range st.pools {
-			pi32 := int32(index[string(st.poolKind)+"/"+p.Name])
-			f.bySrc[name+"\x00"+p.Name] = pi32
+			pi32 := int32(index[st.keys[pi]])
+			f.bySrc[st.keys[len(st.pools)+pi]] = pi32
 			row := &f.Pools[pi32]
 			if n := len(row.Sources); n == 0 || row.Sources[n-1] != name {
 				row.Sources = append(row.Sources, name) // once, even when the source reports the pool twice (two exporters)
@@ -300,9 +306,27 @@ func (s *Store) Fleet() *Fleet {
 		}
 		diags[i].d = p.Diagnosis
 	}
+	var byName []int32
+	if len(s.lastDiags) == len(diags) && slices.EqualFunc(s.lastDiags, diags, func(a, b cachedDiag) bool { return a.key == b.key }) {
+		byName = s.lastByName // the same pools in the same places
+	}
 	s.lastIndex, s.lastDiags = index, diags
-	f.sort()
+	f.sortWith(&s.demand, byName)
+	s.lastByName = f.orders.order[SortName]
 	return f
+}
+
+// poolKeys returns, per pool, its PoolRow.Key and then its Fleet.bySrc
+// key, made once per poll of the source rather than once per fleet.
+func (st *sourceState) poolKeys(name string) []string {
+	if len(st.keys) != 2*len(st.pools) || len(st.pools) > 0 && !strings.HasPrefix(st.keys[0], string(st.poolKind)+"/") {
+		st.keys = make([]string, 2*len(st.pools))
+		for i, p := range st.pools {
+			st.keys[i] = string(st.poolKind) + "/" + p.Name
+			st.keys[len(st.pools)+i] = name + "\x00" + p.Name
+		}
+	}
+	return st.keys
 }
 
 // mix folds v into a stamp (FNV-1a over the 8 bytes of v): a pool's
@@ -387,73 +411,4 @@ func summarize(p *PoolRow, hays []string) {
 			cmp.Compare(a.Source, b.Source),
 		)
 	})
-}
-
-func (f *Fleet) sort() {
-	base := make([]int32, len(f.Pools))
-	for i := range base {
-		base[i] = int32(i)
-	}
-	ps := f.Pools
-	byName := func(a, b int32) int { return cmp.Compare(ps[a].Key, ps[b].Key) }
-	desc := func(get func(*PoolRow) float64) func(a, b int32) int {
-		return func(a, b int32) int {
-			return cmp.Or(cmp.Compare(get(&ps[b]), get(&ps[a])), byName(a, b))
-		}
-	}
-	cmps := [numSortKeys]func(a, b int32) int{
-		SortHealth: func(a, b int32) int {
-			pa, pb := &ps[a], &ps[b]
-			// State class, then a key that does not move between polls:
-			// rates and ratios change every poll and made rows jump. The
-			// healthy ratio orders only pools not diagnosed (fleets built
-			// by hand).
-			undiagnosed := 0
-			if pa.Diagnosis.Cause == "" && pb.Diagnosis.Cause == "" {
-				undiagnosed = cmp.Compare(ratio(pa), ratio(pb))
-			}
-			return cmp.Or(
-				cmp.Compare(pb.Diagnosis.State.Rank(), pa.Diagnosis.State.Rank()),
-				-cmp.Compare(boolInt(pa.NoHealthy()), boolInt(pb.NoHealthy())),
-				undiagnosed,
-				byName(a, b),
-			)
-		},
-		SortErrRate: desc(func(p *PoolRow) float64 { return p.ErrRate }),
-		SortReqRate: desc(func(p *PoolRow) float64 { return p.ReqRate }),
-		SortActive:  desc(func(p *PoolRow) float64 { return float64(p.Active) }),
-		SortName:    byName,
-		SortSource: func(a, b int32) int {
-			return cmp.Or(cmp.Compare(firstSource(&ps[a]), firstSource(&ps[b])), byName(a, b))
-		},
-		SortHealthy: func(a, b int32) int { return cmp.Or(cmp.Compare(ratio(&ps[a]), ratio(&ps[b])), byName(a, b)) },
-		SortWeight:  desc(func(p *PoolRow) float64 { return float64(p.Weight) }),
-	}
-	for k, c := range cmps {
-		o := slices.Clone(base)
-		slices.SortFunc(o, c)
-		f.order[k] = o
-	}
-}
-
-// firstSource is the first instance reporting p, for the source order.
-func firstSource(p *PoolRow) string {
-	if len(p.Sources) == 0 {
-		return ""
-	}
-	return p.Sources[0]
-}
-
-func ratio(p *PoolRow) float64 {
-	if p.Total == 0 {
-		return 0
-	}
-	return float64(p.Healthy) / float64(p.Total)
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
