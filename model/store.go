@@ -19,14 +19,15 @@ type Store struct {
 	admin       map[BackendRef]AdminNote // from the audit log, see SetAdminNotes
 	transitions func(BackendRef) int     // state changes in 5 min, see SetTransitions
 
-	// seq counts ingests and hook changes. The last fleet's pool index
-	// and each pool's diagnosis with the stamp of the data it was made
-	// from let a fleet re-diagnose only the pools of the source that just
-	// polled.
-	seq       uint64
-	hooksSeq  uint64
-	lastIndex map[string]int
-	lastDiags []cachedDiag
+	// seq counts ingests and hook changes. The last fleet, its pool
+	// index and each pool's stamp (of the data it was made from) let the
+	// next fleet rebuild only the pools of the source that just polled
+	// and share the others' rows (store_fleet.go).
+	seq        uint64
+	hooksSeq   uint64
+	last       *Fleet
+	lastIndex  map[string]int
+	lastStamps []poolStamp
 
 	hist *History // see history_store.go
 
@@ -34,47 +35,6 @@ type Store struct {
 	lastByName []int32    // the last fleet's name order
 
 	minRate time.Duration // see SetMinRateWindow
-}
-
-// flapsByPool marks the members that changed state in the last 5 min
-// (BackendRow.Transitions, for the flapping cause) and returns, per pool
-// index, a digest of their counts for the diagnosis cache. The counts come
-// from the SetTransitions hook when set (a lookup per backend), else from
-// the store's own history, which lists only the backends that changed.
-func (s *Store) flapsByPool(f *Fleet) map[int]uint64 {
-	out := map[int]uint64{}
-	if s.transitions != nil {
-		for i := range f.Pools {
-			p := &f.Pools[i]
-			for j := range p.Backends {
-				n := s.transitions(p.Backends[j].Ref())
-				p.Backends[j].Transitions = int32(min(n, 1<<31-1))
-				out[i] = mix(out[i], uint64(n))
-			}
-		}
-		return out
-	}
-	for k, n := range s.hist.RecentChanges(f.At.Add(-FlapWindow)) {
-		pi, ok := f.bySrc[k.Source+"\x00"+k.Pool]
-		if !ok {
-			continue
-		}
-		p := &f.Pools[pi]
-		for j := range p.Backends {
-			if b := &p.Backends[j]; b.Source == k.Source && b.Name == k.Name && b.Instance == k.Instance {
-				b.Transitions = int32(min(n, 1<<31-1))
-				out[int(pi)] = mix(out[int(pi)], uint64(n)+uint64(j)<<32)
-			}
-		}
-	}
-	return out
-}
-
-// cachedDiag is a pool's diagnosis and the stamp of its inputs.
-type cachedDiag struct {
-	stamp uint64
-	key   string // PoolRow.Key
-	d     Diagnosis
 }
 
 type sourceState struct {
@@ -203,117 +163,6 @@ func (s *Store) Ingest(snap Snapshot) *Fleet {
 	}
 	st.status.Backends = n
 	return s.Fleet()
-}
-
-// Fleet builds the merged view of the current data. It sizes every slice
-// up front: at 100k backends, growing them row by row dominated the cost.
-func (s *Store) Fleet() *Fleet {
-	s.gen++
-	f := &Fleet{Gen: s.gen, At: s.now()}
-	defer s.observe(f) // history, once f is complete
-	index := map[string]int{}
-	var counts []int
-	total := 0
-	for _, name := range s.names {
-		st := s.sources[name]
-		f.Sources = append(f.Sources, st.status)
-		keys := st.poolKeys(name)
-		for pi, p := range st.pools {
-			key := keys[pi]
-			i, ok := index[key]
-			if !ok {
-				i = len(f.Pools)
-				index[key] = i
-				f.Pools = append(f.Pools, PoolRow{Key: key, Name: p.Name, Kind: st.poolKind})
-				counts = append(counts, 0)
-			}
-			counts[i] += len(p.Backends)
-			total += len(p.Backends)
-		}
-	}
-	rows := make([]BackendRow, 0, total)
-	for i := range f.Pools {
-		f.Pools[i].Backends = rows[len(rows) : len(rows) : len(rows)+counts[i]]
-		rows = rows[:len(rows)+counts[i]]
-	}
-	hays := make([][]string, len(f.Pools))
-	stamps := make([]uint64, len(f.Pools))
-	f.bySrc = make(map[string]int32, len(index))
-	for _, name := range s.names {
-		st := s.sources[name]
-		stale := !st.status.OK
-		for pi, p := range st.pools {
-			pi32 := int32(index[st.keys[pi]])
-			f.bySrc[st.keys[len(st.pools)+pi]] = pi32
-			row := &f.Pools[pi32]
-			if n := len(row.Sources); n == 0 || row.Sources[n-1] != name {
-				row.Sources = append(row.Sources, name) // once, even when the source reports the pool twice (two exporters)
-			}
-			stamps[pi32] = mix(stamps[pi32], st.seq)
-			row.Stale = row.Stale || stale
-			if p.Note != "" {
-				row.Notes = append(row.Notes, p.Note)
-			}
-			if p.Aggregate != nil {
-				row.Aggregates = append(row.Aggregates, *p.Aggregate)
-			}
-			// The pool's own request and 5xx rates (HAProxy's BACKEND row)
-			// win over the sum of its members, which misses what no member
-			// answered.
-			poolRates := false
-			if p.Facts != nil {
-				row.Facts = append(row.Facts, *p.Facts)
-				if rq, ok := p.Facts.Rate(CtrRequests); ok {
-					poolRates = true
-					row.HasRates = true
-					row.ReqRate += rq
-					er, _ := p.Facts.Rate(CtrErrors)
-					row.ErrRate += er
-				}
-			}
-			for _, b := range p.Backends {
-				row.Backends = append(row.Backends, BackendRow{Backend: b, Source: name, Pool: p.Name, Stale: stale})
-				if b.HasRates && !poolRates {
-					row.HasRates = true
-					row.ReqRate += b.ReqRate
-					row.ErrRate += b.ErrRate
-				}
-			}
-			hays[pi32] = append(hays[pi32], st.hay[pi])
-		}
-	}
-	in := DiagInput{Sources: f.Sources, Admin: s.admin, Now: f.At}
-	flaps := s.flapsByPool(f)
-	diags := make([]cachedDiag, len(f.Pools))
-	for i := range f.Pools {
-		p := &f.Pools[i]
-		summarize(p, hays[i])
-		stamp := mix(stamps[i], s.hooksSeq)
-		if d, ok := flaps[i]; ok {
-			stamp = mix(stamp, d)
-		}
-		diags[i].stamp, diags[i].key = stamp, p.Key
-		// Pools usually keep their place between fleets: try it before
-		// the map.
-		j, ok := i, i < len(s.lastDiags) && s.lastDiags[i].key == p.Key
-		if !ok {
-			j, ok = s.lastIndex[p.Key]
-		}
-		if ok && s.lastDiags[j].stamp == stamp {
-			p.Diagnosis = s.lastDiags[j].d
-		} else {
-			p.Diagnosis = Diagnose(p, &in)
-		}
-		diags[i].d = p.Diagnosis
-	}
-	var byName []int32
-	if len(s.lastDiags) == len(diags) && slices.EqualFunc(s.lastDiags, diags, func(a, b cachedDiag) bool { return a.key == b.key }) {
-		byName = s.lastByName // the same pools in the same places
-	}
-	s.lastIndex, s.lastDiags = index, diags
-	f.sortWith(&s.demand, byName)
-	s.lastByName = f.orders.order[SortName]
-	return f
 }
 
 // poolKeys returns, per pool, its PoolRow.Key and then its Fleet.bySrc
