@@ -11,7 +11,8 @@ import (
 // the flap counts of its members); a pool whose stamp is unchanged is the
 // previous fleet's row as it was, backends, diagnosis and all, shared (a
 // fleet is immutable). Only the other pools are merged, summed, sorted
-// and diagnosed again, and only their backend rows are allocated: with
+// and diagnosed again, and only their backend rows are allocated, one
+// array per pool so that each dies with the last fleet sharing it: with
 // four sources a fleet of 100,000 backends allocates a quarter of its
 // rows, and two fleets alive at once (the UI's and the next) share the
 // rest instead of holding two copies.
@@ -20,18 +21,11 @@ import (
 type poolStamp struct {
 	stamp uint64
 	key   string // PoolRow.Key
-	arena uint64 // Fleet.Gen of the fleet whose row array holds its backends
 }
-
-// arenaAge is how many fleets a pool's backend rows may stay in the array
-// of the fleet that built them before they are copied into a newer one:
-// an array lives as long as one of its pools is shared, and a source
-// that stopped polling (or a hook change that rebuilt every pool) must
-// not keep a whole fleet's array alive for a few rows.
-func (s *Store) arenaAge() uint64 { return uint64(2*len(s.names) + 2) }
 
 // Fleet builds the merged view of the current data. It sizes every slice
 // up front: at 100k backends, growing them row by row dominated the cost.
+// Pools whose data did not change since the last fleet are shared with it.
 func (s *Store) Fleet() *Fleet {
 	s.gen++
 	f := &Fleet{Gen: s.gen, At: s.now()}
@@ -61,47 +55,25 @@ func (s *Store) Fleet() *Fleet {
 	flaps := s.flaps(f)
 	next := make([]poolStamp, len(f.Pools))
 	build := make([]bool, len(f.Pools))
-	total := 0
 	for i := range f.Pools {
 		p := &f.Pools[i]
 		stamp := mix(stamps[i], s.hooksSeq)
 		if d, ok := flaps.digest[i]; ok {
 			stamp = mix(stamp, d)
 		}
-		next[i] = poolStamp{stamp: stamp, key: p.Key, arena: f.Gen}
+		next[i] = poolStamp{stamp: stamp, key: p.Key}
 		// Pools usually keep their place between fleets: try it before
 		// the map.
 		j, ok := i, i < len(s.lastStamps) && s.lastStamps[i].key == p.Key
 		if !ok {
 			j, ok = s.lastIndex[p.Key]
 		}
-		if !ok || s.lastStamps[j].stamp != stamp {
-			build[i] = true
-			total += counts[i]
-			continue
-		}
-		*p = s.last.Pools[j]
-		if f.Gen-s.lastStamps[j].arena <= s.arenaAge() {
-			next[i].arena = s.lastStamps[j].arena
+		if ok && s.lastStamps[j].stamp == stamp {
+			*p = s.last.Pools[j]
 		} else {
-			total += len(p.Backends) // copied into this fleet's array below
+			build[i] = true
+			p.Backends = make([]BackendRow, 0, counts[i])
 		}
-	}
-	rows := make([]BackendRow, 0, total)
-	for i := range f.Pools {
-		if next[i].arena != f.Gen {
-			continue
-		}
-		n := counts[i]
-		if !build[i] {
-			n = len(f.Pools[i].Backends)
-		}
-		dst := rows[len(rows) : len(rows) : len(rows)+n]
-		rows = rows[:len(rows)+n]
-		if !build[i] {
-			dst = append(dst, f.Pools[i].Backends...)
-		}
-		f.Pools[i].Backends = dst
 	}
 	s.merge(f, build)
 	in := DiagInput{Sources: f.Sources, Admin: s.admin, Now: f.At}

@@ -102,34 +102,3 @@ func clonePools(ps []Pool) []Pool {
 	}
 	return out
 }
-
-// TestFleetRowsMoveOutOfOldArrays: the rows of a source that stopped
-// polling are copied into a newer fleet's array after a while, so they do
-// not keep an old fleet's whole array alive.
-func TestFleetRowsMoveOutOfOldArrays(t *testing.T) {
-	t.Parallel()
-	now := t0
-	s := NewStore(func() time.Time { return now })
-	s.Ingest(snap("quiet", now, Pool{Name: "q", Backends: []Backend{be("a", Healthy, 1, 0)}}))
-	first := s.Ingest(snap("busy", now, Pool{Name: "b", Backends: []Backend{be("a", Healthy, 1, 0)}}))
-	row := &first.Pool("haproxy/q").Backends[0]
-	moved := false
-	for i := range 20 {
-		now = now.Add(2 * time.Second)
-		f := s.Ingest(snap("busy", now, Pool{Name: "b", Backends: []Backend{be("a", Healthy, uint64(i), 0)}}))
-		q := f.Pool("haproxy/q")
-		if !reflect.DeepEqual(q.Backends, first.Pool("haproxy/q").Backends) {
-			t.Fatal("the quiet source's rows changed")
-		}
-		if &q.Backends[0] != row {
-			moved = true
-			if f.Gen-1 <= s.arenaAge() { // built by the first fleet
-				t.Errorf("rows copied after %d fleets, before the age of %d", f.Gen-1, s.arenaAge())
-			}
-			break
-		}
-	}
-	if !moved {
-		t.Error("the quiet source's rows stayed in the first fleet's array")
-	}
-}
