@@ -304,3 +304,39 @@ func TestPoolRingTicks(t *testing.T) {
 		t.Errorf("ring %v", got)
 	}
 }
+
+// TestKeyIndexCollisions: with every key hashing alike, records are still
+// found, removed and their slots reused by key.
+func TestKeyIndexCollisions(t *testing.T) {
+	t.Parallel()
+	for _, hash := range []func(backendKey) uint64{hashKey, func(backendKey) uint64 { return 7 }} {
+		x := newKeyIndex()
+		x.hash = hash
+		var recs []backendHist
+		ref := map[backendKey]int32{}
+		key := func(i int) backendKey { return backendKey{pool: "p", name: fmt.Sprint(i)} }
+		for i := range 50 {
+			recs = append(recs, backendHist{key: key(i), used: true})
+			x.put(key(i), int32(i), recs)
+			ref[key(i)] = int32(i)
+		}
+		for i := 0; i < 50; i += 3 { // evict, as History.evict does
+			x.del(key(i), recs)
+			delete(ref, key(i))
+			recs[i] = backendHist{}
+		}
+		for i := 0; i < 50; i += 6 { // reuse the slots for new keys
+			k := key(1000 + i)
+			recs[i] = backendHist{key: k, used: true}
+			x.put(k, int32(i), recs)
+			ref[k] = int32(i)
+		}
+		for i := range 1100 {
+			r, ok := x.get(key(i), recs)
+			want, wantOK := ref[key(i)]
+			if ok != wantOK || ok && r != want {
+				t.Fatalf("get(%v) = %d, %v; want %d, %v", key(i), r, ok, want, wantOK)
+			}
+		}
+	}
+}
