@@ -124,12 +124,15 @@ func withRates(pools []Pool, x *prevPoll, prev []counterSample, at time.Time, wi
 		n += len(p.Backends)
 	}
 	next := make([]counterSample, 0, n)
+	all := make([]Backend, n) // one array: one per pool would round each up to a size class
 	now := at.UnixNano()
 	for pi, p := range pools {
 		if pi < len(x.pools) && x.pools[pi].Name == p.Name {
 			p.Name = x.pools[pi].Name
 		}
-		bs := slices.Clone(p.Backends)
+		bs := all[:len(p.Backends):len(p.Backends)]
+		all = all[len(p.Backends):]
+		copy(bs, p.Backends)
 		for j := range bs {
 			b := &bs[j]
 			ob, k := x.backend(pi, j, p.Name, b)
