@@ -3,6 +3,7 @@ package model
 import (
 	"hash/maphash"
 	"slices"
+	"unsafe"
 )
 
 // A fleet is rebuilt after every poll of every source, but a poll changes
@@ -127,7 +128,13 @@ func (s *Store) merge(f *Fleet, build []bool) {
 			// answered.
 			poolRates := false
 			if p.Facts != nil {
-				row.Facts = append(row.Facts, *p.Facts)
+				if row.Facts == nil {
+					// The source's facts are immutable: a pool with one
+					// instance shares them (cap 1: a second one copies).
+					row.Facts = unsafe.Slice(p.Facts, 1)
+				} else {
+					row.Facts = append(row.Facts, *p.Facts)
+				}
 				if rq, ok := p.Facts.Rate(CtrRequests); ok {
 					poolRates = true
 					row.HasRates = true

@@ -11,13 +11,14 @@ import (
 // built only for a poll whose list differs from the one before. Nothing
 // is keyed by a string built per backend per poll.
 
-// counterSample is one backend's counters at one poll (unix ns), and the
-// rates computed at that sample; ok is false for a backend without one.
+// counterSample is one backend's counters at one poll (unix ns); ok is
+// false for a backend without one. The rates computed at that sample are
+// the previous poll's backend's: it either made the sample or kept it
+// with its rates.
 type counterSample struct {
-	req, err         uint64
-	at               int64
-	reqRate, errRate float64
-	ok, hasRate      bool
+	req, err uint64
+	at       int64
+	ok       bool
 }
 
 // factSample is the pool facts whose counters are one pool's sample and
@@ -143,7 +144,7 @@ func withRates(pools []Pool, x *prevPoll, prev []counterSample, at time.Time, wi
 					old = prev[k]
 				}
 			}
-			next = append(next, counterRates(b, old, now, window))
+			next = append(next, counterRates(b, ob, old, now, window))
 		}
 		p.Backends = bs
 		out[pi] = p
@@ -151,27 +152,25 @@ func withRates(pools []Pool, x *prevPoll, prev []counterSample, at time.Time, wi
 	return out, next
 }
 
-// counterRates fills b's rates from its counters against old and returns the
-// sample to keep.
-func counterRates(b *Backend, old counterSample, now int64, window time.Duration) counterSample {
+// counterRates fills b's rates from its counters against old, the sample
+// kept with ob (b's previous poll), and returns the sample to keep.
+func counterRates(b, ob *Backend, old counterSample, now int64, window time.Duration) counterSample {
 	if !b.Counters || b.HasRates {
 		return counterSample{}
 	}
 	ok := old.ok && now > old.at && b.Requests >= old.req && b.Errors >= old.err
 	if ok && now-old.at < int64(window) {
 		// too short a window: keep the older sample and its rates
-		b.ReqRate, b.ErrRate, b.HasRates = old.reqRate, old.errRate, old.hasRate
+		b.ReqRate, b.ErrRate, b.HasRates = ob.ReqRate, ob.ErrRate, ob.HasRates
 		return old
 	}
-	sample := counterSample{req: b.Requests, err: b.Errors, at: now, ok: true}
 	if ok {
 		dt := time.Duration(now - old.at).Seconds()
 		b.ReqRate = float64(b.Requests-old.req) / dt
 		b.ErrRate = float64(b.Errors-old.err) / dt
 		b.HasRates = true
-		sample.reqRate, sample.errRate, sample.hasRate = b.ReqRate, b.ErrRate, true
 	}
-	return sample
+	return counterSample{req: b.Requests, err: b.Errors, at: now, ok: true}
 }
 
 // factRates replaces each pool's Facts with a copy whose Rates are filled
