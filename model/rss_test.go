@@ -125,9 +125,6 @@ func runSession(ticks int) sessionFigures {
 		metrics.Read(sample)
 		fig.PeakLive = max(fig.PeakLive, mb(sample[0].Value.Uint64()))
 	}
-	if hookHeap != nil {
-		hookHeap()
-	}
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
@@ -142,8 +139,6 @@ func runSession(ticks int) sessionFigures {
 	fig.GCCPU = 100 * cpu[0].Value.Float64() / cpu[1].Value.Float64()
 	return fig
 }
-
-var hookHeap func()
 
 func mb(b uint64) float64 { return float64(b) / 1e6 }
 
