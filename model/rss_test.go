@@ -47,7 +47,7 @@ func TestMain(m *testing.M) {
 // and what the dashboard's engine does after each Ingest (take the
 // events, build the history view, keep the last fleet and view alive
 // while the next is built). The child keeps the binary's soft memory
-// limit (internal/memlimit: --memory-limit, default 180MiB; set
+// limit (internal/memlimit: --memory-limit, default 170MiB; set
 // LBTOP_MEMORY_LIMIT=off to see the process without it). It reports the
 // child's peak RSS (VmHWM), its RSS and live heap after a final GC, the
 // highest live heap the GC saw during the run, and the share of CPU time

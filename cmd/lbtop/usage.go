@@ -53,6 +53,7 @@ var flagGroups = []struct {
 	{"Polling and output", []flagDoc{
 		{"interval", "DURATION"}, {"timeout", "DURATION"}, {"once", ""}, {"o", "table|json"},
 		{"strict", ""}, {"read-only", ""}, {"log-file", "FILE"}, {"record", "FILE"},
+		{"memory-limit", "SIZE"},
 	}},
 	{"Actions (drain, ready, maint, weight; the dashboard's keys use --floor and --audit-log too)", []flagDoc{
 		{"source", "NAME|all"}, {"reason", "TEXT"}, {"yes", ""}, {"force", ""}, {"dry-run", ""},
