@@ -84,6 +84,9 @@ func BenchmarkSessionRSS100k(b *testing.B) {
 		b.ReportMetric(r.PeakLive, "peak-live-MB")
 		b.ReportMetric(float64(r.GCs), "GCs")
 		b.ReportMetric(r.GCCPU, "GC-CPU-%")
+		// A failed benchmark prints no result line: the figures, in words.
+		b.Logf("peak RSS %.1f MB (file-backed %.1f), RSS %.1f MB and live heap %.1f MB after a GC, peak live heap %.1f MB, %d GCs, %.1f%% of CPU in GC",
+			r.PeakRSS, r.RSSFile, r.RSS, r.Live, r.PeakLive, r.GCs, r.GCCPU)
 		if ticks == "900" && r.PeakRSS > 200 {
 			b.Errorf("peak RSS %.0f MB, over the 200 MB target", r.PeakRSS)
 		}
