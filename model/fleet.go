@@ -189,18 +189,20 @@ type Fleet struct {
 	Pools   []PoolRow
 	Sources []SourceStatus
 
-	order [numSortKeys][]int32 // pool indexes in each sort order, built off the UI goroutine
-	bySrc map[string]int32     // source + "\x00" + pool name on that source → pool index
+	orders *fleetOrders     // pool indexes in each sort order (fleet_sort.go)
+	bySrc  map[string]int32 // source + "\x00" + pool name on that source → pool index
 }
 
 // Select returns pool indexes in the query's order that pass its filter.
-// It does no sorting (orders are precomputed) and allocates one slice, so
-// it is cheap enough to run on every keystroke.
+// It allocates one slice and, as a rule, does no sorting (the default
+// order and those used lately are built with the fleet; another one is
+// sorted once per fleet on first use), so it is cheap enough to run on
+// every keystroke.
 func (f *Fleet) Select(q Query) []int32 {
 	if f == nil {
 		return nil
 	}
-	order := f.order[q.Sort%numSortKeys]
+	order := f.order(q.Sort % numSortKeys)
 	if q.Reverse {
 		order = slices.Clone(order)
 		slices.Reverse(order)

@@ -98,3 +98,36 @@ func TestProblemUsesDiagnosis(t *testing.T) {
 		t.Fatalf("problems only %v, want %v", got, want)
 	}
 }
+
+// TestOrdersLazyAndInDemand: an order the UI used is built with the next
+// fleets, one it never asked for is not, and an order built on first use
+// is the one built with the fleet.
+func TestOrdersLazyAndInDemand(t *testing.T) {
+	t.Parallel()
+	s := NewStore(clock())
+	var f *Fleet
+	for _, sn := range bigSnapshots(2_000, 10) {
+		f = s.Ingest(sn)
+	}
+	if f.orders.order[SortReqRate] != nil || f.orders.order[SortWeight] != nil {
+		t.Fatal("orders nobody asked for were built with the fleet")
+	}
+	// No rates yet: ties everywhere, broken by name.
+	if got, want := f.Select(Query{Sort: SortReqRate}), f.Select(Query{Sort: SortName}); !slices.Equal(got, want) {
+		t.Error("equal rates are not in name order")
+	}
+	for k := range numSortKeys {
+		f.Select(Query{Sort: k})
+	}
+	f = s.Ingest(bigSnapshots(2_000, 10)[0])
+	lazy := &Fleet{Pools: f.Pools}
+	lazy.sort()
+	for k := range numSortKeys {
+		if f.orders.order[k] == nil {
+			t.Errorf("order %v in use was not built with the next fleet", k)
+		}
+		if got, want := lazy.Select(Query{Sort: k}), f.Select(Query{Sort: k}); !slices.Equal(got, want) || len(got) != len(f.Pools) {
+			t.Errorf("order %v built on first use differs from the one built with the fleet", k)
+		}
+	}
+}

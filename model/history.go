@@ -40,7 +40,7 @@ const (
 // immutable copies of what a screen needs.
 //
 // Memory is bounded: transitions per backend (at most 64, only within the
-// window), per pool one fixed ring of 6-byte samples plus its healthy/total
+// window), per pool one fixed ring of 4-byte samples plus its healthy/total
 // changes, 10,000 events. A
 // stale source leaves a gap in its pools' samples and keeps its backends'
 // transitions; a backend that disappears is recorded as "gone" and keeps
@@ -55,6 +55,7 @@ type History struct {
 	backends  map[string]*sourceBackends
 	sources   map[string]*sourceSeen
 	pools     map[string]*poolHist // by PoolRow.Key
+	rings     ringSlab             // the pools' sample rings
 	notable   map[BackendKey]struct{}
 
 	events  []Event // recent, oldest first; append-only so views may share it
@@ -75,14 +76,17 @@ func KeyOf(b *BackendRow) BackendKey {
 
 type backendKey struct{ pool, inst, name string }
 
+// backendHist is one backend's record, held by value in its source's
+// sourceBackends.recs (no object per backend for the GC to trace).
 type backendHist struct {
 	key       backendKey
-	health    Health
-	present   bool
 	since     int64 // unix ns: when it entered its state, by lbtop's observation
 	firstSeen int64
-	seen      uint64
 	changes   []transition // oldest first; copy-on-write (views share it)
+	seen      uint32       // History.gen of the last poll that reported it
+	health    Health
+	present   bool
+	used      bool // false: a free slot
 }
 
 type transition struct {
@@ -112,6 +116,7 @@ func NewHistory(window, res time.Duration) *History {
 		backends: map[string]*sourceBackends{},
 		sources:  map[string]*sourceSeen{},
 		pools:    map[string]*poolHist{},
+		rings:    ringSlab{size: max(int(window/res), 1)},
 		notable:  map[BackendKey]struct{}{},
 	}
 }
@@ -197,11 +202,14 @@ func stateWord(h Health, present bool) string {
 	return h.String()
 }
 
-// sourceBackends is one source's backends: by key, and in the order of
-// its last poll for matching the next one by position.
+// sourceBackends is one source's backends: their records, an index by
+// key, and their order in its last poll for matching the next one by
+// position.
 type sourceBackends struct {
-	byKey map[backendKey]*backendHist
-	order []*backendHist
+	recs  []backendHist
+	free  []int32 // slots of evicted records
+	byKey keyIndex
+	order []int32
 	gone  int // records with present false, so evict skips sources without any
 }
 
@@ -210,31 +218,31 @@ type sourceBackends struct {
 func (h *History) observeBackends(source string, pools []Pool, at time.Time) {
 	sb := h.backends[source]
 	if sb == nil {
-		sb = &sourceBackends{byKey: map[backendKey]*backendHist{}}
+		sb = &sourceBackends{byKey: newKeyIndex()}
 		h.backends[source] = sb
 	}
 	late := h.sources[source].firstPoll.Before(at)
-	var order []*backendHist // the new order, built only once a position differs
+	var order []int32 // the new order, built only once a position differs
 	i := 0
 	for _, p := range pools {
 		for j := range p.Backends {
 			b := &p.Backends[j]
-			var bh *backendHist
+			r := int32(-1)
 			if order == nil && i < len(sb.order) {
-				if c := sb.order[i]; c.key.name == b.Name && c.key.pool == p.Name && c.key.inst == b.Instance {
-					bh = c
+				if c := &sb.recs[sb.order[i]]; c.key.name == b.Name && c.key.pool == p.Name && c.key.inst == b.Instance {
+					r = sb.order[i]
 				}
 			}
-			if bh == nil {
+			if r < 0 {
 				if order == nil {
-					order = append(make([]*backendHist, 0, max(len(sb.order), i+1)), sb.order[:i]...)
+					order = append(make([]int32, 0, max(len(sb.order), i+1)), sb.order[:i]...)
 				}
-				bh = h.lookup(sb, source, backendKey{p.Name, b.Instance, b.Name}, b, at, late)
+				r = h.lookup(sb, source, backendKey{p.Name, b.Instance, b.Name}, b, at, late)
 			}
 			if order != nil {
-				order = append(order, bh)
+				order = append(order, r)
 			}
-			h.compare(source, bh, b, at)
+			h.compare(source, &sb.recs[r], b, at)
 			i++
 		}
 	}
@@ -246,8 +254,8 @@ func (h *History) observeBackends(source string, pools []Pool, at time.Time) {
 	} else {
 		sb.order = sb.order[:i]
 	}
-	for _, bh := range sb.byKey {
-		if bh.seen != h.gen && bh.present {
+	for r := range sb.recs {
+		if bh := &sb.recs[r]; bh.seen != uint32(h.gen) && bh.present {
 			bh.present = false
 			sb.gone++
 			h.change(source, bh, bh.health.String(), "no longer reported", at)
@@ -256,17 +264,25 @@ func (h *History) observeBackends(source string, pools []Pool, at time.Time) {
 }
 
 // lookup finds or creates a backend's record outside the fast path.
-func (h *History) lookup(sb *sourceBackends, source string, k backendKey, b *Backend, at time.Time, late bool) *backendHist {
-	if bh := sb.byKey[k]; bh != nil {
-		return bh
+func (h *History) lookup(sb *sourceBackends, source string, k backendKey, b *Backend, at time.Time, late bool) int32 {
+	if r, ok := sb.byKey.get(k, sb.recs); ok {
+		return r
 	}
 	ns := at.UnixNano()
-	bh := &backendHist{key: k, health: b.Health, present: true, since: ns, firstSeen: ns}
-	sb.byKey[k] = bh
-	if late {
-		h.change(source, bh, StateNew, b.Reason, at)
+	rec := backendHist{key: k, health: b.Health, present: true, since: ns, firstSeen: ns, seen: uint32(h.gen), used: true}
+	var r int32
+	if n := len(sb.free); n > 0 {
+		r, sb.free = sb.free[n-1], sb.free[:n-1]
+		sb.recs[r] = rec
+	} else {
+		r = int32(len(sb.recs))
+		sb.recs = append(sb.recs, rec)
 	}
-	return bh
+	sb.byKey.put(k, r, sb.recs)
+	if late {
+		h.change(source, &sb.recs[r], StateNew, b.Reason, at)
+	}
+	return r
 }
 
 // compare updates a backend's record with its polled state.
@@ -279,7 +295,7 @@ func (h *History) compare(source string, bh *backendHist, b *Backend, at time.Ti
 		bh.health, bh.present = b.Health, true
 		h.change(source, bh, from, b.Reason, at)
 	}
-	bh.seen = h.gen
+	bh.seen = uint32(h.gen)
 }
 
 // change records that bh (already updated) left state from at time at.
@@ -312,17 +328,21 @@ func (h *History) evict(now time.Time) {
 		if sb.gone == 0 {
 			continue
 		}
-		for k, bh := range sb.byKey {
-			if !bh.present && bh.since < cut {
+		for r := range sb.recs {
+			if bh := &sb.recs[r]; bh.used && !bh.present && bh.since < cut {
 				sb.gone--
-				delete(sb.byKey, k)
+				k := bh.key
+				sb.byKey.del(k, sb.recs)
 				delete(h.notable, BackendKey{src, k.pool, k.inst, k.name})
+				sb.recs[r] = backendHist{} // a free slot
+				sb.free = append(sb.free, int32(r))
 			}
 		}
 	}
 	for key, p := range h.pools {
 		if h.tickOf(now)-p.lastTick > int64(len(p.ring)) {
 			delete(h.pools, key)
+			h.rings.put(p.ring)
 		}
 	}
 	if len(h.events) > 2*maxEvents {
@@ -494,7 +514,9 @@ func firstNonEmpty(ss ...string) string {
 
 func (h *History) find(k BackendKey) *backendHist {
 	if sb := h.backends[k.Source]; sb != nil {
-		return sb.byKey[backendKey{k.Pool, k.Instance, k.Name}]
+		if r, ok := sb.byKey.get(backendKey{k.Pool, k.Instance, k.Name}, sb.recs); ok {
+			return &sb.recs[r]
+		}
 	}
 	return nil
 }

@@ -165,10 +165,32 @@ func TestHistoryViewIsImmutable(t *testing.T) {
 func TestSampleEncoding(t *testing.T) {
 	t.Parallel()
 	for _, v := range []float64{0, 0.5, 1, 3, 1234.5, 1e6, 4e9} {
-		got := unlog16(log16(v))
-		if math.Abs(got-v) > v*0.0004+1e-9 {
-			t.Errorf("log16 round trip %g → %g", v, got)
+		s := packSample(v, v/2, 0)
+		// within 0.27% of 1+v
+		if got := s.req(); math.Abs(got-v) > (1+v)*0.0028 {
+			t.Errorf("req/s round trip %g → %g", v, got)
 		}
+		if got := s.errRate(); math.Abs(got-v/2) > (1+v/2)*0.0028 {
+			t.Errorf("5xx/s round trip %g → %g", v/2, got)
+		}
+		if s.gap() {
+			t.Errorf("%g reads as a gap", v)
+		}
+	}
+	for _, a := range []int64{0, 1, 2, 3, 5, 7, 10, 100, 1000, 65_000, 1 << 31} {
+		got := packSample(0, 0, a).active()
+		if math.Abs(float64(got-a)) > float64(a)*0.045 {
+			t.Errorf("active round trip %d → %d", a, got)
+		}
+		if a <= 7 && got != a {
+			t.Errorf("active %d must be exact, got %d", a, got)
+		}
+	}
+	if got := packSample(0, 0, 1<<40).active(); got < 1<<31 {
+		t.Errorf("active must saturate, not wrap: %d", got)
+	}
+	if !gapSample.gap() || packSample(1e12, 1e12, 1<<62).gap() {
+		t.Error("only gapSample is a gap")
 	}
 	if count16(70000) != maxCount || count16(-1) != 0 {
 		t.Error("counts must saturate")
@@ -265,7 +287,7 @@ func TestPoolRingTicks(t *testing.T) {
 		req  float64
 	}{{0, 1}, {1, 2}, {1, 3}, {3, 4}, {7, 5}} {
 		ph.putCounts(tc.tick, 1, 2)
-		ph.put(tc.tick, psample{req: log16(tc.req)})
+		ph.put(tc.tick, packSample(tc.req, 0, 0))
 	}
 	var got []string
 	for tk := int64(1); tk <= 8; tk++ {
@@ -280,5 +302,41 @@ func TestPoolRingTicks(t *testing.T) {
 	// 4–6 are a gap; tick 1 has left the 6-slot ring; tick 8 is not yet.
 	if fmt.Sprint(got) != "[_ 3 4 _ _ _ 5 _]" {
 		t.Errorf("ring %v", got)
+	}
+}
+
+// TestKeyIndexCollisions: with every key hashing alike, records are still
+// found, removed and their slots reused by key.
+func TestKeyIndexCollisions(t *testing.T) {
+	t.Parallel()
+	for _, hash := range []func(backendKey) uint64{hashKey, func(backendKey) uint64 { return 7 }} {
+		x := newKeyIndex()
+		x.hash = hash
+		var recs []backendHist
+		ref := map[backendKey]int32{}
+		key := func(i int) backendKey { return backendKey{pool: "p", name: fmt.Sprint(i)} }
+		for i := range 50 {
+			recs = append(recs, backendHist{key: key(i), used: true})
+			x.put(key(i), int32(i), recs)
+			ref[key(i)] = int32(i)
+		}
+		for i := 0; i < 50; i += 3 { // evict, as History.evict does
+			x.del(key(i), recs)
+			delete(ref, key(i))
+			recs[i] = backendHist{}
+		}
+		for i := 0; i < 50; i += 6 { // reuse the slots for new keys
+			k := key(1000 + i)
+			recs[i] = backendHist{key: k, used: true}
+			x.put(k, int32(i), recs)
+			ref[k] = int32(i)
+		}
+		for i := range 1100 {
+			r, ok := x.get(key(i), recs)
+			want, wantOK := ref[key(i)]
+			if ok != wantOK || ok && r != want {
+				t.Fatalf("get(%v) = %d, %v; want %d, %v", key(i), r, ok, want, wantOK)
+			}
+		}
 	}
 }

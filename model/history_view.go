@@ -75,10 +75,10 @@ func (h *History) View(now time.Time, points int) *HistoryView {
 
 func (ph *poolHist) spark(t int64) SparkPoint {
 	s := ph.at(t)
-	if s.active == gapMark {
+	if s.gap() {
 		return SparkPoint{Ratio: float32(math.NaN())}
 	}
-	p := SparkPoint{Ratio: float32(math.NaN()), ReqRate: float32(unlog16(s.req)), ErrRate: float32(unlog16(s.err))}
+	p := SparkPoint{Ratio: float32(math.NaN()), ReqRate: float32(s.req()), ErrRate: float32(s.errRate())}
 	if c := ph.countsAt(t); c.total > 0 {
 		p.Ratio = float32(c.healthy) / float32(c.total)
 	}

@@ -19,89 +19,35 @@ type Store struct {
 	admin       map[BackendRef]AdminNote // from the audit log, see SetAdminNotes
 	transitions func(BackendRef) int     // state changes in 5 min, see SetTransitions
 
-	// seq counts ingests and hook changes. The last fleet's pool index
-	// and each pool's diagnosis with the stamp of the data it was made
-	// from let a fleet re-diagnose only the pools of the source that just
-	// polled.
-	seq       uint64
-	hooksSeq  uint64
-	lastIndex map[string]int
-	lastDiags []cachedDiag
+	// seq counts ingests and hook changes. The last fleet, its pool
+	// index and each pool's stamp (of the data it was made from) let the
+	// next fleet rebuild only the pools of the source that just polled
+	// and share the others' rows (store_fleet.go).
+	seq        uint64
+	hooksSeq   uint64
+	last       *Fleet
+	lastIndex  map[string]int
+	lastStamps []poolStamp
 
 	hist *History // see history_store.go
+
+	demand     sortDemand // which pool orders the UI asks for (fleet_sort.go)
+	lastByName []int32    // the last fleet's name order
 
 	minRate time.Duration // see SetMinRateWindow
 }
 
-// flapsByPool marks the members that changed state in the last 5 min
-// (BackendRow.Transitions, for the flapping cause) and returns, per pool
-// index, a digest of their counts for the diagnosis cache. The counts come
-// from the SetTransitions hook when set (a lookup per backend), else from
-// the store's own history, which lists only the backends that changed.
-func (s *Store) flapsByPool(f *Fleet) map[int]uint64 {
-	out := map[int]uint64{}
-	if s.transitions != nil {
-		for i := range f.Pools {
-			p := &f.Pools[i]
-			for j := range p.Backends {
-				n := s.transitions(p.Backends[j].Ref())
-				p.Backends[j].Transitions = int32(min(n, 1<<31-1))
-				out[i] = mix(out[i], uint64(n))
-			}
-		}
-		return out
-	}
-	for k, n := range s.hist.RecentChanges(f.At.Add(-FlapWindow)) {
-		pi, ok := f.bySrc[k.Source+"\x00"+k.Pool]
-		if !ok {
-			continue
-		}
-		p := &f.Pools[pi]
-		for j := range p.Backends {
-			if b := &p.Backends[j]; b.Source == k.Source && b.Name == k.Name && b.Instance == k.Instance {
-				b.Transitions = int32(min(n, 1<<31-1))
-				out[int(pi)] = mix(out[int(pi)], uint64(n)+uint64(j)<<32)
-			}
-		}
-	}
-	return out
-}
-
-// cachedDiag is a pool's diagnosis and the stamp of its inputs.
-type cachedDiag struct {
-	stamp uint64
-	key   string // PoolRow.Key
-	d     Diagnosis
-}
-
 type sourceState struct {
 	status   SourceStatus
-	poolKind Kind   // kind its pools merge under; status.Kind unless MergeAs
-	pools    []Pool // last good data, with rates filled in
-	prev     map[string]counterSample
+	poolKind Kind            // kind its pools merge under; status.Kind unless MergeAs
+	pools    []Pool          // last good data, with rates filled in
+	prev     []counterSample // per backend of pools, in order (store_rates.go)
+	prevF    []factSample    // per pool
 	prevAt   time.Time
-	prevM    map[string]float64    // previous counter metrics
-	prevF    map[string]factSample // previous pool-fact counters, by pool name
-	seq      uint64                // Store.seq at this source's last ingest
-	hay      []string              // per pool, see haystack
-}
-
-// factSample is one pool's fact counters at one poll.
-type factSample struct {
-	c   [NumPoolCounters]uint64
-	has uint32
-	at  time.Time
-
-	rates   [NumPoolCounters]float64 // the rates computed at this sample
-	hasRate uint32
-}
-
-type counterSample struct {
-	req, err uint64
-	at       time.Time
-
-	reqRate, errRate float64 // the rates computed at this sample
-	hasRate          bool
+	prevM    map[string]float64 // previous counter metrics
+	seq      uint64             // Store.seq at this source's last ingest
+	hay      []string           // per pool, see haystack
+	keys     []string           // per pool: PoolRow.Key, then Fleet.bySrc's key (see poolKeys)
 }
 
 // MinRateWindow is the shortest time over which a counter delta becomes
@@ -193,16 +139,23 @@ func (s *Store) Ingest(snap Snapshot) *Fleet {
 	st.status.OK = true
 	st.status.Err = ""
 	st.status.LastOK = snap.At
-	st.pools, st.prev = withRates(snap.Pools, st.prev, snap.At, s.minRate)
-	st.prevF = factRates(st.pools, st.prevF, snap.At, s.minRate)
+	last := newPrevPoll(st.pools)
+	st.pools, st.prev = withRates(snap.Pools, last, st.prev, snap.At, s.minRate)
+	st.prevF = factRates(st.pools, last, st.prevF, snap.At, s.minRate)
 	st.status.Metrics, st.prevM = metricRates(snap.Metrics, st.prevM, snap.At.Sub(st.prevAt).Seconds())
 	st.prevAt = snap.At
 	st.status.Note = snap.Note
 	st.status.ProxyFailing = snap.ProxyFailing
-	st.hay = make([]string, len(st.pools))
+	hay := make([]string, len(st.pools))
 	for i, p := range st.pools {
-		st.hay[i] = haystack(p)
+		if k := last.pool(i, p.Name); k >= 0 && k < len(st.hay) && sameNames(&last.pools[k], &p) {
+			hay[i] = st.hay[k]
+		} else {
+			hay[i] = haystack(p)
+		}
 	}
+	st.hay = hay
+	st.keys = nil
 	st.status.Pools = len(st.pools)
 	n := 0
 	for _, p := range st.pools {
@@ -212,207 +165,17 @@ func (s *Store) Ingest(snap Snapshot) *Fleet {
 	return s.Fleet()
 }
 
-// withRates copies pools, filling per-second rates from counter deltas
-// against prev, and returns the samples to compare the next poll with.
-// A counter that went backwards (a reload) yields no rate for this poll.
-func withRates(pools []Pool, prev map[string]counterSample, at time.Time, window time.Duration) ([]Pool, map[string]counterSample) {
-	out := make([]Pool, len(pools))
-	next := make(map[string]counterSample, len(prev))
-	for i, p := range pools {
-		bs := slices.Clone(p.Backends)
-		for j := range bs {
-			b := &bs[j]
-			if !b.Counters || b.HasRates {
-				continue
-			}
-			key := p.Name + "\x00" + b.Name + "\x00" + b.Address
-			old, ok := prev[key]
-			if ok && tooSoon(old.at, at, window) && b.Requests >= old.req && b.Errors >= old.err {
-				next[key] = old
-				b.ReqRate, b.ErrRate, b.HasRates = old.reqRate, old.errRate, old.hasRate
-				continue
-			}
-			sample := counterSample{req: b.Requests, err: b.Errors, at: at}
-			if ok && at.After(old.at) && b.Requests >= old.req && b.Errors >= old.err {
-				dt := at.Sub(old.at).Seconds()
-				b.ReqRate = float64(b.Requests-old.req) / dt
-				b.ErrRate = float64(b.Errors-old.err) / dt
-				b.HasRates = true
-				sample.reqRate, sample.errRate, sample.hasRate = b.ReqRate, b.ErrRate, true
-			}
-			next[key] = sample
-		}
-		p.Backends = bs
-		out[i] = p
-	}
-	return out, next
-}
-
-// factRates replaces each pool's Facts with a copy whose Rates are filled
-// from counter deltas against prev (pools already copied by withRates), and
-// returns the samples for the next poll. A counter that went backwards
-// yields no rate.
-func factRates(pools []Pool, prev map[string]factSample, at time.Time, window time.Duration) map[string]factSample {
-	var next map[string]factSample
-	for i := range pools {
-		p := &pools[i]
-		if p.Facts == nil {
-			continue
-		}
-		f := *p.Facts
-		p.Facts = &f
-		if next == nil {
-			next = make(map[string]factSample, len(prev))
-		}
-		old, ok := prev[p.Name]
-		f.HasRate = 0
-		if ok && tooSoon(old.at, at, window) {
-			next[p.Name] = old // too short a window: keep the older sample and its rates
-			f.Rates, f.HasRate = old.rates, old.hasRate&f.Has
-			continue
-		}
-		next[p.Name] = factSample{c: f.Counters, has: f.Has, at: at}
-		if !ok || !at.After(old.at) {
-			continue
-		}
-		dt := at.Sub(old.at).Seconds()
-		for c := range NumPoolCounters {
-			bit := uint32(1) << c
-			if f.Has&old.has&bit == 0 || f.Counters[c] < old.c[c] {
-				continue
-			}
-			f.Rates[c] = float64(f.Counters[c]-old.c[c]) / dt
-			f.HasRate |= bit
-		}
-		sample := next[p.Name]
-		sample.rates, sample.hasRate = f.Rates, f.HasRate
-		next[p.Name] = sample
-	}
-	return next
-}
-
-// metricRates copies metrics, filling rates of counters from the previous
-// values seen dt seconds ago.
-func metricRates(ms []Metric, prev map[string]float64, dt float64) ([]Metric, map[string]float64) {
-	out := slices.Clone(ms)
-	next := make(map[string]float64, len(ms))
-	for i := range out {
-		m := &out[i]
-		if !m.Counter {
-			continue
-		}
-		next[m.Name] = m.Value
-		if old, ok := prev[m.Name]; ok && dt > 0 && m.Value >= old {
-			m.Rate = (m.Value - old) / dt
-			m.HasRate = true
+// poolKeys returns, per pool, its PoolRow.Key and then its Fleet.bySrc
+// key, made once per poll of the source rather than once per fleet.
+func (st *sourceState) poolKeys(name string) []string {
+	if len(st.keys) != 2*len(st.pools) || len(st.pools) > 0 && !strings.HasPrefix(st.keys[0], string(st.poolKind)+"/") {
+		st.keys = make([]string, 2*len(st.pools))
+		for i, p := range st.pools {
+			st.keys[i] = string(st.poolKind) + "/" + p.Name
+			st.keys[len(st.pools)+i] = name + "\x00" + p.Name
 		}
 	}
-	return out, next
-}
-
-// Fleet builds the merged view of the current data. It sizes every slice
-// up front: at 100k backends, growing them row by row dominated the cost.
-func (s *Store) Fleet() *Fleet {
-	s.gen++
-	f := &Fleet{Gen: s.gen, At: s.now()}
-	defer s.observe(f) // history, once f is complete
-	index := map[string]int{}
-	var counts []int
-	total := 0
-	for _, name := range s.names {
-		st := s.sources[name]
-		f.Sources = append(f.Sources, st.status)
-		for _, p := range st.pools {
-			key := string(st.poolKind) + "/" + p.Name
-			i, ok := index[key]
-			if !ok {
-				i = len(f.Pools)
-				index[key] = i
-				f.Pools = append(f.Pools, PoolRow{Key: key, Name: p.Name, Kind: st.poolKind})
-				counts = append(counts, 0)
-			}
-			counts[i] += len(p.Backends)
-			total += len(p.Backends)
-		}
-	}
-	rows := make([]BackendRow, 0, total)
-	for i := range f.Pools {
-		f.Pools[i].Backends = rows[len(rows) : len(rows) : len(rows)+counts[i]]
-		rows = rows[:len(rows)+counts[i]]
-	}
-	hays := make([][]string, len(f.Pools))
-	stamps := make([]uint64, len(f.Pools))
-	f.bySrc = make(map[string]int32, len(index))
-	for _, name := range s.names {
-		st := s.sources[name]
-		stale := !st.status.OK
-		for pi, p := range st.pools {
-			pi32 := int32(index[string(st.poolKind)+"/"+p.Name])
-			f.bySrc[name+"\x00"+p.Name] = pi32
-			row := &f.Pools[pi32]
-			if n := len(row.Sources); n == 0 || row.Sources[n-1] != name {
-				row.Sources = append(row.Sources, name) // once, even when the source reports the pool twice (two exporters)
-			}
-			stamps[pi32] = mix(stamps[pi32], st.seq)
-			row.Stale = row.Stale || stale
-			if p.Note != "" {
-				row.Notes = append(row.Notes, p.Note)
-			}
-			if p.Aggregate != nil {
-				row.Aggregates = append(row.Aggregates, *p.Aggregate)
-			}
-			// The pool's own request and 5xx rates (HAProxy's BACKEND row)
-			// win over the sum of its members, which misses what no member
-			// answered.
-			poolRates := false
-			if p.Facts != nil {
-				row.Facts = append(row.Facts, *p.Facts)
-				if rq, ok := p.Facts.Rate(CtrRequests); ok {
-					poolRates = true
-					row.HasRates = true
-					row.ReqRate += rq
-					er, _ := p.Facts.Rate(CtrErrors)
-					row.ErrRate += er
-				}
-			}
-			for _, b := range p.Backends {
-				row.Backends = append(row.Backends, BackendRow{Backend: b, Source: name, Pool: p.Name, Stale: stale})
-				if b.HasRates && !poolRates {
-					row.HasRates = true
-					row.ReqRate += b.ReqRate
-					row.ErrRate += b.ErrRate
-				}
-			}
-			hays[pi32] = append(hays[pi32], st.hay[pi])
-		}
-	}
-	in := DiagInput{Sources: f.Sources, Admin: s.admin, Now: f.At}
-	flaps := s.flapsByPool(f)
-	diags := make([]cachedDiag, len(f.Pools))
-	for i := range f.Pools {
-		p := &f.Pools[i]
-		summarize(p, hays[i])
-		stamp := mix(stamps[i], s.hooksSeq)
-		if d, ok := flaps[i]; ok {
-			stamp = mix(stamp, d)
-		}
-		diags[i].stamp, diags[i].key = stamp, p.Key
-		// Pools usually keep their place between fleets: try it before
-		// the map.
-		j, ok := i, i < len(s.lastDiags) && s.lastDiags[i].key == p.Key
-		if !ok {
-			j, ok = s.lastIndex[p.Key]
-		}
-		if ok && s.lastDiags[j].stamp == stamp {
-			p.Diagnosis = s.lastDiags[j].d
-		} else {
-			p.Diagnosis = Diagnose(p, &in)
-		}
-		diags[i].d = p.Diagnosis
-	}
-	s.lastIndex, s.lastDiags = index, diags
-	f.sort()
-	return f
+	return st.keys
 }
 
 // mix folds v into a stamp (FNV-1a over the 8 bytes of v): a pool's
@@ -444,6 +207,20 @@ func haystack(p Pool) string {
 		b.WriteString(strings.ToLower(be.Address))
 	}
 	return b.String()
+}
+
+// sameNames reports whether two polls of a pool list the same backend
+// names and addresses (then its haystack is the same).
+func sameNames(a, b *Pool) bool {
+	if len(a.Backends) != len(b.Backends) {
+		return false
+	}
+	for i := range a.Backends {
+		if a.Backends[i].Name != b.Backends[i].Name || a.Backends[i].Address != b.Backends[i].Address {
+			return false
+		}
+	}
+	return true
 }
 
 // summarize fills a pool row's totals, sorts its backends worst first and
@@ -483,73 +260,4 @@ func summarize(p *PoolRow, hays []string) {
 			cmp.Compare(a.Source, b.Source),
 		)
 	})
-}
-
-func (f *Fleet) sort() {
-	base := make([]int32, len(f.Pools))
-	for i := range base {
-		base[i] = int32(i)
-	}
-	ps := f.Pools
-	byName := func(a, b int32) int { return cmp.Compare(ps[a].Key, ps[b].Key) }
-	desc := func(get func(*PoolRow) float64) func(a, b int32) int {
-		return func(a, b int32) int {
-			return cmp.Or(cmp.Compare(get(&ps[b]), get(&ps[a])), byName(a, b))
-		}
-	}
-	cmps := [numSortKeys]func(a, b int32) int{
-		SortHealth: func(a, b int32) int {
-			pa, pb := &ps[a], &ps[b]
-			// State class, then a key that does not move between polls:
-			// rates and ratios change every poll and made rows jump. The
-			// healthy ratio orders only pools not diagnosed (fleets built
-			// by hand).
-			undiagnosed := 0
-			if pa.Diagnosis.Cause == "" && pb.Diagnosis.Cause == "" {
-				undiagnosed = cmp.Compare(ratio(pa), ratio(pb))
-			}
-			return cmp.Or(
-				cmp.Compare(pb.Diagnosis.State.Rank(), pa.Diagnosis.State.Rank()),
-				-cmp.Compare(boolInt(pa.NoHealthy()), boolInt(pb.NoHealthy())),
-				undiagnosed,
-				byName(a, b),
-			)
-		},
-		SortErrRate: desc(func(p *PoolRow) float64 { return p.ErrRate }),
-		SortReqRate: desc(func(p *PoolRow) float64 { return p.ReqRate }),
-		SortActive:  desc(func(p *PoolRow) float64 { return float64(p.Active) }),
-		SortName:    byName,
-		SortSource: func(a, b int32) int {
-			return cmp.Or(cmp.Compare(firstSource(&ps[a]), firstSource(&ps[b])), byName(a, b))
-		},
-		SortHealthy: func(a, b int32) int { return cmp.Or(cmp.Compare(ratio(&ps[a]), ratio(&ps[b])), byName(a, b)) },
-		SortWeight:  desc(func(p *PoolRow) float64 { return float64(p.Weight) }),
-	}
-	for k, c := range cmps {
-		o := slices.Clone(base)
-		slices.SortFunc(o, c)
-		f.order[k] = o
-	}
-}
-
-// firstSource is the first instance reporting p, for the source order.
-func firstSource(p *PoolRow) string {
-	if len(p.Sources) == 0 {
-		return ""
-	}
-	return p.Sources[0]
-}
-
-func ratio(p *PoolRow) float64 {
-	if p.Total == 0 {
-		return 0
-	}
-	return float64(p.Healthy) / float64(p.Total)
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/lbtop/lbtop/actions"
 	"github.com/lbtop/lbtop/config"
+	"github.com/lbtop/lbtop/internal/memlimit"
 	"github.com/lbtop/lbtop/internal/suggest"
 	"github.com/lbtop/lbtop/model"
 )
@@ -41,6 +42,7 @@ type options struct {
 	bell       bool    // --bell: ring the terminal bell (dashboard and watch)
 	auditLog   string  // audit log path; "" is the default under the state dir
 	floor      float64 // share of a pool that must stay serving before an action needs more than y
+	memLimit   int64   // --memory-limit in bytes; 0: none (internal/memlimit)
 	version    bool
 
 	set map[string]bool // flags given on the command line
@@ -79,6 +81,19 @@ func (f durationFlag) Set(v string) error {
 	}
 	*f.d = d
 	return nil
+}
+
+// sizeFlag is --memory-limit: a size such as 180MiB, or off.
+type sizeFlag struct{ n *int64 }
+
+func (f sizeFlag) String() string { return "" } // the default is in the help text
+
+func (f sizeFlag) Set(v string) error {
+	n, err := memlimit.Parse(v)
+	if err == nil {
+		*f.n = n
+	}
+	return err
 }
 
 // checkedValue wraps every flag's value so that a bad value is reported
@@ -301,6 +316,15 @@ func (o *options) flagSet(getenv func(string) string) (*flag.FlagSet, error) {
 	fs.BoolVar(&o.strict, "strict", false, "with --once: exit 1 when any source cannot be read (for monitoring scripts)")
 	fs.BoolVar(&o.readOnly, "read-only", getenv("LBTOP_READ_ONLY") == "1" || getenv("LBTOP_READ_ONLY") == "true", "disable every action (env LBTOP_READ_ONLY=1)")
 	fs.StringVar(&o.logFile, "log-file", envOr(getenv, "LBTOP_LOG", ""), "write diagnostics to this file (env LBTOP_LOG)")
+	o.memLimit = memlimit.Default
+	if env := getenv("LBTOP_MEMORY_LIMIT"); env != "" {
+		n, err := memlimit.Parse(env)
+		if err != nil {
+			return nil, fmt.Errorf("invalid LBTOP_MEMORY_LIMIT: %v", err)
+		}
+		o.memLimit = n
+	}
+	fs.Var(sizeFlag{&o.memLimit}, "memory-limit", "dashboard and serve: soft limit on lbtop's memory, raised to 1.25 × the live heap + 16MiB when the fleet needs more; off for none; ignored when GOMEMLIMIT is set (default 170MiB; env LBTOP_MEMORY_LIMIT)")
 	fs.StringVar(&o.record, "record", "", "dashboard and watch: append every snapshot and event to this recording for lbtop replay (docs/recording.md)")
 	fs.BoolVar(&o.bell, "bell", false, "dashboard and watch: ring the terminal bell when an alert rule fires or a pool loses its last healthy backend")
 	fs.StringVar(&o.auditLog, "audit-log", envOr(getenv, "LBTOP_AUDIT_LOG", ""), "append one JSON line per action to this file (default $XDG_STATE_HOME/lbtop/audit.log or ~/.local/state/lbtop/audit.log, audit-demo.log there with --demo; env LBTOP_AUDIT_LOG)")

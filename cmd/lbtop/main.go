@@ -19,8 +19,10 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
+	"time"
 
 	"github.com/lbtop/lbtop/config"
+	"github.com/lbtop/lbtop/internal/memlimit"
 )
 
 func main() {
@@ -82,9 +84,10 @@ func runWith(ctx context.Context, o *options, cfg *config.Config, getenv func(st
 	return runTUI(ctx, o, entries, cfg, getenv, logger, stderr)
 }
 
-// setUp loads and checks the config, opens the --log-file and starts the
-// LBTOP_CPUPROFILE profile: what the dashboard and lbtop serve need
-// before anything runs. release closes them.
+// setUp loads and checks the config, opens the --log-file, keeps the
+// --memory-limit and starts the LBTOP_CPUPROFILE profile: what the
+// dashboard and lbtop serve need before anything runs. release closes
+// them.
 func (o *options) setUp(getenv func(string) string) (*config.Config, *slog.Logger, func(), error) {
 	cfg, err := o.loadConfig()
 	if err != nil {
@@ -94,14 +97,16 @@ func (o *options) setUp(getenv func(string) string) (*config.Config, *slog.Logge
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	release := closeLog
+	ctx, cancel := context.WithCancel(context.Background())
+	memlimit.Start(ctx, o.memLimit, 2*time.Second)
+	release := func() { cancel(); closeLog() }
 	if path := getenv("LBTOP_CPUPROFILE"); path != "" {
 		stopProfile, err := startCPUProfile(path)
 		if err != nil {
-			closeLog()
+			release()
 			return nil, nil, nil, err
 		}
-		release = func() { stopProfile(); closeLog() }
+		release = func() { stopProfile(); cancel(); closeLog() }
 	}
 	return cfg, logger, release, nil
 }

@@ -56,6 +56,7 @@ var flagGroups = []struct {
 	{"Polling and output", []flagDoc{
 		{"interval", "DURATION"}, {"timeout", "DURATION"}, {"once", ""}, {"o", "table|json"},
 		{"strict", ""}, {"read-only", ""}, {"log-file", "FILE"}, {"record", "FILE"}, {"bell", ""},
+		{"memory-limit", "SIZE"},
 	}},
 	{"Actions (drain, ready, maint, weight; proxy-fail and proxy-ok take --reason, --yes, --dry-run, --audit-log; the dashboard's keys use --floor and --audit-log too)", []flagDoc{
 		{"source", "NAME|all"}, {"reason", "TEXT"}, {"yes", ""}, {"force", ""}, {"dry-run", ""},

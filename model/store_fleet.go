@@ -1,0 +1,216 @@
+package model
+
+import (
+	"hash/maphash"
+	"slices"
+	"unsafe"
+)
+
+// A fleet is rebuilt after every poll of every source, but a poll changes
+// only that source's pools. Each pool carries a stamp of everything it is
+// made from (the ingest sequence of each source reporting it, the hooks,
+// the flap counts of its members); a pool whose stamp is unchanged is the
+// previous fleet's row as it was, backends, diagnosis and all, shared (a
+// fleet is immutable). Only the other pools are merged, summed, sorted
+// and diagnosed again, and only their backend rows are allocated, one
+// array per pool so that each dies with the last fleet sharing it: with
+// four sources a fleet of 100,000 backends allocates a quarter of its
+// rows, and two fleets alive at once (the UI's and the next) share the
+// rest instead of holding two copies.
+
+// poolStamp is what the next fleet needs to know of a pool in the last.
+type poolStamp struct {
+	stamp uint64
+	key   string // PoolRow.Key
+}
+
+// Fleet builds the merged view of the current data. It sizes every slice
+// up front: at 100k backends, growing them row by row dominated the cost.
+// Pools whose data did not change since the last fleet are shared with it.
+func (s *Store) Fleet() *Fleet {
+	s.gen++
+	f := &Fleet{Gen: s.gen, At: s.now()}
+	defer s.observe(f) // history, once f is complete
+	index := make(map[string]int, len(s.lastIndex))
+	f.bySrc = make(map[string]int32, len(s.lastIndex))
+	var counts []int
+	var stamps []uint64
+	for _, name := range s.names {
+		st := s.sources[name]
+		f.Sources = append(f.Sources, st.status)
+		keys := st.poolKeys(name)
+		for pi, p := range st.pools {
+			i, ok := index[keys[pi]]
+			if !ok {
+				i = len(f.Pools)
+				index[keys[pi]] = i
+				f.Pools = append(f.Pools, PoolRow{Key: keys[pi], Name: p.Name, Kind: st.poolKind})
+				counts = append(counts, 0)
+				stamps = append(stamps, 0)
+			}
+			counts[i] += len(p.Backends)
+			f.bySrc[keys[len(st.pools)+pi]] = int32(i)
+			stamps[i] = mix(stamps[i], st.seq)
+		}
+	}
+	flaps := s.flaps(f)
+	next := make([]poolStamp, len(f.Pools))
+	build := make([]bool, len(f.Pools))
+	for i := range f.Pools {
+		p := &f.Pools[i]
+		stamp := mix(stamps[i], s.hooksSeq)
+		if d, ok := flaps.digest[i]; ok {
+			stamp = mix(stamp, d)
+		}
+		next[i] = poolStamp{stamp: stamp, key: p.Key}
+		// Pools usually keep their place between fleets: try it before
+		// the map.
+		j, ok := i, i < len(s.lastStamps) && s.lastStamps[i].key == p.Key
+		if !ok {
+			j, ok = s.lastIndex[p.Key]
+		}
+		if ok && s.lastStamps[j].stamp == stamp {
+			*p = s.last.Pools[j]
+		} else {
+			build[i] = true
+			p.Backends = make([]BackendRow, 0, counts[i])
+		}
+	}
+	s.merge(f, build)
+	in := DiagInput{Sources: f.Sources, Admin: s.admin, Now: f.At}
+	for i := range f.Pools {
+		if !build[i] {
+			continue
+		}
+		p := &f.Pools[i]
+		if _, ok := flaps.digest[i]; ok {
+			for j := range p.Backends {
+				p.Backends[j].Transitions = int32(min(flaps.count(&p.Backends[j]), 1<<31-1))
+			}
+		}
+		p.Diagnosis = Diagnose(p, &in)
+	}
+	var byName []int32
+	if s.last != nil && len(s.lastStamps) == len(next) && slices.EqualFunc(s.lastStamps, next, func(a, b poolStamp) bool { return a.key == b.key }) {
+		byName = s.last.orders.order[SortName] // the same pools in the same places
+	}
+	s.last, s.lastIndex, s.lastStamps = f, index, next
+	f.sortWith(&s.demand, byName)
+	return f
+}
+
+// merge fills the pools to build from every source reporting them:
+// sources, staleness, notes, aggregates, facts, rates and backend rows,
+// then their totals, order of backends and haystack.
+func (s *Store) merge(f *Fleet, build []bool) {
+	hays := make([][]string, len(f.Pools))
+	for _, name := range s.names {
+		st := s.sources[name]
+		stale := !st.status.OK
+		for pi, p := range st.pools {
+			i := f.bySrc[st.keys[len(st.pools)+pi]]
+			if !build[i] {
+				continue
+			}
+			row := &f.Pools[i]
+			if n := len(row.Sources); n == 0 || row.Sources[n-1] != name {
+				row.Sources = append(row.Sources, name) // once, even when the source reports the pool twice (two exporters)
+			}
+			row.Stale = row.Stale || stale
+			if p.Note != "" {
+				row.Notes = append(row.Notes, p.Note)
+			}
+			if p.Aggregate != nil {
+				row.Aggregates = append(row.Aggregates, *p.Aggregate)
+			}
+			// The pool's own request and 5xx rates (HAProxy's BACKEND row)
+			// win over the sum of its members, which misses what no member
+			// answered.
+			poolRates := false
+			if p.Facts != nil {
+				if row.Facts == nil {
+					// The source's facts are immutable: a pool with one
+					// instance shares them (cap 1: a second one copies).
+					row.Facts = unsafe.Slice(p.Facts, 1)
+				} else {
+					row.Facts = append(row.Facts, *p.Facts)
+				}
+				if rq, ok := p.Facts.Rate(CtrRequests); ok {
+					poolRates = true
+					row.HasRates = true
+					row.ReqRate += rq
+					er, _ := p.Facts.Rate(CtrErrors)
+					row.ErrRate += er
+				}
+			}
+			for _, b := range p.Backends {
+				row.Backends = append(row.Backends, BackendRow{Backend: b, Source: name, Pool: p.Name, Stale: stale})
+				if b.HasRates && !poolRates {
+					row.HasRates = true
+					row.ReqRate += b.ReqRate
+					row.ErrRate += b.ErrRate
+				}
+			}
+			hays[i] = append(hays[i], st.hay[pi])
+		}
+	}
+	for i := range f.Pools {
+		if build[i] {
+			summarize(&f.Pools[i], hays[i])
+		}
+	}
+}
+
+// flapCounts are the members that changed state in the last 5 min
+// (BackendRow.Transitions, for the flapping cause): per pool index a
+// digest of their counts, which changes whenever a count does, and each
+// one's count. The counts come from the SetTransitions hook when set (a
+// lookup per backend), else from the store's own history, which lists
+// only the backends that changed.
+type flapCounts struct {
+	digest map[int]uint64
+	byKey  map[BackendKey]int
+	hook   func(BackendRef) int
+}
+
+var flapSeed = maphash.MakeSeed()
+
+// flapDigest is one member's part of its pool's digest; parts are added,
+// so the digest does not depend on the order they come in.
+func flapDigest(source, instance, name string, n int) uint64 {
+	return mix(mix(mix(uint64(n), maphash.String(flapSeed, source)), maphash.String(flapSeed, instance)), maphash.String(flapSeed, name))
+}
+
+func (s *Store) flaps(f *Fleet) flapCounts {
+	fc := flapCounts{digest: map[int]uint64{}, hook: s.transitions}
+	if s.transitions != nil {
+		for _, name := range s.names {
+			st := s.sources[name]
+			for pi, p := range st.pools {
+				i := int(f.bySrc[st.keys[len(st.pools)+pi]])
+				for j := range p.Backends {
+					b := &p.Backends[j]
+					if n := s.transitions(BackendRef{Source: name, Pool: p.Name, Backend: b.Name}); n > 0 {
+						fc.digest[i] += flapDigest(name, b.Instance, b.Name, n)
+					}
+				}
+			}
+		}
+		return fc
+	}
+	fc.byKey = s.hist.RecentChanges(f.At.Add(-FlapWindow))
+	for k, n := range fc.byKey {
+		if i, ok := f.bySrc[k.Source+"\x00"+k.Pool]; ok {
+			fc.digest[int(i)] += flapDigest(k.Source, k.Instance, k.Name, n)
+		}
+	}
+	return fc
+}
+
+// count returns a member's state changes in the last 5 min.
+func (fc *flapCounts) count(b *BackendRow) int {
+	if fc.hook != nil {
+		return fc.hook(b.Ref())
+	}
+	return fc.byKey[KeyOf(b)]
+}
