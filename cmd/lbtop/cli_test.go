@@ -57,12 +57,25 @@ func TestCLIMessages(t *testing.T) {
 		{[]string{"--haproxy", "x:1", "weight", "web/a"}, nil, `usage: lbtop weight N POOL/BACKEND [flags] (got 1 arguments after weight)`},
 		{[]string{"drain", "web", "--haproxy", "x:1"}, nil, `target "web": want POOL/BACKEND, e.g. web/web1 or web/10.0.0.1:80`},
 		{[]string{"drain", "web/a", "--haproxy", "x:1", "--once"}, nil, `--once, -o and --strict apply to lbtop --once, not to the action commands`},
+		{[]string{"serve", "--demo", "--bell"}, nil, `--bell does not apply to lbtop serve (only to the dashboard, lbtop watch)`},
+		{[]string{"serve", "--demo", "--record", "f"}, nil, `--record does not apply to lbtop serve (only to the dashboard, lbtop watch)`},
+		{[]string{"why", "--demo", "--bell"}, nil, `--bell does not apply to lbtop why (only to the dashboard, lbtop watch)`},
+		{[]string{"why", "web", "--demo", "--once"}, nil, `--once does not apply to lbtop why (only to the dashboard)`},
+		{[]string{"why", "--demo", "--floor", "0.5"}, nil, `--floor does not apply to lbtop why (only to the dashboard, the action commands, lbtop serve)`},
+		{[]string{"watch", "--demo", "--strict"}, nil, `--strict does not apply to lbtop watch (only to the dashboard)`},
+		{[]string{"watch", "--demo", "--read-only"}, nil, `--read-only does not apply to lbtop watch (only to the dashboard, the action commands, lbtop serve)`},
+		{[]string{"drain", "web/a", "--haproxy", "x:1", "--record", "f"}, nil, `--record does not apply to the action commands (only to the dashboard, lbtop watch)`},
+		{[]string{"--demo", "--once", "--record", "f"}, nil, `--record records the dashboard or lbtop watch, not --once`},
 		{[]string{"--envoy", "http://u:hunter2@a:1"}, nil, `--envoy http://a:1: address: "http://a:1" (shown without them) carries credentials in the URL: put them under http: (basic_auth, authorization)`},
 	}
 	for _, tc := range cases {
 		code, out, errs := runEnv(t, tc.env, tc.args...)
-		if code != exitError || errs != "lbtop: "+tc.want+"\n" || out != "" {
-			t.Errorf("lbtop %s\nexit %d, stderr:\n%s\nwant exit 1 and:\nlbtop: %s", strings.Join(tc.args, " "), code, errs, tc.want)
+		prefix := "lbtop: "
+		if tc.args[0] == "serve" { // the server names itself in its messages
+			prefix = "lbtop serve: "
+		}
+		if code != exitError || errs != prefix+tc.want+"\n" || out != "" {
+			t.Errorf("lbtop %s\nexit %d, stderr:\n%s\nwant exit 1 and:\n%s%s", strings.Join(tc.args, " "), code, errs, prefix, tc.want)
 		}
 	}
 }

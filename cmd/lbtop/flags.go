@@ -7,7 +7,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -157,7 +159,7 @@ func parseArgs(args []string, getenv func(string) string) (*options, *actionOpts
 				return nil, nil, fmt.Errorf("%s only applies to the action commands %s", flagName(name), strings.Join(verbNames, ", "))
 			}
 		}
-		return o, nil, o.check(false)
+		return o, nil, o.check(cmdDashboard)
 	}
 	switch pos[0] {
 	case "help":
@@ -169,7 +171,7 @@ func parseArgs(args []string, getenv func(string) string) (*options, *actionOpts
 	if err := a.parsePositional(pos); err != nil {
 		return nil, nil, err
 	}
-	if err := o.check(true); err != nil {
+	if err := o.check(cmdAction); err != nil {
 		return nil, nil, err
 	}
 	a.floor = o.floor
@@ -309,23 +311,58 @@ func (o *options) flagSet(getenv func(string) string) (*flag.FlagSet, error) {
 	return fs, nil
 }
 
-// check validates flag values after parsing; action is true for a command.
-func (o *options) check(action bool) error {
+// The commands whose flags check validates: the dashboard (and --once),
+// the action commands, and the verbs that share the common flags.
+const (
+	cmdDashboard = "the dashboard"
+	cmdAction    = "the action commands"
+	cmdWhy       = "lbtop why"
+	cmdServe     = "lbtop serve"
+	cmdWatch     = "lbtop watch"
+)
+
+// flagUse lists the commands each common flag means something to; a flag
+// not listed (sources, --log-file, --version) applies everywhere. Giving a
+// listed flag to another command is a usage error naming the flag, rather
+// than a flag silently ignored.
+var flagUse = map[string][]string{
+	"once":      {cmdDashboard},
+	"o":         {cmdDashboard, cmdWatch},
+	"strict":    {cmdDashboard},
+	"read-only": {cmdDashboard, cmdAction, cmdServe},
+	"record":    {cmdDashboard, cmdWatch},
+	"bell":      {cmdDashboard, cmdWatch},
+	"audit-log": {cmdDashboard, cmdAction, cmdServe, cmdWatch, cmdWhy},
+	"floor":     {cmdDashboard, cmdAction, cmdServe},
+}
+
+// check validates flag values after parsing, for cmd (one of the cmd
+// constants). It is the one place flags are checked against each other
+// and against the command.
+func (o *options) check(cmd string) error {
 	if o.floor <= 0 || o.floor > 1 {
 		return fmt.Errorf("--floor %v: want a share between 0 and 1, e.g. 0.5", o.floor)
 	}
-	if o.output != "table" && o.output != "json" {
+	if cmd != cmdWatch && o.output != "table" && o.output != "json" {
 		return fmt.Errorf("-o %q: want table or json", o.output)
 	}
+	action := cmd == cmdAction
 	switch {
 	case action && (o.once || o.set["o"] || o.set["strict"]):
 		return errors.New("--once, -o and --strict apply to lbtop --once, not to the action commands")
-	case o.set["o"] && !o.once:
+	case cmd == cmdDashboard && o.set["o"] && !o.once:
 		return fmt.Errorf("-o %s needs --once: lbtop --once -o %s polls once and prints; without --once lbtop opens the dashboard", o.output, o.output)
-	case o.strict && !o.once:
+	case cmd == cmdDashboard && o.strict && !o.once:
 		return errors.New("--strict needs --once: it sets the exit code of one poll (1 when a source cannot be read)")
 	case o.bell && (o.once || action):
 		return errors.New("--bell rings on the dashboard and in lbtop watch, not with --once or an action")
+	case cmd == cmdDashboard && o.once && o.set["record"]:
+		return errors.New("--record records the dashboard or lbtop watch, not --once")
+	}
+	for _, name := range slices.Sorted(maps.Keys(o.set)) {
+		if use, ok := flagUse[name]; ok && !slices.Contains(use, cmd) {
+			return fmt.Errorf("%s does not apply to %s (only to %s)", flagName(name), cmd, strings.Join(use, ", "))
+		}
 	}
 	if len(o.kubeCtx) > 0 {
 		o.kube = true

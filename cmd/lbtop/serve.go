@@ -99,11 +99,11 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	if len(pos) > 0 {
 		return nil, nil, fmt.Errorf("unexpected argument %q", pos[0])
 	}
-	if err := o.check(false); err != nil {
-		return nil, nil, err
-	}
 	if o.once {
 		return nil, nil, errors.New("--once: not with serve (clients run `ssh HOST once`)")
+	}
+	if err := o.check(cmdServe); err != nil {
+		return nil, nil, err
 	}
 	so.set = o.set
 	if getenv("LBTOP_LISTEN") != "" {

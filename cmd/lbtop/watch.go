@@ -49,6 +49,9 @@ func parseWatch(args []string, getenv func(string) string) (*options, *watchOpts
 	if len(pos) > 0 {
 		return nil, nil, fmt.Errorf("watch: unexpected argument %q (sources are given with --haproxy, --envoy, … or --config)", pos[0])
 	}
+	if err := o.check(cmdWatch); err != nil {
+		return nil, nil, err
+	}
 	switch o.output {
 	case "table", "text": // table is the shared -o default
 		w.format = "text"

@@ -41,7 +41,7 @@ func parseWhy(args []string, getenv func(string) string) (*options, string, erro
 	if len(pos) > 1 {
 		return nil, "", fmt.Errorf("usage: lbtop why [POOL] [sources] (got %d arguments: %s)", len(pos), strings.Join(pos, " "))
 	}
-	if err := o.check(false); err != nil {
+	if err := o.check(cmdWhy); err != nil {
 		return nil, "", err
 	}
 	pool := ""
