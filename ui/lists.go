@@ -241,19 +241,30 @@ func (m *Model) outBox(w, h int) []string {
 		}
 		rows = append(rows, s)
 	}
-	lines := make([]string, 0, len(rows)+4)
-	start, end := m.over.rows.window(len(rows), m.listRoom())
+	// The box holds listRoom()+2 lines (listBox's room): the rows scroll
+	// in what the failing section's blank line, header and first line
+	// leave, so that section and its count always show and listBox never
+	// cuts (its "… N more" would count lines of both sections).
+	failing, n := m.failingBackends(maxFailingListed)
+	outRoom := m.listRoom()
+	if n > 0 {
+		outRoom = max(1, outRoom-1)
+	}
+	lines := make([]string, 0, m.listRoom()+2)
+	start, end := m.over.rows.window(len(rows), outRoom)
 	for i := start; i < end; i++ {
 		lines = append(lines, m.rowMark(i)+rows[i])
 	}
 	if len(outs) == 0 {
 		lines = append(lines, "none taken out on purpose: no backend drained, down, in maintenance or at weight 0")
 	}
-	failing, n := m.failingBackends(maxFailingListed)
 	lines = append(lines, "", "Failing their checks (not serving, not taken out by anyone): "+strconv.Itoa(n))
-	lines = append(lines, failing...)
-	if n > len(failing) {
+	if left := m.listRoom() + 2 - len(lines); n > left {
+		failing = failing[:max(0, left-1)]
+		lines = append(lines, failing...)
 		lines = append(lines, "… "+strconv.Itoa(n-len(failing))+" more (p shows problems only)")
+	} else {
+		lines = append(lines, failing...)
 	}
 	return m.listBox("Out of rotation: drained, down, maint, weight 0 ("+strconv.Itoa(len(outs))+")", lines,
 		"j/k move · r readies the selected · enter opens its pool · esc closes", w, h)
