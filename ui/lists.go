@@ -55,8 +55,8 @@ func (m Model) listKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case listEvents:
 		evs := m.shownEvents()
 		switch {
-		case key.Matches(msg, km.Filter):
-			m.over.list = listNone
+		case key.Matches(msg, km.Filter): // the list stays, filtered as typed
+			m.over.rows = listView{}
 			m.input.start(inputFilter, m.pools.query.Filter)
 		case key.Matches(msg, km.Open) && cur < len(evs):
 			m.over.list = listNone

@@ -57,6 +57,8 @@ func (m *Model) overlay() overlayKind {
 		return overlayDialog
 	case m.over.help:
 		return overlayHelp
+	case m.input.mode == inputFilter && m.over.list == listEvents:
+		return overlayInput // / in e: the prompt takes the keys, the events stay in view
 	case m.over.list == listActions:
 		return overlayActions
 	case m.over.list == listOut:
@@ -121,6 +123,10 @@ func (m *Model) overlayBox(w, h int) []string {
 		return m.outBox(w, h)
 	case overlayEvents:
 		return m.eventsBox(w, h)
+	case overlayInput:
+		if m.over.list == listEvents { // filtered as the prompt is typed
+			return m.eventsBox(w, h)
+		}
 	case overlayDetail:
 		return m.detailBox(w)
 	}
