@@ -112,7 +112,7 @@ func (m Model) overlayKey(msg tea.KeyPressMsg) (out tea.Model, cmd tea.Cmd, hand
 func (m *Model) overlayBox(w, h int) []string {
 	switch m.overlay() {
 	case overlayQuit:
-		return boxWidth("Quit?", []string{m.quitQuestion()}, min(w-2, 110), m.st.BoxDanger, m.st.BoxDanger)
+		return boxWidth("Quit?", m.quitQuestion(), min(w-2, 110), m.st.BoxDanger, m.st.BoxDanger)
 	case overlayDialog:
 		return m.dialogBox(w)
 	case overlayHelp:
