@@ -154,6 +154,9 @@ func (m Model) replayPromptKey(msg tea.KeyPressMsg, rs replayState) (tea.Model, 
 		if text == "" {
 			return m, nil, true
 		}
+		if m.msg.level == StatusError {
+			m.msg.clear(m.msg.id) // an earlier jump's error would outlive this jump
+		}
 		return m, m.replayCmd(ReplayRequest{Op: ReplaySeek, Time: text}), true
 	case "backspace":
 		if r := []rune(rs.text); len(r) > 0 {

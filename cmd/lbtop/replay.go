@@ -96,7 +96,7 @@ func cmpOr(s, def string) string {
 // when that is before the start: a recording over midnight). The error
 // names the value.
 func parseAt(s string, start time.Time, loc *time.Location) (time.Time, error) {
-	const want = "want HH:MM:SS, RFC3339 (2026-11-24T03:12:00Z) or an offset from the start such as +90s"
+	const want = "want HH:MM:SS, RFC3339 or +90s from the start"
 	if rest, ok := strings.CutPrefix(s, "+"); ok {
 		d, err := time.ParseDuration(rest)
 		if err != nil || d < 0 {
