@@ -158,8 +158,8 @@ func runReplay(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return fail(fmt.Errorf("--at %w", err))
 	}
-	if at.Before(p.Start()) {
-		return fail(fmt.Errorf("--at %s is before the recording starts (%s)", at.Format(time.RFC3339), p.Start().Format(time.RFC3339)))
+	if err := inRecording(at, p.Start(), p.End(), time.Local); err != nil {
+		return fail(fmt.Errorf("--at %w", err)) // after the end too: the fleet then is not known
 	}
 	f, err := p.Fleet(at)
 	if err != nil {

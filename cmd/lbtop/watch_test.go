@@ -174,6 +174,11 @@ func TestWatchServerDiesAndComesBack(t *testing.T) {
 	outage := died.Time.Add(back.Time.Sub(died.Time) / 2)
 	assertReplayHealth(t, rec, outage, "unhealthy")
 	assertReplayHealth(t, rec, died.Time.Add(-time.Millisecond), "healthy")
+	// an hour after the end: the fleet then is not known, not the last one seen
+	late := back.Time.Add(time.Hour).Format(time.RFC3339)
+	if code, out, errs := runCapture(t, "replay", rec, "--at", late, "--once"); code != exitError || out != "" || !strings.Contains(errs, "the recording runs from") {
+		t.Errorf("replay --at %s (after the end): exit %d, stdout %q, stderr %q", late, code, out, errs)
+	}
 
 	code, out, errs := runCapture(t, "replay", rec, "--events", "-o", "jsonl")
 	if code != exitOK || !strings.Contains(out, `"from":"healthy","to":"unhealthy","reason":"DOWN: L4CON`) || !strings.Contains(out, `"from":"unhealthy","to":"healthy"`) || !strings.Contains(out, `"state":"firing"`) {
