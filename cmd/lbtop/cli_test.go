@@ -307,3 +307,26 @@ func TestDemoActionAuditsToDemoLog(t *testing.T) {
 		}
 	}
 }
+
+// TestVerbHelp: watch, why and serve -h print their usage, their own
+// flags and the common flags that apply, on stdout, exit 0.
+func TestVerbHelp(t *testing.T) {
+	t.Parallel()
+	for verb, want := range map[string][]string{
+		"watch": {"lbtop watch —", "--history DURATION", "--record", "--bell"},
+		"why":   {"lbtop why —", "lbtop why [POOL] SOURCES", "--audit-log"},
+		"serve": {"lbtop serve —", "--listen STRING", "--operator-keys", "--idle-timeout DURATION", "--floor"},
+	} {
+		for _, h := range []string{"-h", "--help"} {
+			code, out, errs := runCLI(t, verb, h)
+			if code != exitOK || errs != "" {
+				t.Errorf("lbtop %s %s: exit %d, stderr %q", verb, h, code, errs)
+			}
+			for _, w := range want {
+				if !strings.Contains(out, w) {
+					t.Errorf("lbtop %s %s lacks %q:\n%s", verb, h, w, out)
+				}
+			}
+		}
+	}
+}

@@ -299,7 +299,7 @@ func (o *options) flagSet(getenv func(string) string) (*flag.FlagSet, error) {
 	fs.Var(durationFlag{&o.interval}, "interval", "poll interval, e.g. 2s (default 2s; env LBTOP_INTERVAL)")
 	fs.Var(durationFlag{&o.timeout}, "timeout", "per-poll deadline, at most the interval (default: the interval, at most 10s)")
 	fs.BoolVar(&o.once, "once", false, "poll every source once, print and exit: 0 all pools serve, 2 a pool has no healthy backend, 1 error")
-	fs.StringVar(&o.output, "o", "table", "output of --once: table or json")
+	fs.StringVar(&o.output, "o", "table", "output: table or json with --once; jsonl or text with lbtop watch")
 	fs.BoolVar(&o.strict, "strict", false, "with --once: exit 1 when any source cannot be read (for monitoring scripts)")
 	fs.BoolVar(&o.readOnly, "read-only", getenv("LBTOP_READ_ONLY") == "1" || getenv("LBTOP_READ_ONLY") == "true", "disable every action (env LBTOP_READ_ONLY=1)")
 	fs.StringVar(&o.logFile, "log-file", envOr(getenv, "LBTOP_LOG", ""), "write diagnostics to this file (env LBTOP_LOG)")
