@@ -217,7 +217,11 @@ func (m *Model) actionsBox(w, h int) []string {
 	if len(lines) == 0 {
 		lines = append(lines, "no actions in this session yet")
 	}
-	return m.listBox("Actions this session", lines, "j/k move · u undoes the selected action · esc closes", w, h)
+	hint := "j/k move · u undoes the selected action · esc closes"
+	if m.opts.ReadOnly {
+		hint = "j/k move · esc closes (read-only: no undo)"
+	}
+	return m.listBox("Actions this session", lines, hint, w, h)
 }
 
 // maxFailingListed bounds the second section of the out list.
@@ -266,8 +270,11 @@ func (m *Model) outBox(w, h int) []string {
 	} else {
 		lines = append(lines, failing...)
 	}
-	return m.listBox("Out of rotation: drained, down, maint, weight 0 ("+strconv.Itoa(len(outs))+")", lines,
-		"j/k move · r readies the selected · enter opens its pool · esc closes", w, h)
+	hint := "j/k move · r readies the selected · enter opens its pool · esc closes"
+	if m.opts.ReadOnly {
+		hint = "j/k move · enter opens its pool · esc closes (read-only)"
+	}
+	return m.listBox("Out of rotation: drained, down, maint, weight 0 ("+strconv.Itoa(len(outs))+")", lines, hint, w, h)
 }
 
 // failingBackends lists up to max backends that do not serve for a

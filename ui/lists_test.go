@@ -50,6 +50,12 @@ func TestOutListRefusals(t *testing.T) {
 	if m = press(t, m, "o", "r"); m.dialog.open || m.msg.text != "read-only mode: actions disabled" || m.over.list != listOut {
 		t.Fatalf("r in read-only: dialog %v, message %q, list %v", m.dialog.open, m.msg.text, m.over.list)
 	}
+	if v := view(m); strings.Contains(v, "r readies") {
+		t.Fatalf("read-only o offers r:\n%s", v)
+	}
+	if v := view(press(t, m, "esc", "a")); strings.Contains(v, "u undoes") {
+		t.Fatalf("read-only a offers u:\n%s", v)
+	}
 	m = twoModel(t, &fakeExecutor{}, Options{}, 120, 40)
 	m = press(t, m, "o", "r", "y") // sent, not answered: pending
 	m = press(t, m, "o", "r")
