@@ -6,6 +6,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 )
 
 // TestStatusLineIDs: message and batch ids come from one counter, so a
@@ -67,5 +68,25 @@ func TestIdentityAndPresenceInHeader(t *testing.T) {
 	}
 	if v := view(update(t, New(nil, Options{ReadOnly: true, NoColor: true}), tea.WindowSizeMsg{Width: 120, Height: 10})); strings.Contains(v, "watching") || strings.Contains(v, "operator") {
 		t.Errorf("a local session shows an identity:\n%s", v)
+	}
+}
+
+// TestHelpFitsAt80: every key's help text fits its column of the help
+// box at 80×24, live and in replay (no entry cut with "…").
+func TestHelpFitsAt80(t *testing.T) {
+	docs := append(KeyHelp(false), ReplayKeyHelp()...)
+	for _, d := range docs {
+		w := width(d.Action)
+		if d.Dangerous {
+			w += 2
+		}
+		if w > helpWidth {
+			t.Errorf("%s: %q is %d cells, the help box keeps %d at 80 columns", d.Key, d.Action, w, helpWidth)
+		}
+	}
+	m, _ := newModel(t, &fakeActor{}, Options{}, 80, 24)
+	v := ansi.Strip(view(press(t, m, "?")))
+	if strings.Contains(v, "…") && !strings.Contains(v, "kind:…") {
+		t.Errorf("help at 80×24 cuts an entry:\n%s", v)
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/lbtop/lbtop/actions"
 	"github.com/lbtop/lbtop/model"
@@ -383,25 +382,5 @@ func TestNarrowingMatchesSelect(t *testing.T) {
 				t.Fatalf("filter %q problems %v: shown %v, Select gives %v", mm.pools.query.Filter, probs, mm.pools.list.sel, want)
 			}
 		}
-	}
-}
-
-// TestHelpFitsAt80: every key's help text fits its column of the help
-// box at 80×24, live and in replay (no entry cut with "…").
-func TestHelpFitsAt80(t *testing.T) {
-	docs := append(KeyHelp(false), ReplayKeyHelp()...)
-	for _, d := range docs {
-		w := width(d.Action)
-		if d.Dangerous {
-			w += 2
-		}
-		if w > helpWidth {
-			t.Errorf("%s: %q is %d cells, the help box keeps %d at 80 columns", d.Key, d.Action, w, helpWidth)
-		}
-	}
-	m, _ := newModel(t, &fakeActor{}, Options{}, 80, 24)
-	v := ansi.Strip(view(press(t, m, "?")))
-	if strings.Contains(v, "…") && !strings.Contains(v, "kind:…") {
-		t.Errorf("help at 80×24 cuts an entry:\n%s", v)
 	}
 }
