@@ -197,7 +197,20 @@ func (m *Model) messageLine(w int) string {
 	if m.screen == screenBackends {
 		hint = "? help · " + m.actionHint() + "enter detail · esc back · q quit"
 	}
-	return m.st.Dim.Render(clip(hint, w))
+	return m.st.Dim.Render(clip(fitHint(hint, w), w))
+}
+
+// fitHint drops whole "· key what" items from the end of a hint that is
+// wider than w, so that no item is cut in the middle ("q q…").
+func fitHint(hint string, w int) string {
+	for width(hint) > w {
+		i := strings.LastIndex(hint, " · ")
+		if i < 0 {
+			break
+		}
+		hint = hint[:i]
+	}
+	return hint
 }
 
 // actionHint offers only the action keys the backend under the cursor's

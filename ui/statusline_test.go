@@ -90,3 +90,16 @@ func TestHelpFitsAt80(t *testing.T) {
 		t.Errorf("help at 80×24 cuts an entry:\n%s", v)
 	}
 }
+
+// TestHintDropsWholeItems: at 80 columns the pool view's key hint loses
+// whole items from its end, never half of one ("q q…").
+func TestHintDropsWholeItems(t *testing.T) {
+	if got := fitHint("? help · d drain · esc back · q quit", 28); got != "? help · d drain · esc back" {
+		t.Errorf("fitHint = %q", got)
+	}
+	m, _ := newModel(t, &fakeActor{}, Options{}, 80, 24)
+	lines := strings.Split(ansi.Strip(view(openPoolNamed(t, m, "web"))), "\n")
+	if hint := lines[len(lines)-2]; strings.Contains(hint, "…") || !strings.HasPrefix(hint, "? help · d drain") {
+		t.Errorf("pool view hint at 80 columns: %q", hint)
+	}
+}
