@@ -77,7 +77,7 @@ func (m Model) listKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		switch {
 		case key.Matches(msg, km.Ready) && cur < len(proxies):
 			if m.actionsOff() {
-				return m.setStatus(StatusWarn, "read-only mode: actions disabled", 0)
+				return m.setStatus(StatusWarn, m.readOnlyText(), 0)
 			}
 			return m.leaveListIfDialog(m.openProxyDialog(model.ActionProxyOK, proxies[cur].Name, 0))
 		case key.Matches(msg, km.Ready) && cur-len(proxies) < len(m.over.outs):
@@ -141,7 +141,7 @@ func (m *Model) refreshOuts() {
 // on the backend in its pool would.
 func (m Model) readyOut(o actions.Out) (Model, tea.Cmd) {
 	if m.actionsOff() {
-		return m.setStatus(StatusWarn, "read-only mode: actions disabled", 0)
+		return m.setStatus(StatusWarn, m.readOnlyText(), 0)
 	}
 	pool, row := m.fleet.Locate(o.Row.Ref())
 	if row == nil {
