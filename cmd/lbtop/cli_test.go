@@ -66,6 +66,8 @@ func TestCLIMessages(t *testing.T) {
 		{[]string{"watch", "--demo", "--read-only"}, nil, `--read-only does not apply to lbtop watch (only to the dashboard, the action commands, lbtop serve)`},
 		{[]string{"drain", "web/a", "--haproxy", "x:1", "--record", "f"}, nil, `--record does not apply to the action commands (only to the dashboard, lbtop watch)`},
 		{[]string{"--demo", "--once", "--record", "f"}, nil, `--record records the dashboard or lbtop watch, not --once`},
+		{[]string{"serve", "--demo", "--idle-timeout", "5"}, nil, `invalid --idle-timeout "5": not a duration, e.g. 2s, 500ms or 1m (a unit is needed)`},
+		{[]string{"watch", "--demo", "--history", "30"}, nil, `invalid --history "30": not a duration, e.g. 2s, 500ms or 1m (a unit is needed)`},
 		{[]string{"--envoy", "http://u:hunter2@a:1"}, nil, `--envoy http://a:1: address: "http://a:1" (shown without them) carries credentials in the URL: put them under http: (basic_auth, authorization)`},
 	}
 	for _, tc := range cases {

@@ -99,6 +99,8 @@ func (v checkedValue) Set(s string) error {
 		switch {
 		case why == "parse error" && v.IsBoolFlag():
 			why = "want true or false"
+		case why == "parse error" && isDuration(v.Value):
+			why = "not a duration, e.g. 2s, 500ms or 1m (a unit is needed)"
 		case why == "parse error":
 			why = "not a number"
 		case why == "value out of range":
@@ -107,6 +109,16 @@ func (v checkedValue) Set(s string) error {
 		*v.err = fmt.Errorf("invalid %s %q: %s", flagName(v.name), s, why)
 	}
 	return err
+}
+
+// isDuration reports whether v holds a time.Duration (flag.DurationVar).
+func isDuration(v flag.Value) bool {
+	g, ok := v.(flag.Getter)
+	if !ok {
+		return false
+	}
+	_, ok = g.Get().(time.Duration)
+	return ok
 }
 
 // IsBoolFlag keeps --once working without a value through the wrapper.
