@@ -103,3 +103,19 @@ func TestHintDropsWholeItems(t *testing.T) {
 		t.Errorf("pool view hint at 80 columns: %q", hint)
 	}
 }
+
+// TestPresenceShortWhenNarrow: at 80 columns a shared session's header
+// names who watches only when the fleet's counts still fit; else it says
+// how many.
+func TestPresenceShortWhenNarrow(t *testing.T) {
+	m, _ := newModel(t, &fakeActor{}, Options{Identity: "ana · operator"}, 80, 24)
+	m = update(t, m, PresenceMsg{Text: "3 watching: ana, bob, carol-the-sre"})
+	head := strings.SplitN(ansi.Strip(view(m)), "\n", 2)[0]
+	if !strings.Contains(head, "[ana · operator · 3 watching]") || !strings.Contains(head, "no healthy upstream") {
+		t.Errorf("header at 80 columns: %q", head)
+	}
+	m = update(t, m, tea.WindowSizeMsg{Width: 160, Height: 24})
+	if head := strings.SplitN(ansi.Strip(view(m)), "\n", 2)[0]; !strings.Contains(head, "3 watching: ana, bob, carol-the-sre]") {
+		t.Errorf("header at 160 columns: %q", head)
+	}
+}
