@@ -262,9 +262,11 @@ func TestWatchAndReplayFlags(t *testing.T) {
 		{[]string{"replay", "x.lbtop", "--events", "--bell"}, "--bell rings on the replay dashboard"},
 		{[]string{"--haproxy", "127.0.0.1:1", "--once", "--bell"}, "--bell rings on the dashboard"},
 		{[]string{"replay", filepath.Join(t.TempDir(), "missing"), "--events"}, "no such file"},
+		{[]string{"replay", "x.lbtop", "--events", "--demo"}, "lbtop: replay: unknown flag --demo (see lbtop replay -h)\n"},
+		{[]string{"replay", "x.lbtop", "--events", "--at", "+10s"}, "lbtop: replay: --at goes with --once or the dashboard; --events prints every recorded event\n"},
 	} {
 		code, _, errs := runCapture(t, tc.args...)
-		if code != exitError || !strings.Contains(errs, tc.want) {
+		if code != exitError || !strings.Contains(errs, tc.want) || strings.HasSuffix(tc.want, "\n") && strings.Count(errs, "\n") != 1 {
 			t.Errorf("%v: exit %d, stderr %q, want %q", tc.args, code, errs, tc.want)
 		}
 	}
