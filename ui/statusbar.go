@@ -83,14 +83,14 @@ func (m *Model) headerWith(w int, id string) string {
 		bad = m.st.CellBad.Render("✘ " + bad)
 	}
 	flags := " sort:" + m.sortDesc() + m.queryDesc() + m.pausedDesc()
+	if m.opts.ReadOnly {
+		flags += " read-only"
+	}
 	backends := " · " + plural(c.backends, "backend")
 	if 6+width(id)+width(pools)+len(backends)+3+width(bad)+width(flags) > w {
-		backends = "" // narrow: the flags matter more than this total
+		backends = "" // narrow: the flags and who watches matter more than this total
 	}
 	sb.WriteString(pools + backends + " · " + bad + flags)
-	if m.opts.ReadOnly {
-		sb.WriteString(" read-only")
-	}
 	return sb.String()
 }
 
