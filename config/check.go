@@ -86,7 +86,7 @@ func (k *checker) walk(n *yaml.Node, t reflect.Type, path string) bool {
 	}
 	if t == durationType {
 		if n.Kind != yaml.ScalarNode {
-			k.add(n.Line, path, "want a duration such as 2s, got %s", describe(n))
+			k.add(n.Line, path, "want a duration such as 2s, got %s", describe(n, path))
 			return false
 		}
 		if _, err := ParseDuration(n.Value); err != nil {
@@ -103,13 +103,13 @@ func (k *checker) walk(n *yaml.Node, t reflect.Type, path string) bool {
 		return k.walkMapping(n, t, path)
 	case reflect.Map:
 		if n.Kind != yaml.MappingNode {
-			k.add(n.Line, path, "want a mapping (name: value), got %s", describe(n))
+			k.add(n.Line, path, "want a mapping (name: value), got %s", describe(n, path))
 			return false
 		}
 		k.walkPairs(n, path, func(string) (reflect.Type, bool) { return t.Elem(), true })
 	case reflect.Slice:
 		if n.Kind != yaml.SequenceNode {
-			k.add(n.Line, path, "want a list (- item, or [a, b]), got %s", describe(n))
+			k.add(n.Line, path, "want a list (- item, or [a, b]), got %s", describe(n, path))
 			return false
 		}
 		for i, it := range n.Content {
@@ -122,18 +122,18 @@ func (k *checker) walk(n *yaml.Node, t reflect.Type, path string) bool {
 		}
 	case reflect.Bool:
 		if n.Kind != yaml.ScalarNode || !isBool(n) {
-			k.add(n.Line, path, "%s is not true or false", describe(n))
+			k.add(n.Line, path, "%s is not true or false", describe(n, path))
 			return false
 		}
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" {
-			k.add(n.Line, path, "%s is not a whole number", describe(n))
+			k.add(n.Line, path, "%s is not a whole number", describe(n, path))
 			return false
 		}
 	case reflect.String:
 		if n.Kind != yaml.ScalarNode {
-			k.add(n.Line, path, "want a single value, got %s", describe(n))
+			k.add(n.Line, path, "want a single value, got %s", describe(n, path))
 			return false
 		}
 	}
@@ -142,7 +142,7 @@ func (k *checker) walk(n *yaml.Node, t reflect.Type, path string) bool {
 
 func (k *checker) walkMapping(n *yaml.Node, t reflect.Type, path string) bool {
 	if n.Kind != yaml.MappingNode {
-		k.add(n.Line, path, "want a mapping of fields (name: value), got %s", describe(n))
+		k.add(n.Line, path, "want a mapping of fields (name: value), got %s", describe(n, path))
 		return false
 	}
 	fields, rest := yamlFields(t)
@@ -243,7 +243,10 @@ func isBool(n *yaml.Node) bool {
 }
 
 // describe names a node's value the way the user wrote it.
-func describe(n *yaml.Node) string {
+func describe(n *yaml.Node, path string) string {
+	if strings.Contains(path+".", ".http.") && n.Kind == yaml.ScalarNode {
+		return "a value (not shown: http: settings hold credentials)" // a password put in the wrong place is still a password
+	}
 	switch n.Kind {
 	case yaml.MappingNode:
 		return "a mapping"

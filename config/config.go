@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"reflect"
+	"regexp"
 	"strings"
 	"time"
 
@@ -93,10 +94,16 @@ func (h *HTTPClient) UnmarshalYAML(n *yaml.Node) error {
 		h.reported = true
 		// A TypeError lets the decoder go on, so the file's other
 		// problems are reported too.
-		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %s%v", n.Line, httpErrPrefix, err)}}
+		msg := quotedValue.ReplaceAllString(err.Error(), "(value not shown)")
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %s%s", n.Line, httpErrPrefix, msg)}}
 	}
 	return nil
 }
+
+// quotedValue is a value the YAML decoder quotes in its messages
+// ("cannot unmarshal !!str `u:pass` into …"): in an http: block it may be
+// a credential, so it is not repeated.
+var quotedValue = regexp.MustCompile("`[^`]*`")
 
 // httpErrPrefix marks the decoder messages of an http: block.
 const httpErrPrefix = "http: "

@@ -23,7 +23,7 @@ type target struct {
 // confirmation.
 func (m Model) beginAction(kind model.ActionKind) (Model, tea.Cmd) {
 	if m.actionsOff() {
-		return m.setStatus(StatusWarn, "read-only mode: actions disabled", 0)
+		return m.setStatus(StatusWarn, m.readOnlyText(), 0)
 	}
 	if m.screen != screenBackends {
 		return m.setStatus(StatusWarn, "open a pool first: enter on a pool, then pick a backend and press "+kind.String()[:1], 0)
@@ -111,7 +111,7 @@ func stateText(b *model.BackendRow) string { return model.HealthText(b.Health, b
 // beginProxyAction fails (or restores) a whole proxy's health check.
 func (m Model) beginProxyAction() (Model, tea.Cmd) {
 	if m.actionsOff() {
-		return m.setStatus(StatusWarn, "read-only mode: actions disabled", 0)
+		return m.setStatus(StatusWarn, m.readOnlyText(), 0)
 	}
 	src := ""
 	switch m.screen {
@@ -169,6 +169,15 @@ func plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+// readOnlyText says why an action key does nothing: a replay, or
+// read-only mode.
+func (m *Model) readOnlyText() string {
+	if m.opts.Replay != nil {
+		return "replay: a recording cannot be acted on"
+	}
+	return "read-only mode: actions disabled"
 }
 
 // actionsOff reports whether actions are disabled: read-only mode, or

@@ -36,7 +36,7 @@ func (m *Model) detailLines() (string, []string) {
 		add("in state for", fmtAge(m.times.now.Sub(b.Since))+" (since "+b.Since.Local().Format(layout)+", as the system says)")
 	}
 	if b.Transitions > 0 {
-		add("changes", strconv.Itoa(int(b.Transitions))+" state changes in the last 5 min")
+		add("changes", plural(int(b.Transitions), "state change")+" in the last 5 min")
 	}
 	if b.Fault != model.FaultNone {
 		add("fault", b.Fault.String())

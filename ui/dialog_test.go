@@ -32,7 +32,7 @@ func TestReasonFieldKeys(t *testing.T) {
 	if res.Reason != "deploy y" || res.Action.Kind != model.ActionDrain {
 		t.Fatalf("applied %s with reason %q", res.Action, res.Reason)
 	}
-	if h := view(press(t, update(t, m, msg), "?")); !strings.Contains(h, "tab") || !strings.Contains(h, "←/→") || !strings.Contains(h, "keep the reason") {
+	if h := view(press(t, update(t, m, msg), "?")); !strings.Contains(h, "tab") || !strings.Contains(h, "←/→") || !strings.Contains(h, "dialog: end reason") {
 		t.Fatalf("help lacks the dialog keys:\n%s", h)
 	}
 }

@@ -18,7 +18,7 @@ func (m *Model) helpBox(w, h int) []string {
 	docs := m.replayDocs(m.keys.docs(m.opts.ReadOnly))
 	var lines []string
 	if m.opts.ReadOnly {
-		lines = append(lines, "read-only mode: actions disabled", "")
+		lines = append(lines, m.readOnlyText(), "")
 	}
 	entry := func(d KeyDoc, kw int) string {
 		s := fit(d.Key, kw, false) + " " + d.Action

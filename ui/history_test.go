@@ -92,6 +92,22 @@ func TestEventsView(t *testing.T) {
 	}
 }
 
+// TestEventsFilterInPlace: / in e keeps the events in view, narrowed as
+// the filter is typed; enter keeps the filter and the list.
+func TestEventsFilterInPlace(t *testing.T) {
+	t.Parallel()
+	m := press(t, histModel(t, 120, 30), "e", "/")
+	m = typeText(t, m, "api")
+	v := ansi.Strip(view(m))
+	if !strings.Contains(v, `Events, newest first`) || !strings.Contains(v, `matching "api"`) || strings.Contains(v, "web/b") || !strings.Contains(v, "/api") {
+		t.Fatalf("typing / api in e:\n%s", v)
+	}
+	m = press(t, m, "enter")
+	if v := ansi.Strip(view(m)); m.over.list != listEvents || !strings.Contains(v, `matching "api"`) {
+		t.Fatalf("enter after the filter left the events:\n%s", v)
+	}
+}
+
 // TestGoldenHistory keeps the sparkline column, the FOR column and the
 // events view as frames (ui/testdata/TestGoldenHistory/*.golden).
 func TestGoldenHistory(t *testing.T) {

@@ -36,12 +36,12 @@ func DefaultKeyMap() KeyMap {
 		PgDown:    b("pgdown", "page down", "pgdown"),
 		Open:      b("enter", "open pool / backend detail", "enter"),
 		Back:      b("esc", "back / clear the filter", "esc"),
-		Filter:    b("/", "filter: words !x /re/ kind:…", "/"),
+		Filter:    b("/", "filter words !x /re/ kind:…", "/"),
 		Problems:  b("p", "problems only on/off", "p"),
 		Sort:      b("s", "next sort column", "s"),
-		SortBy:    b("NSHWAQE", "sort by column; again reverses", "N", "S", "H", "W", "A", "Q", "E"),
-		Jump:      b(":", "jump to pool (tab completes)", ":"),
-		Events:    b("e", "events: every change, newest", "e"),
+		SortBy:    b("NSHWAQE", "sort by column, again flips", "N", "S", "H", "W", "A", "Q", "E"),
+		Jump:      b(":", "jump to pool, tab completes", ":"),
+		Events:    b("e", "events, newest first", "e"),
 		Refresh:   b("R", "poll every source now", "R"),
 		Pause:     b("space", "pause/resume the view", "space"),
 		Drain:     b("d", "drain: no new traffic", "d"),
@@ -54,32 +54,38 @@ func DefaultKeyMap() KeyMap {
 		OutList:   b("o", "out of rotation; r readies", "o"),
 		Yes:       b("y", "yes: apply (in a dialog)", "y"),
 		No:        b("n/esc", "no: cancel (in a dialog)", "n", "esc"),
-		Reason:    b("tab", "type a reason (in a dialog; y is then a letter)", "tab"),
-		Confirm:   b("enter", "keep the reason / apply once the name is typed (in a dialog)", "enter"),
-		Scope:     b("←/→", "this instance or all instances (in a dialog)", "left", "right"),
+		Reason:    b("tab", "dialog: type a reason", "tab"),
+		Confirm:   b("enter", "dialog: end reason / apply", "enter"),
+		Scope:     b("←/→", "dialog: this/all instances", "left", "right"),
 		Help:      b("?", "help", "?"),
-		Quit:      b("q/ctrl+c", "quit (asks while actions are pending)", "q", "ctrl+c"),
+		Quit:      b("q/ctrl+c", "quit (asks if any pending)", "q", "ctrl+c"),
 	}
 }
 
 // KeyDoc documents one key for the help overlay and the README table.
 type KeyDoc struct {
 	Key       string // as typed: "j/↓", "enter"
-	Action    string // what it does
+	Action    string // what it does, short enough for the help box at 80 columns
+	More      string // detail for the README's table only, after Action
 	Dangerous bool   // changes a live system (asks for confirmation first)
 }
+
+// helpWidth is the most an Action (with " ⚠" when Dangerous) may take:
+// the help box's two columns at 80 columns keep 27 cells for it.
+const helpWidth = 27
 
 // keyEntry ties a binding to its documentation flags.
 type keyEntry struct {
 	b         key.Binding
 	action    bool // an action key: hidden in read-only mode
 	dangerous bool
+	more      string // KeyDoc.More
 }
 
 func (km KeyMap) entries() []keyEntry {
 	return []keyEntry{
 		{b: km.Up}, {b: km.Down}, {b: km.Top}, {b: km.Bottom}, {b: km.PgUp}, {b: km.PgDown},
-		{b: km.Open}, {b: km.Back}, {b: km.Filter}, {b: km.Problems}, {b: km.Sort}, {b: km.SortBy}, {b: km.Jump}, {b: km.Events}, {b: km.Refresh}, {b: km.Pause},
+		{b: km.Open}, {b: km.Back}, {b: km.Filter, more: "see the filter below"}, {b: km.Problems}, {b: km.Sort}, {b: km.SortBy}, {b: km.Jump}, {b: km.Events, more: "every change across the fleet; enter jumps to its pool"}, {b: km.Refresh}, {b: km.Pause},
 		{b: km.Drain, action: true, dangerous: true},
 		{b: km.Ready, action: true, dangerous: true},
 		{b: km.Maint, action: true, dangerous: true},
@@ -88,8 +94,10 @@ func (km KeyMap) entries() []keyEntry {
 		{b: km.Undo, action: true, dangerous: true},
 		{b: km.Actions}, {b: km.OutList},
 		{b: km.Yes, action: true}, {b: km.No, action: true},
-		{b: km.Reason, action: true}, {b: km.Confirm, action: true}, {b: km.Scope, action: true},
-		{b: km.Help}, {b: km.Quit},
+		{b: km.Reason, action: true, more: "y is then a letter"},
+		{b: km.Confirm, action: true, more: "enter keeps the reason; once the name is typed, applies"},
+		{b: km.Scope, action: true},
+		{b: km.Help}, {b: km.Quit, more: "while actions are pending: wait or quit anyway"},
 	}
 }
 
@@ -101,7 +109,7 @@ func (km KeyMap) docs(readOnly bool) []KeyDoc {
 			continue
 		}
 		h := e.b.Help()
-		out = append(out, KeyDoc{Key: h.Key, Action: h.Desc, Dangerous: e.dangerous})
+		out = append(out, KeyDoc{Key: h.Key, Action: h.Desc, More: e.more, Dangerous: e.dangerous})
 	}
 	return out
 }
@@ -147,6 +155,9 @@ func KeyMarkdown(docs []KeyDoc) string {
 	sb.WriteString("| key | action |\n|---|---|\n")
 	for _, d := range docs {
 		a := d.Action
+		if d.More != "" {
+			a += " (" + d.More + ")"
+		}
 		if d.Dangerous {
 			a = "⚠ " + a + " (asks for confirmation)"
 		}

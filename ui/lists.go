@@ -55,8 +55,8 @@ func (m Model) listKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case listEvents:
 		evs := m.shownEvents()
 		switch {
-		case key.Matches(msg, km.Filter):
-			m.over.list = listNone
+		case key.Matches(msg, km.Filter): // the list stays, filtered as typed
+			m.over.rows = listView{}
 			m.input.start(inputFilter, m.pools.query.Filter)
 		case key.Matches(msg, km.Open) && cur < len(evs):
 			m.over.list = listNone
@@ -77,7 +77,7 @@ func (m Model) listKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		switch {
 		case key.Matches(msg, km.Ready) && cur < len(proxies):
 			if m.actionsOff() {
-				return m.setStatus(StatusWarn, "read-only mode: actions disabled", 0)
+				return m.setStatus(StatusWarn, m.readOnlyText(), 0)
 			}
 			return m.leaveListIfDialog(m.openProxyDialog(model.ActionProxyOK, proxies[cur].Name, 0))
 		case key.Matches(msg, km.Ready) && cur-len(proxies) < len(m.over.outs):
@@ -141,7 +141,7 @@ func (m *Model) refreshOuts() {
 // on the backend in its pool would.
 func (m Model) readyOut(o actions.Out) (Model, tea.Cmd) {
 	if m.actionsOff() {
-		return m.setStatus(StatusWarn, "read-only mode: actions disabled", 0)
+		return m.setStatus(StatusWarn, m.readOnlyText(), 0)
 	}
 	pool, row := m.fleet.Locate(o.Row.Ref())
 	if row == nil {
@@ -217,7 +217,11 @@ func (m *Model) actionsBox(w, h int) []string {
 	if len(lines) == 0 {
 		lines = append(lines, "no actions in this session yet")
 	}
-	return m.listBox("Actions this session", lines, "j/k move · u undoes the selected action · esc closes", w, h)
+	hint := "j/k move · u undoes the selected action · esc closes"
+	if m.opts.ReadOnly {
+		hint = "j/k move · esc closes (read-only: no undo)"
+	}
+	return m.listBox("Actions this session", lines, hint, w, h)
 }
 
 // maxFailingListed bounds the second section of the out list.
@@ -241,22 +245,36 @@ func (m *Model) outBox(w, h int) []string {
 		}
 		rows = append(rows, s)
 	}
-	lines := make([]string, 0, len(rows)+4)
-	start, end := m.over.rows.window(len(rows), m.listRoom())
+	// The box holds listRoom()+2 lines (listBox's room): the rows scroll
+	// in what the failing section's blank line, header and first line
+	// leave, so that section and its count always show and listBox never
+	// cuts (its "… N more" would count lines of both sections).
+	failing, n := m.failingBackends(maxFailingListed)
+	outRoom := m.listRoom()
+	if n > 0 {
+		outRoom = max(1, outRoom-1)
+	}
+	lines := make([]string, 0, m.listRoom()+2)
+	start, end := m.over.rows.window(len(rows), outRoom)
 	for i := start; i < end; i++ {
 		lines = append(lines, m.rowMark(i)+rows[i])
 	}
 	if len(outs) == 0 {
 		lines = append(lines, "none taken out on purpose: no backend drained, down, in maintenance or at weight 0")
 	}
-	failing, n := m.failingBackends(maxFailingListed)
 	lines = append(lines, "", "Failing their checks (not serving, not taken out by anyone): "+strconv.Itoa(n))
-	lines = append(lines, failing...)
-	if n > len(failing) {
+	if left := m.listRoom() + 2 - len(lines); n > left {
+		failing = failing[:max(0, left-1)]
+		lines = append(lines, failing...)
 		lines = append(lines, "… "+strconv.Itoa(n-len(failing))+" more (p shows problems only)")
+	} else {
+		lines = append(lines, failing...)
 	}
-	return m.listBox("Out of rotation: drained, down, maint, weight 0 ("+strconv.Itoa(len(outs))+")", lines,
-		"j/k move · r readies the selected · enter opens its pool · esc closes", w, h)
+	hint := "j/k move · r readies the selected · enter opens its pool · esc closes"
+	if m.opts.ReadOnly {
+		hint = "j/k move · enter opens its pool · esc closes (read-only)"
+	}
+	return m.listBox("Out of rotation: drained, down, maint, weight 0 ("+strconv.Itoa(len(outs))+")", lines, hint, w, h)
 }
 
 // failingBackends lists up to max backends that do not serve for a

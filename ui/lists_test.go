@@ -1,9 +1,11 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/lbtop/lbtop/actions"
@@ -47,6 +49,12 @@ func TestOutListRefusals(t *testing.T) {
 	m := twoModel(t, &fakeExecutor{}, Options{ReadOnly: true}, 120, 40)
 	if m = press(t, m, "o", "r"); m.dialog.open || m.msg.text != "read-only mode: actions disabled" || m.over.list != listOut {
 		t.Fatalf("r in read-only: dialog %v, message %q, list %v", m.dialog.open, m.msg.text, m.over.list)
+	}
+	if v := view(m); strings.Contains(v, "r readies") {
+		t.Fatalf("read-only o offers r:\n%s", v)
+	}
+	if v := view(press(t, m, "esc", "a")); strings.Contains(v, "u undoes") {
+		t.Fatalf("read-only a offers u:\n%s", v)
 	}
 	m = twoModel(t, &fakeExecutor{}, Options{}, 120, 40)
 	m = press(t, m, "o", "r", "y") // sent, not answered: pending
@@ -186,5 +194,35 @@ func TestListActionsNeverCallDo(t *testing.T) {
 	_ = view(m)
 	if counting.calls != 1 {
 		t.Fatalf("u in a called Do (%d calls): %q", counting.calls, m.msg.text)
+	}
+}
+
+// TestOutListBothSectionsFit: at 80×24 with more drained backends than
+// fit and many failing ones, o scrolls the first section and still shows
+// the failing section's header with its count, and its "… N more" counts
+// failing backends only.
+func TestOutListBothSectionsFit(t *testing.T) {
+	var bs []model.Backend
+	for i := range 30 {
+		bs = append(bs, model.Backend{Name: fmt.Sprintf("drained-%02d", i), Address: "10.0.0.1:80", Health: model.Draining, Reason: "DRAIN", Weight: 10, Admin: model.AdminDrain})
+	}
+	for i := range 40 {
+		bs = append(bs, model.Backend{Name: fmt.Sprintf("failing-%02d", i), Address: "10.0.1.1:80", Health: model.Unhealthy, Reason: "L4CON", Weight: 10, Admin: model.AdminReady})
+	}
+	f := model.NewStore(fixedNow).Ingest(model.Snapshot{Source: "lb1", Kind: model.KindHAProxy, At: t0, Pools: []model.Pool{{Name: "web", Backends: bs}}})
+	m := New(&fakeActor{}, Options{Now: fixedNow, NoColor: true})
+	m = update(t, m, tea.WindowSizeMsg{Width: 80, Height: 24})
+	m = update(t, m, FleetMsg{Fleet: f})
+	m = press(t, m, "o")
+	v := ansi.Strip(view(m))
+	if !strings.Contains(v, "(30)") || !strings.Contains(v, "Failing their checks (not serving, not taken out by anyone): 40") {
+		t.Fatalf("o at 80×24 lacks the count or the failing header:\n%s", v)
+	}
+	shown := strings.Count(v, "failing-")
+	if want := fmt.Sprintf("… %d more (p shows problems only)", 40-shown); !strings.Contains(v, want) {
+		t.Fatalf("%d failing rows shown, want a line %q:\n%s", shown, want, v)
+	}
+	if strings.Count(v, "\n") >= 24 {
+		t.Fatalf("view taller than the terminal:\n%s", v)
 	}
 }

@@ -255,7 +255,7 @@ func TestQuitWithActionPending(t *testing.T) {
 	done := make(chan tea.Msg, 1)
 	go func() { done <- cmd() }()
 	m, quit := updateCmd(t, m, keyMsg("q"))
-	if quit != nil || !strings.Contains(view(m), "1 action pending: w wait for the outcome · q quit anyway") {
+	if quit != nil || !strings.Contains(view(m), "1 action pending.") || !strings.Contains(view(m), "w wait for the outcome · q quit anyway") {
 		t.Fatalf("q with an action pending did not ask:\n%s", view(m))
 	}
 	// Wait: nothing quits until the result arrives, then the model quits.
@@ -273,6 +273,36 @@ func TestQuitWithActionPending(t *testing.T) {
 	}
 	if got := results(rig.audit(t)); got != "proxy-fail:sent proxy-fail:confirmed" {
 		t.Fatalf("audit after wait: %s", got)
+	}
+
+	// The outcome arrives while the question is open: the question
+	// closes (nothing left to wait for), the outcome shows, q quits.
+	rig3 := newLiveRig(t, envoy.New("edge", env.srv.URL, nil))
+	release3 := make(chan struct{})
+	do3 := rig3.runner.Do
+	rig3.runner.Do = func(ctx context.Context, a model.Action) error {
+		<-release3
+		return do3(ctx, a)
+	}
+	m = typeText(t, press(t, rig3.model(t, nil), "F"), "edge")
+	m, cmd = updateCmd(t, m, keyMsg("enter"))
+	go func() { done <- cmd() }()
+	m = press(t, m, "q")
+	for rig3.runner.Pending() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	close(release3)
+	m, after = updateCmd(t, m, <-done)
+	if after != nil {
+		if _, ok := after().(tea.QuitMsg); ok {
+			t.Fatal("the result quit while the question was open: nobody said w or q")
+		}
+	}
+	if v := view(m); strings.Contains(v, "Quit?") || !strings.Contains(v, "confirmed: proxy-") {
+		t.Fatalf("after the last result the question stays or the outcome is hidden:\n%s", v)
+	}
+	if _, quit = updateCmd(t, m, keyMsg("q")); quit == nil {
+		t.Fatal("q after the question closed did not quit")
 	}
 
 	// Quit anyway: the pending action gets an abandoned line.

@@ -57,6 +57,8 @@ func (m *Model) overlay() overlayKind {
 		return overlayDialog
 	case m.over.help:
 		return overlayHelp
+	case m.input.mode == inputFilter && m.over.list == listEvents:
+		return overlayInput // / in e: the prompt takes the keys, the events stay in view
 	case m.over.list == listActions:
 		return overlayActions
 	case m.over.list == listOut:
@@ -110,7 +112,7 @@ func (m Model) overlayKey(msg tea.KeyPressMsg) (out tea.Model, cmd tea.Cmd, hand
 func (m *Model) overlayBox(w, h int) []string {
 	switch m.overlay() {
 	case overlayQuit:
-		return boxWidth("Quit?", []string{m.quitQuestion()}, min(w-2, 110), m.st.BoxDanger, m.st.BoxDanger)
+		return boxWidth("Quit?", m.quitQuestion(), min(w-2, 110), m.st.BoxDanger, m.st.BoxDanger)
 	case overlayDialog:
 		return m.dialogBox(w)
 	case overlayHelp:
@@ -121,6 +123,10 @@ func (m *Model) overlayBox(w, h int) []string {
 		return m.outBox(w, h)
 	case overlayEvents:
 		return m.eventsBox(w, h)
+	case overlayInput:
+		if m.over.list == listEvents { // filtered as the prompt is typed
+			return m.eventsBox(w, h)
+		}
 	case overlayDetail:
 		return m.detailBox(w)
 	}

@@ -111,15 +111,25 @@ func (m Model) quitKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-// quitQuestion is the text of the quit prompt.
-func (m *Model) quitQuestion() string {
-	return plural(len(m.acts.pending), "action") + " pending: w wait for the outcome · q quit anyway (audited as abandoned) · esc stay"
+// quitQuestion is the text of the quit prompt, in lines that fit 80
+// columns.
+func (m *Model) quitQuestion() []string {
+	return []string{
+		plural(len(m.acts.pending), "action") + " pending.",
+		"w wait for the outcome · q quit anyway (audited as abandoned) · esc stay",
+	}
 }
 
-// afterResult quits when a wait for the pending actions has ended.
+// afterResult quits when a wait for the pending actions has ended; when
+// the last one answers while the quit question is open, the question is
+// moot: it closes, leaving the outcome on the message line (q quits).
 func (m Model) afterResult(cmd tea.Cmd) (tea.Model, tea.Cmd) {
-	if m.acts.quit == quitWait && len(m.acts.pending) == 0 {
+	switch {
+	case len(m.acts.pending) > 0:
+	case m.acts.quit == quitWait:
 		return m, tea.Quit // the status line's clearing tick no longer matters
+	case m.acts.quit == quitAsk:
+		m.acts.quit = quitNone
 	}
 	return m, cmd
 }

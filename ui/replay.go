@@ -154,6 +154,9 @@ func (m Model) replayPromptKey(msg tea.KeyPressMsg, rs replayState) (tea.Model, 
 		if text == "" {
 			return m, nil, true
 		}
+		if m.msg.level == StatusError {
+			m.msg.clear(m.msg.id) // an earlier jump's error would outlive this jump
+		}
 		return m, m.replayCmd(ReplayRequest{Op: ReplaySeek, Time: text}), true
 	case "backspace":
 		if r := []rune(rs.text); len(r) > 0 {
@@ -239,9 +242,9 @@ func fmtSpan(d time.Duration) string {
 func ReplayKeyHelp() []KeyDoc {
 	return []KeyDoc{
 		{Key: "←/→", Action: "one poll back / forward"},
-		{Key: "space", Action: "play / pause (at the end: again from the start)"},
+		{Key: "space", Action: "play / pause", More: "at the end: again from the start"},
 		{Key: "+/-", Action: "speed: 1× 2× 4× 8× " + strconv.Itoa(MaxReplaySpeed) + "×"},
-		{Key: "t", Action: "jump to a time: HH:MM:SS, RFC3339 or +90s from the start"},
+		{Key: "t", Action: "jump to a time", More: "HH:MM:SS, RFC3339 or +90s from the start"},
 	}
 }
 

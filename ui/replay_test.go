@@ -118,6 +118,8 @@ func TestReplayKeysAskTheEngine(t *testing.T) {
 	for _, k := range []string{"d", "r", "m", "w", "F", "u"} {
 		if m2 := press(t, openPoolNamed(t, m, "web"), k); m2.dialog.open || m2.input.mode == inputWeight {
 			t.Errorf("%s opened an action in replay", k)
+		} else if m2.msg.text != "replay: a recording cannot be acted on" {
+			t.Errorf("%s in replay says %q", k, m2.msg.text)
 		}
 	}
 }

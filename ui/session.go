@@ -255,7 +255,7 @@ func (a *actionState) markFor(ref model.BackendRef, now time.Time) *mark {
 // it, on every instance it changed.
 func (m Model) beginUndo() (Model, tea.Cmd) {
 	if m.actionsOff() {
-		return m.setStatus(StatusWarn, "read-only mode: actions disabled", 0)
+		return m.setStatus(StatusWarn, m.readOnlyText(), 0)
 	}
 	last, skipped := m.acts.history.undoable()
 	if last == nil {
@@ -272,7 +272,7 @@ func (m Model) beginUndo() (Model, tea.Cmd) {
 // the a list, or says why it cannot be undone.
 func (m Model) undoSelected(id int) (Model, tea.Cmd) {
 	if m.actionsOff() {
-		return m.setStatus(StatusWarn, "read-only mode: actions disabled", 0)
+		return m.setStatus(StatusWarn, m.readOnlyText(), 0)
 	}
 	b := m.acts.history.byID(id)
 	if b == nil {

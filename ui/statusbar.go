@@ -47,10 +47,19 @@ func (m *Model) queryDesc() string {
 
 // header renders the first line: title, counts, sort, filter.
 func (m *Model) header(w int) string {
+	h := m.headerWith(w, m.identity(false))
+	if width(h) > w && m.msg.presence != "" {
+		h = m.headerWith(w, m.identity(true)) // "2 watching" without the names: the fleet's counts come first
+	}
+	return clip(h, w)
+}
+
+// headerWith is the header with id (identity's text), not yet clipped.
+func (m *Model) headerWith(w int, id string) string {
 	var sb strings.Builder
 	c := &m.pools.counts
 	if m.screen == screenBackends {
-		sb.WriteString(m.st.Title.Render("lbtop › "+m.backends.openKey) + m.identity() + m.queryDesc() + m.pausedDesc())
+		sb.WriteString(m.st.Title.Render("lbtop › "+m.backends.openKey) + id + m.queryDesc() + m.pausedDesc())
 		if m.opts.ReadOnly {
 			sb.WriteString(" read-only")
 		}
@@ -62,9 +71,9 @@ func (m *Model) header(w int) string {
 				sb.WriteString(" · showing " + strconv.Itoa(n) + " of " + strconv.Itoa(len(p.Backends)))
 			}
 		}
-		return clip(sb.String(), w)
+		return sb.String()
 	}
-	sb.WriteString(m.st.Title.Render("lbtop") + m.identity() + " ")
+	sb.WriteString(m.st.Title.Render("lbtop") + id + " ")
 	pools := plural(c.pools, "pool")
 	if len(m.pools.list.sel) != c.pools {
 		pools = strconv.Itoa(len(m.pools.list.sel)) + "/" + pools
@@ -74,25 +83,28 @@ func (m *Model) header(w int) string {
 		bad = m.st.CellBad.Render("✘ " + bad)
 	}
 	flags := " sort:" + m.sortDesc() + m.queryDesc() + m.pausedDesc()
+	if m.opts.ReadOnly {
+		flags += " read-only"
+	}
 	backends := " · " + plural(c.backends, "backend")
-	if 6+width(pools)+len(backends)+3+width(bad)+width(flags) > w {
-		backends = "" // narrow: the flags matter more than this total
+	if 6+width(id)+width(pools)+len(backends)+3+width(bad)+width(flags) > w {
+		backends = "" // narrow: the flags and who watches matter more than this total
 	}
 	sb.WriteString(pools + backends + " · " + bad + flags)
-	if m.opts.ReadOnly {
-		sb.WriteString(" read-only")
-	}
-	return clip(sb.String(), w)
+	return sb.String()
 }
 
 // identity is " [ana · operator · 3 watching: ana, bob, cy]" for a
-// shared session, else "".
-func (m *Model) identity() string {
+// shared session, else ""; short leaves out who watches ("3 watching").
+func (m *Model) identity(short bool) string {
 	if m.opts.Identity == "" {
 		return ""
 	}
-	if m.msg.presence != "" {
-		return " [" + m.opts.Identity + " · " + m.msg.presence + "]"
+	if p := m.msg.presence; p != "" {
+		if short {
+			p, _, _ = strings.Cut(p, ":")
+		}
+		return " [" + m.opts.Identity + " · " + p + "]"
 	}
 	return " [" + m.opts.Identity + "]"
 }
@@ -197,7 +209,20 @@ func (m *Model) messageLine(w int) string {
 	if m.screen == screenBackends {
 		hint = "? help · " + m.actionHint() + "enter detail · esc back · q quit"
 	}
-	return m.st.Dim.Render(clip(hint, w))
+	return m.st.Dim.Render(clip(fitHint(hint, w), w))
+}
+
+// fitHint drops whole "· key what" items from the end of a hint that is
+// wider than w, so that no item is cut in the middle ("q q…").
+func fitHint(hint string, w int) string {
+	for width(hint) > w {
+		i := strings.LastIndex(hint, " · ")
+		if i < 0 {
+			break
+		}
+		hint = hint[:i]
+	}
+	return hint
 }
 
 // actionHint offers only the action keys the backend under the cursor's

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 )
 
 // TestStatusLineIDs: message and batch ids come from one counter, so a
@@ -67,5 +68,54 @@ func TestIdentityAndPresenceInHeader(t *testing.T) {
 	}
 	if v := view(update(t, New(nil, Options{ReadOnly: true, NoColor: true}), tea.WindowSizeMsg{Width: 120, Height: 10})); strings.Contains(v, "watching") || strings.Contains(v, "operator") {
 		t.Errorf("a local session shows an identity:\n%s", v)
+	}
+}
+
+// TestHelpFitsAt80: every key's help text fits its column of the help
+// box at 80×24, live and in replay (no entry cut with "…").
+func TestHelpFitsAt80(t *testing.T) {
+	docs := append(KeyHelp(false), ReplayKeyHelp()...)
+	for _, d := range docs {
+		w := width(d.Action)
+		if d.Dangerous {
+			w += 2
+		}
+		if w > helpWidth {
+			t.Errorf("%s: %q is %d cells, the help box keeps %d at 80 columns", d.Key, d.Action, w, helpWidth)
+		}
+	}
+	m, _ := newModel(t, &fakeActor{}, Options{}, 80, 24)
+	v := ansi.Strip(view(press(t, m, "?")))
+	if strings.Contains(v, "…") && !strings.Contains(v, "kind:…") {
+		t.Errorf("help at 80×24 cuts an entry:\n%s", v)
+	}
+}
+
+// TestHintDropsWholeItems: at 80 columns the pool view's key hint loses
+// whole items from its end, never half of one ("q q…").
+func TestHintDropsWholeItems(t *testing.T) {
+	if got := fitHint("? help · d drain · esc back · q quit", 28); got != "? help · d drain · esc back" {
+		t.Errorf("fitHint = %q", got)
+	}
+	m, _ := newModel(t, &fakeActor{}, Options{}, 80, 24)
+	lines := strings.Split(ansi.Strip(view(openPoolNamed(t, m, "web"))), "\n")
+	if hint := lines[len(lines)-2]; strings.Contains(hint, "…") || !strings.HasPrefix(hint, "? help · d drain") {
+		t.Errorf("pool view hint at 80 columns: %q", hint)
+	}
+}
+
+// TestPresenceShortWhenNarrow: at 80 columns a shared session's header
+// names who watches only when the fleet's counts still fit; else it says
+// how many.
+func TestPresenceShortWhenNarrow(t *testing.T) {
+	m, _ := newModel(t, &fakeActor{}, Options{Identity: "ana · operator"}, 80, 24)
+	m = update(t, m, PresenceMsg{Text: "3 watching: ana, bob, carol-the-sre"})
+	head := strings.SplitN(ansi.Strip(view(m)), "\n", 2)[0]
+	if !strings.Contains(head, "[ana · operator · 3 watching]") || !strings.Contains(head, "no healthy upstream") {
+		t.Errorf("header at 80 columns: %q", head)
+	}
+	m = update(t, m, tea.WindowSizeMsg{Width: 160, Height: 24})
+	if head := strings.SplitN(ansi.Strip(view(m)), "\n", 2)[0]; !strings.Contains(head, "3 watching: ana, bob, carol-the-sre]") {
+		t.Errorf("header at 160 columns: %q", head)
 	}
 }

@@ -174,7 +174,10 @@ func act(ctx context.Context, o *options, a *actionOpts, getenv func(string) str
 	plan, err := planFor(ctx, a, hub, stdout, stderr)
 	if err != nil {
 		if a.dryRun && errors.Is(err, actions.ErrRefused) {
+			// said once, on stdout with the rest of the dry run, as the
+			// refusal without --force is
 			fmt.Fprintln(stdout, "dry run: would be refused:", err)
+			return exitError
 		}
 		return fail(err)
 	}

@@ -97,7 +97,7 @@ func TestProxyVerbsOnDemoEnvoy(t *testing.T) {
 	// Failing a failing proxy is refused as a no-op, dry run or not.
 	for _, extra := range []string{"--dry-run", "--yes"} {
 		code, out, errs = actRun(t, "", "proxy-fail", name, "--envoy", url, extra, "--audit-log", log)
-		if code != exitError || !strings.Contains(errs, "proxy "+name+" is already failing its health check: nothing to change") {
+		if code != exitError || !strings.Contains(out+errs, "proxy "+name+" is already failing its health check: nothing to change") {
 			t.Errorf("proxy-fail %s on a failing proxy: exit %d\n%s\n%s", extra, code, out, errs)
 		}
 	}

@@ -57,12 +57,27 @@ func TestCLIMessages(t *testing.T) {
 		{[]string{"--haproxy", "x:1", "weight", "web/a"}, nil, `usage: lbtop weight N POOL/BACKEND [flags] (got 1 arguments after weight)`},
 		{[]string{"drain", "web", "--haproxy", "x:1"}, nil, `target "web": want POOL/BACKEND, e.g. web/web1 or web/10.0.0.1:80`},
 		{[]string{"drain", "web/a", "--haproxy", "x:1", "--once"}, nil, `--once, -o and --strict apply to lbtop --once, not to the action commands`},
+		{[]string{"serve", "--demo", "--bell"}, nil, `--bell does not apply to lbtop serve (only to the dashboard, lbtop watch)`},
+		{[]string{"serve", "--demo", "--record", "f"}, nil, `--record does not apply to lbtop serve (only to the dashboard, lbtop watch)`},
+		{[]string{"why", "--demo", "--bell"}, nil, `--bell does not apply to lbtop why (only to the dashboard, lbtop watch)`},
+		{[]string{"why", "web", "--demo", "--once"}, nil, `--once does not apply to lbtop why (only to the dashboard)`},
+		{[]string{"why", "--demo", "--floor", "0.5"}, nil, `--floor does not apply to lbtop why (only to the dashboard, the action commands, lbtop serve)`},
+		{[]string{"watch", "--demo", "--strict"}, nil, `--strict does not apply to lbtop watch (only to the dashboard)`},
+		{[]string{"watch", "--demo", "--read-only"}, nil, `--read-only does not apply to lbtop watch (only to the dashboard, the action commands, lbtop serve)`},
+		{[]string{"drain", "web/a", "--haproxy", "x:1", "--record", "f"}, nil, `--record does not apply to the action commands (only to the dashboard, lbtop watch)`},
+		{[]string{"--demo", "--once", "--record", "f"}, nil, `--record records the dashboard or lbtop watch, not --once`},
+		{[]string{"serve", "--demo", "--idle-timeout", "5"}, nil, `invalid --idle-timeout "5": not a duration, e.g. 2s, 500ms or 1m (a unit is needed)`},
+		{[]string{"watch", "--demo", "--history", "30"}, nil, `invalid --history "30": not a duration, e.g. 2s, 500ms or 1m (a unit is needed)`},
 		{[]string{"--envoy", "http://u:hunter2@a:1"}, nil, `--envoy http://a:1: address: "http://a:1" (shown without them) carries credentials in the URL: put them under http: (basic_auth, authorization)`},
 	}
 	for _, tc := range cases {
 		code, out, errs := runEnv(t, tc.env, tc.args...)
-		if code != exitError || errs != "lbtop: "+tc.want+"\n" || out != "" {
-			t.Errorf("lbtop %s\nexit %d, stderr:\n%s\nwant exit 1 and:\nlbtop: %s", strings.Join(tc.args, " "), code, errs, tc.want)
+		prefix := "lbtop: "
+		if tc.args[0] == "serve" { // the server names itself in its messages
+			prefix = "lbtop serve: "
+		}
+		if code != exitError || errs != prefix+tc.want+"\n" || out != "" {
+			t.Errorf("lbtop %s\nexit %d, stderr:\n%s\nwant exit 1 and:\n%s%s", strings.Join(tc.args, " "), code, errs, prefix, tc.want)
 		}
 	}
 }
@@ -291,6 +306,29 @@ func TestDemoActionAuditsToDemoLog(t *testing.T) {
 	for _, p := range []string{real, filepath.Join(state, "lbtop", "audit.log")} {
 		if _, err := os.Stat(p); !os.IsNotExist(err) {
 			t.Errorf("%s written by a demo action (%v)", p, err)
+		}
+	}
+}
+
+// TestVerbHelp: watch, why and serve -h print their usage, their own
+// flags and the common flags that apply, on stdout, exit 0.
+func TestVerbHelp(t *testing.T) {
+	t.Parallel()
+	for verb, want := range map[string][]string{
+		"watch": {"lbtop watch —", "--history DURATION", "--record", "--bell"},
+		"why":   {"lbtop why —", "lbtop why [POOL] SOURCES", "--audit-log"},
+		"serve": {"lbtop serve —", "--listen STRING", "--operator-keys", "--idle-timeout DURATION", "--floor"},
+	} {
+		for _, h := range []string{"-h", "--help"} {
+			code, out, errs := runCLI(t, verb, h)
+			if code != exitOK || errs != "" {
+				t.Errorf("lbtop %s %s: exit %d, stderr %q", verb, h, code, errs)
+			}
+			for _, w := range want {
+				if !strings.Contains(out, w) {
+					t.Errorf("lbtop %s %s lacks %q:\n%s", verb, h, w, out)
+				}
+			}
 		}
 	}
 }

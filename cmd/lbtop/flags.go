@@ -7,7 +7,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -112,6 +114,8 @@ func (v checkedValue) Set(s string) error {
 		switch {
 		case why == "parse error" && v.IsBoolFlag():
 			why = "want true or false"
+		case why == "parse error" && isDuration(v.Value):
+			why = "not a duration, e.g. 2s, 500ms or 1m (a unit is needed)"
 		case why == "parse error":
 			why = "not a number"
 		case why == "value out of range":
@@ -120,6 +124,16 @@ func (v checkedValue) Set(s string) error {
 		*v.err = fmt.Errorf("invalid %s %q: %s", flagName(v.name), s, why)
 	}
 	return err
+}
+
+// isDuration reports whether v holds a time.Duration (flag.DurationVar).
+func isDuration(v flag.Value) bool {
+	g, ok := v.(flag.Getter)
+	if !ok {
+		return false
+	}
+	_, ok = g.Get().(time.Duration)
+	return ok
 }
 
 // IsBoolFlag keeps --once working without a value through the wrapper.
@@ -172,7 +186,7 @@ func parseArgs(args []string, getenv func(string) string) (*options, *actionOpts
 				return nil, nil, fmt.Errorf("%s only applies to the action commands %s", flagName(name), strings.Join(verbNames, ", "))
 			}
 		}
-		return o, nil, o.check(false)
+		return o, nil, o.check(cmdDashboard)
 	}
 	switch pos[0] {
 	case "help":
@@ -184,7 +198,7 @@ func parseArgs(args []string, getenv func(string) string) (*options, *actionOpts
 	if err := a.parsePositional(pos); err != nil {
 		return nil, nil, err
 	}
-	if err := o.check(true); err != nil {
+	if err := o.check(cmdAction); err != nil {
 		return nil, nil, err
 	}
 	a.floor = o.floor
@@ -312,7 +326,7 @@ func (o *options) flagSet(getenv func(string) string) (*flag.FlagSet, error) {
 	fs.Var(durationFlag{&o.interval}, "interval", "poll interval, e.g. 2s (default 2s; env LBTOP_INTERVAL)")
 	fs.Var(durationFlag{&o.timeout}, "timeout", "per-poll deadline, at most the interval (default: the interval, at most 10s)")
 	fs.BoolVar(&o.once, "once", false, "poll every source once, print and exit: 0 all pools serve, 2 a pool has no healthy backend, 1 error")
-	fs.StringVar(&o.output, "o", "table", "output of --once: table or json")
+	fs.StringVar(&o.output, "o", "table", "output: table or json with --once; jsonl or text with lbtop watch")
 	fs.BoolVar(&o.strict, "strict", false, "with --once: exit 1 when any source cannot be read (for monitoring scripts)")
 	fs.BoolVar(&o.readOnly, "read-only", getenv("LBTOP_READ_ONLY") == "1" || getenv("LBTOP_READ_ONLY") == "true", "disable every action (env LBTOP_READ_ONLY=1)")
 	fs.StringVar(&o.logFile, "log-file", envOr(getenv, "LBTOP_LOG", ""), "write diagnostics to this file (env LBTOP_LOG)")
@@ -333,23 +347,58 @@ func (o *options) flagSet(getenv func(string) string) (*flag.FlagSet, error) {
 	return fs, nil
 }
 
-// check validates flag values after parsing; action is true for a command.
-func (o *options) check(action bool) error {
+// The commands whose flags check validates: the dashboard (and --once),
+// the action commands, and the verbs that share the common flags.
+const (
+	cmdDashboard = "the dashboard"
+	cmdAction    = "the action commands"
+	cmdWhy       = "lbtop why"
+	cmdServe     = "lbtop serve"
+	cmdWatch     = "lbtop watch"
+)
+
+// flagUse lists the commands each common flag means something to; a flag
+// not listed (sources, --log-file, --version) applies everywhere. Giving a
+// listed flag to another command is a usage error naming the flag, rather
+// than a flag silently ignored.
+var flagUse = map[string][]string{
+	"once":      {cmdDashboard},
+	"o":         {cmdDashboard, cmdWatch},
+	"strict":    {cmdDashboard},
+	"read-only": {cmdDashboard, cmdAction, cmdServe},
+	"record":    {cmdDashboard, cmdWatch},
+	"bell":      {cmdDashboard, cmdWatch},
+	"audit-log": {cmdDashboard, cmdAction, cmdServe, cmdWatch, cmdWhy},
+	"floor":     {cmdDashboard, cmdAction, cmdServe},
+}
+
+// check validates flag values after parsing, for cmd (one of the cmd
+// constants). It is the one place flags are checked against each other
+// and against the command.
+func (o *options) check(cmd string) error {
 	if o.floor <= 0 || o.floor > 1 {
 		return fmt.Errorf("--floor %v: want a share between 0 and 1, e.g. 0.5", o.floor)
 	}
-	if o.output != "table" && o.output != "json" {
+	if cmd != cmdWatch && o.output != "table" && o.output != "json" {
 		return fmt.Errorf("-o %q: want table or json", o.output)
 	}
+	action := cmd == cmdAction
 	switch {
 	case action && (o.once || o.set["o"] || o.set["strict"]):
 		return errors.New("--once, -o and --strict apply to lbtop --once, not to the action commands")
-	case o.set["o"] && !o.once:
+	case cmd == cmdDashboard && o.set["o"] && !o.once:
 		return fmt.Errorf("-o %s needs --once: lbtop --once -o %s polls once and prints; without --once lbtop opens the dashboard", o.output, o.output)
-	case o.strict && !o.once:
+	case cmd == cmdDashboard && o.strict && !o.once:
 		return errors.New("--strict needs --once: it sets the exit code of one poll (1 when a source cannot be read)")
 	case o.bell && (o.once || action):
 		return errors.New("--bell rings on the dashboard and in lbtop watch, not with --once or an action")
+	case cmd == cmdDashboard && o.once && o.set["record"]:
+		return errors.New("--record records the dashboard or lbtop watch, not --once")
+	}
+	for _, name := range slices.Sorted(maps.Keys(o.set)) {
+		if use, ok := flagUse[name]; ok && !slices.Contains(use, cmd) {
+			return fmt.Errorf("%s does not apply to %s (only to %s)", flagName(name), cmd, strings.Join(use, ", "))
+		}
 	}
 	if len(o.kubeCtx) > 0 {
 		o.kube = true

@@ -31,14 +31,11 @@ TIME is HH:MM:SS, RFC3339 (2026-11-24T03:12:00Z) or an offset from the start (+9
 
 // parseReplay parses `replay FILE [flags]`; flags may come before or
 // after FILE.
-func parseReplay(args []string, stderr io.Writer) (*replayOpts, error) {
+func parseReplay(args []string, help io.Writer) (*replayOpts, error) {
 	r := &replayOpts{}
 	fs := flag.NewFlagSet("lbtop replay", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, replayUsage)
-		fs.PrintDefaults()
-	}
+	fs.SetOutput(io.Discard) // errors are one line of ours; -h prints the usage
+	fs.Usage = func() {}
 	fs.StringVar(&r.at, "at", "", "moment to show: HH:MM:SS, RFC3339 (2026-11-24T03:12:00Z) or an offset from the start (+90s)")
 	fs.BoolVar(&r.once, "once", false, "print the fleet at --at and exit")
 	fs.BoolVar(&r.events, "events", false, "print the recorded events and exit")
@@ -47,8 +44,13 @@ func parseReplay(args []string, stderr io.Writer) (*replayOpts, error) {
 	var pos []string
 	rest := args
 	for {
-		if err := fs.Parse(rest); err != nil {
+		if err := fs.Parse(rest); errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(help, replayUsage)
+			fs.SetOutput(help)
+			fs.PrintDefaults()
 			return nil, err
+		} else if err != nil {
+			return nil, errors.New("replay: " + strings.Replace(flagError(fs, err).Error(), "(see lbtop -h)", "(see lbtop replay -h)", 1))
 		}
 		if fs.NArg() == 0 {
 			break
@@ -65,6 +67,8 @@ func parseReplay(args []string, stderr io.Writer) (*replayOpts, error) {
 		return nil, errors.New("replay: --once and --events do not go together")
 	case r.bell && (r.events || r.once):
 		return nil, errors.New("replay: --bell rings on the replay dashboard, not with --once or --events")
+	case r.events && r.at != "":
+		return nil, errors.New("replay: --at goes with --once or the dashboard; --events prints every recorded event")
 	case r.events:
 		r.output = cmpOr(r.output, "text")
 		if r.output != "jsonl" && r.output != "text" {
@@ -96,7 +100,7 @@ func cmpOr(s, def string) string {
 // when that is before the start: a recording over midnight). The error
 // names the value.
 func parseAt(s string, start time.Time, loc *time.Location) (time.Time, error) {
-	const want = "want HH:MM:SS, RFC3339 (2026-11-24T03:12:00Z) or an offset from the start such as +90s"
+	const want = "want HH:MM:SS, RFC3339 or +90s from the start"
 	if rest, ok := strings.CutPrefix(s, "+"); ok {
 		d, err := time.ParseDuration(rest)
 		if err != nil || d < 0 {
@@ -126,7 +130,7 @@ func runReplay(ctx context.Context, args []string, getenv func(string) string, s
 		fmt.Fprintln(stderr, "lbtop:", err)
 		return exitError
 	}
-	r, err := parseReplay(args[1:], stderr)
+	r, err := parseReplay(args[1:], stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
 	}
@@ -158,8 +162,8 @@ func runReplay(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return fail(fmt.Errorf("--at %w", err))
 	}
-	if at.Before(p.Start()) {
-		return fail(fmt.Errorf("--at %s is before the recording starts (%s)", at.Format(time.RFC3339), p.Start().Format(time.RFC3339)))
+	if err := inRecording(at, p.Start(), p.End(), time.Local); err != nil {
+		return fail(fmt.Errorf("--at %w", err)) // after the end too: the fleet then is not known
 	}
 	f, err := p.Fleet(at)
 	if err != nil {

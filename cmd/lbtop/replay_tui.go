@@ -211,11 +211,21 @@ func (e *replayer) handle(r ui.ReplayRequest, send func(tea.Msg)) {
 
 // inSpan refuses a moment outside the recording, naming both.
 func (e *replayer) inSpan(at time.Time) error {
-	start, end := e.times[0], e.times[len(e.times)-1]
+	return inRecording(at, e.times[0], e.times[len(e.times)-1], e.loc)
+}
+
+// inRecording refuses a moment outside a recording from start to end,
+// naming the moment and the span; the dashboard's t and --at --once
+// share it.
+func inRecording(at, start, end time.Time, loc *time.Location) error {
 	// a second's slack: polls end at fractions of a second, times are typed to the second
 	if at.Before(start.Add(-time.Second)) || at.After(end.Add(time.Second)) {
-		const layout = "2006-01-02 15:04:05 MST"
-		return fmt.Errorf("%s: the recording runs from %s to %s", at.In(e.loc).Format(layout), start.In(e.loc).Format(layout), end.In(e.loc).Format(layout))
+		layout := time.DateTime
+		day := func(t time.Time) string { return t.In(loc).Format(time.DateOnly) }
+		if day(at) == day(start) && day(end) == day(start) {
+			layout = time.TimeOnly // one day: the banner says which, and the message fits 80 columns
+		}
+		return fmt.Errorf("%s: the recording runs from %s to %s %s", at.In(loc).Format(layout), start.In(loc).Format(layout), end.In(loc).Format(layout), start.In(loc).Format("MST"))
 	}
 	return nil
 }

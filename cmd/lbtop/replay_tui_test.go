@@ -351,6 +351,21 @@ func testReplaySteps(t *testing.T, o *outage) {
 		!strings.Contains(r.status[1].Text, "the recording runs from") {
 		t.Errorf("bad times: status %+v", r.status)
 	}
+	for _, s := range r.status {
+		if n := len([]rune(s.Text)); n > 78 { // the message line at 80 columns
+			t.Errorf("%q is %d cells: cut at 80 columns", s.Text, n)
+		}
+	}
+	// a good jump after them: their error leaves the message line
+	r.press(t, keySpace) // pause
+	r.press(t, key('t', "t"))
+	r.press(t, typed("+0s")...)
+	r.press(t, keyEnter)
+	r.next(t)
+	if frame := r.m.View().Content; strings.Contains(frame, "the recording runs from") {
+		t.Errorf("a good jump left the last one's error:\n%s", frame)
+	}
+	r.press(t, keySpace) // play again
 
 	// space plays at the recorded pace to the end, where it stops and says so
 	r.press(t, key('+', "+"), key('+', "+"), key('+', "+"), key('+', "+"), key('+', "+"))

@@ -52,14 +52,12 @@ SHA256 fingerprint) is the name shown and written to the audit log.
 Operators act; viewers watch read-only. Each setting may also come from
 the config's serve: block (listen, host_key, operator_keys, viewer_keys,
 max_sessions, idle_timeout); a flag wins over it.
-
-Flags:
 `
 
 // runServeMain parses `lbtop serve` flags (args without "serve") and runs
 // the server until SIGINT or SIGTERM.
 func runServeMain(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	o, so, err := parseServeFlags(args, getenv, stderr)
+	o, so, err := parseServeFlags(args, getenv, stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
 	}
@@ -78,10 +76,13 @@ func runServeMain(args []string, getenv func(string) string, stdout, stderr io.W
 	return serve(ctx, o, so, cfg, getenv, logger, stdout, stderr)
 }
 
-// parseServeFlags parses the common flags plus the server's own.
-func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (*options, *serveOpts, error) {
+// parseServeFlags parses the common flags plus the server's own; -h
+// writes the usage on help.
+func parseServeFlags(args []string, getenv func(string) string, help io.Writer) (*options, *serveOpts, error) {
 	so := &serveOpts{}
+	var sfs *flag.FlagSet
 	o, pos, err := parseAnywhere(args, getenv, func(fs *flag.FlagSet) {
+		sfs = fs
 		fs.StringVar(&so.listen, "listen", envOr(getenv, "LBTOP_LISTEN", ""), "address to accept SSH on, e.g. 127.0.0.1:2222 or :2222 (env LBTOP_LISTEN)")
 		fs.StringVar(&so.hostKey, "host-key", "", "ed25519 host key, created (mode 0600) when missing (default "+hostKeyName+" in the state directory)")
 		fs.StringVar(&so.operatorKeys, "operator-keys", "", "authorized_keys file of people who may act")
@@ -90,7 +91,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 		fs.DurationVar(&so.idleTimeout, "idle-timeout", defaultIdleTimeout, "close a dashboard nobody has typed in for this long")
 	})
 	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(stderr, serveUsage)
+		printVerbUsage(help, serveUsage, cmdServe, sfs)
 		return nil, nil, err
 	}
 	if err != nil {
@@ -99,11 +100,11 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	if len(pos) > 0 {
 		return nil, nil, fmt.Errorf("unexpected argument %q", pos[0])
 	}
-	if err := o.check(false); err != nil {
-		return nil, nil, err
-	}
 	if o.once {
 		return nil, nil, errors.New("--once: not with serve (clients run `ssh HOST once`)")
+	}
+	if err := o.check(cmdServe); err != nil {
+		return nil, nil, err
 	}
 	so.set = o.set
 	if getenv("LBTOP_LISTEN") != "" {

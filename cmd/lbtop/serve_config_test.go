@@ -83,3 +83,19 @@ func TestServeConfigBadKeysFile(t *testing.T) {
 		t.Errorf("exit %d, stderr %q, stdout %q; want 1 and %q", code, errs.String(), out.String(), want)
 	}
 }
+
+// A private key given as a keys file (the usual slip: KEY for KEY.pub) is
+// named as such, and nothing of it is printed.
+func TestServePrivateKeyAsKeysFile(t *testing.T) {
+	dir := t.TempDir()
+	priv := filepath.Join(dir, "id_ed25519")
+	key := "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n-----END OPENSSH PRIVATE KEY-----\n"
+	if err := os.WriteFile(priv, []byte(key), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := loadKeys(priv, roleOperator, "--operator-keys", map[string]identity{})
+	want := "--operator-keys: " + priv + " is a private key: give an authorized_keys file (public keys: the lines of KEY.pub)"
+	if err == nil || err.Error() != want || strings.Contains(err.Error(), "b3Blbn") {
+		t.Errorf("error %v, want %q", err, want)
+	}
+}

@@ -47,6 +47,9 @@ func loadKeys(path, role, from string, into map[string]identity) error {
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
+		if strings.HasPrefix(line, "-----BEGIN") && strings.HasSuffix(line, "PRIVATE KEY-----") {
+			return fmt.Errorf("%s: %s is a private key: give an authorized_keys file (public keys: the lines of KEY.pub)", from, path)
+		}
 		pk, comment, _, _, err := gossh.ParseAuthorizedKey([]byte(line))
 		if err != nil {
 			return fmt.Errorf("%s: %s line %d: %w", from, path, n, err)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -145,13 +146,22 @@ func (s *server) command(sess ssh.Session, args []string) int {
 // status.
 func (s *server) once(sess ssh.Session, args []string) int {
 	fs := flag.NewFlagSet("once", flag.ContinueOnError)
-	fs.SetOutput(sess.Stderr())
+	fs.SetOutput(io.Discard) // one line of our own, not the flag package's usage
 	format := fs.String("o", "table", "output: table or json")
-	if err := fs.Parse(args); err != nil {
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprintln(sess, "commands: "+serveCommands)
+		return exitOK
+	case err != nil:
+		why := strings.TrimSuffix(flagError(fs, err).Error(), " (see lbtop -h)") // the client has no lbtop
+		fmt.Fprintf(sess.Stderr(), "lbtop serve: once: %s (commands: %s)\n", why, serveCommands)
 		return exitError
-	}
-	if (*format != "table" && *format != "json") || fs.NArg() > 0 {
-		fmt.Fprintf(sess.Stderr(), "lbtop serve: once: -o %q: want table or json, and no arguments\n", *format)
+	case *format != "table" && *format != "json":
+		fmt.Fprintf(sess.Stderr(), "lbtop serve: once: -o %q: want table or json\n", *format)
+		return exitError
+	case fs.NArg() > 0:
+		fmt.Fprintf(sess.Stderr(), "lbtop serve: once: unexpected argument %q (commands: %s)\n", fs.Arg(0), serveCommands)
 		return exitError
 	}
 	f, ok := s.fleetFor(sess)

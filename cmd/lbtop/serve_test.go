@@ -146,6 +146,8 @@ func TestServeRefusals(t *testing.T) {
 		{"password", "", []string{"-o", "PubkeyAuthentication=no", "-o", "PreferredAuthentications=password,keyboard-interactive"}, []string{"once"}, 255, "Permission denied (publickey)"},
 		{"other command", "ana", nil, []string{"sh", "-c", "id"}, 1, `command "sh" is not offered`},
 		{"no terminal", "vic", []string{"-T"}, nil, 1, "the dashboard needs a terminal"},
+		{"once, unknown flag", "vic", nil, []string{"once", "--bell"}, 1, "lbtop serve: once: unknown flag --bell (commands: once [-o table|json], why [POOL], help)\n"},
+		{"once, bad -o", "vic", nil, []string{"once", "-o", "yaml"}, 1, "lbtop serve: once: -o \"yaml\": want table or json\n"},
 		{"stdio forwarding", "ana", []string{"-W", inst.Addr}, nil, 255, "forwarding failed"},
 	} {
 		code, out, errs := r.run(t, c.key, c.opts, c.cmd...)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 )
 
@@ -163,4 +164,43 @@ func versionText(bi *debug.BuildInfo, ok bool) string {
 		goos, goarch = runtime.GOOS, runtime.GOARCH
 	}
 	return fmt.Sprintf("%s\nbuilt with %s %s/%s\n", line, bi.GoVersion, goos, goarch)
+}
+
+// printVerbUsage writes the -h of a command with flags of its own (watch,
+// why, serve): its head, the flags fs has beyond lbtop's own, and the
+// common flags that apply to cmd (flagUse), so none of them prints an
+// empty help.
+func printVerbUsage(w io.Writer, head, cmd string, fs *flag.FlagSet) {
+	common := docFlagSet()
+	fmt.Fprint(w, head)
+	var own []string
+	fs.VisitAll(func(f *flag.Flag) {
+		if common.Lookup(f.Name) == nil {
+			own = append(own, f.Name)
+		}
+	})
+	if len(own) > 0 {
+		fmt.Fprint(w, "\nFlags:\n")
+		for _, name := range own {
+			f := *fs.Lookup(name)
+			if cv, ok := f.Value.(checkedValue); ok {
+				f.Value = cv.Value // its type names the value: duration, int
+			}
+			arg, help := flag.UnquoteUsage(&f)
+			arg = strings.ToUpper(arg)
+			if f.DefValue != "" && f.DefValue != "0" && f.DefValue != "false" {
+				help += " (default " + f.DefValue + ")"
+			}
+			fmt.Fprintf(w, "  %-24s  %s\n", strings.TrimSpace(flagName(name)+" "+arg), help)
+		}
+	}
+	also := []string{"--log-file"}
+	for _, g := range flagGroups {
+		for _, d := range g.flags {
+			if use, ok := flagUse[d.name]; ok && slices.Contains(use, cmd) {
+				also = append(also, flagName(d.name))
+			}
+		}
+	}
+	fmt.Fprintf(w, "\nSources as for the dashboard (--haproxy, --envoy, --nginx, --prometheus, --kube, --config, --demo;\n--interval, --timeout), and %s: see lbtop -h.\n", strings.Join(also, ", "))
 }

@@ -36,18 +36,37 @@ type watchOpts struct {
 	window time.Duration
 }
 
+// watchUsage heads lbtop watch -h.
+const watchUsage = `lbtop watch — one event per line as it happens, until interrupted
+
+Usage:
+  lbtop watch SOURCES [-o jsonl|text] [--bell] [--record FILE] [--history 30m]
+
+Events: backend and pool state changes, sources failing and recovering,
+alert rules firing and resolving, actions from the audit log. -o jsonl
+prints one JSON object per line (README: History, alerts and replay).
+`
+
 // parseWatch parses `watch [source flags | --config F] [-o jsonl|text]
 // [--bell] [--record FILE] [--history 30m]`.
-func parseWatch(args []string, getenv func(string) string) (*options, *watchOpts, error) {
+func parseWatch(args []string, getenv func(string) string, help io.Writer) (*options, *watchOpts, error) {
 	w := &watchOpts{}
+	var wfs *flag.FlagSet
 	o, pos, err := parseAnywhere(args, getenv, func(fs *flag.FlagSet) {
+		wfs = fs
 		fs.DurationVar(&w.window, "history", model.DefaultHistoryWindow, "how far back flap counts and pool samples reach")
 	})
+	if errors.Is(err, flag.ErrHelp) {
+		printVerbUsage(help, watchUsage, cmdWatch, wfs)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
 	if len(pos) > 0 {
 		return nil, nil, fmt.Errorf("watch: unexpected argument %q (sources are given with --haproxy, --envoy, … or --config)", pos[0])
+	}
+	if err := o.check(cmdWatch); err != nil {
+		return nil, nil, err
 	}
 	switch o.output {
 	case "table", "text": // table is the shared -o default
@@ -70,7 +89,7 @@ func runWatch(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintln(stderr, "lbtop:", err)
 		return exitError
 	}
-	o, w, err := parseWatch(args[1:], getenv)
+	o, w, err := parseWatch(args[1:], getenv, stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
 	}

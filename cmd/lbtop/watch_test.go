@@ -174,6 +174,11 @@ func TestWatchServerDiesAndComesBack(t *testing.T) {
 	outage := died.Time.Add(back.Time.Sub(died.Time) / 2)
 	assertReplayHealth(t, rec, outage, "unhealthy")
 	assertReplayHealth(t, rec, died.Time.Add(-time.Millisecond), "healthy")
+	// an hour after the end: the fleet then is not known, not the last one seen
+	late := back.Time.Add(time.Hour).Format(time.RFC3339)
+	if code, out, errs := runCapture(t, "replay", rec, "--at", late, "--once"); code != exitError || out != "" || !strings.Contains(errs, "the recording runs from") {
+		t.Errorf("replay --at %s (after the end): exit %d, stdout %q, stderr %q", late, code, out, errs)
+	}
 
 	code, out, errs := runCapture(t, "replay", rec, "--events", "-o", "jsonl")
 	if code != exitOK || !strings.Contains(out, `"from":"healthy","to":"unhealthy","reason":"DOWN: L4CON`) || !strings.Contains(out, `"from":"unhealthy","to":"healthy"`) || !strings.Contains(out, `"state":"firing"`) {
@@ -257,9 +262,11 @@ func TestWatchAndReplayFlags(t *testing.T) {
 		{[]string{"replay", "x.lbtop", "--events", "--bell"}, "--bell rings on the replay dashboard"},
 		{[]string{"--haproxy", "127.0.0.1:1", "--once", "--bell"}, "--bell rings on the dashboard"},
 		{[]string{"replay", filepath.Join(t.TempDir(), "missing"), "--events"}, "no such file"},
+		{[]string{"replay", "x.lbtop", "--events", "--demo"}, "lbtop: replay: unknown flag --demo (see lbtop replay -h)\n"},
+		{[]string{"replay", "x.lbtop", "--events", "--at", "+10s"}, "lbtop: replay: --at goes with --once or the dashboard; --events prints every recorded event\n"},
 	} {
 		code, _, errs := runCapture(t, tc.args...)
-		if code != exitError || !strings.Contains(errs, tc.want) {
+		if code != exitError || !strings.Contains(errs, tc.want) || strings.HasSuffix(tc.want, "\n") && strings.Count(errs, "\n") != 1 {
 			t.Errorf("%v: exit %d, stderr %q, want %q", tc.args, code, errs, tc.want)
 		}
 	}

@@ -31,17 +31,33 @@ func runWhyMain(args []string, getenv func(string) string, stdout, stderr io.Wri
 	return runWhy(ctx, args, getenv, stdout, stderr)
 }
 
+// whyUsage heads lbtop why -h.
+const whyUsage = `lbtop why — why a pool is in its state, from one poll of every source
+
+Usage:
+  lbtop why [POOL] SOURCES
+
+POOL is a pool's name (every pool of that name) or KIND/NAME; without it,
+every pool with a problem. Exit codes as --once: 0 every pool shown has a
+healthy backend, 2 one has none, 1 usage error, unknown pool or no source
+readable.
+`
+
 // parseWhy parses "why [POOL]" and the common flags, which may come
 // before or after the pool.
-func parseWhy(args []string, getenv func(string) string) (*options, string, error) {
-	o, pos, err := parseAnywhere(args[1:], getenv, nil)
+func parseWhy(args []string, getenv func(string) string, help io.Writer) (*options, string, error) {
+	var wfs *flag.FlagSet
+	o, pos, err := parseAnywhere(args[1:], getenv, func(fs *flag.FlagSet) { wfs = fs })
+	if errors.Is(err, flag.ErrHelp) {
+		printVerbUsage(help, whyUsage, cmdWhy, wfs)
+	}
 	if err != nil {
 		return nil, "", err
 	}
 	if len(pos) > 1 {
 		return nil, "", fmt.Errorf("usage: lbtop why [POOL] [sources] (got %d arguments: %s)", len(pos), strings.Join(pos, " "))
 	}
-	if err := o.check(false); err != nil {
+	if err := o.check(cmdWhy); err != nil {
 		return nil, "", err
 	}
 	pool := ""
@@ -61,7 +77,7 @@ func runWhy(ctx context.Context, args []string, getenv func(string) string, stdo
 		fmt.Fprintln(stderr, "lbtop:", err)
 		return exitError
 	}
-	o, pool, err := parseWhy(args, getenv)
+	o, pool, err := parseWhy(args, getenv, stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
 	}
