@@ -61,6 +61,7 @@ func TestCLIMessages(t *testing.T) {
 		{[]string{"serve", "--demo", "--record", "f"}, nil, `--record does not apply to lbtop serve (only to the dashboard, lbtop watch)`},
 		{[]string{"why", "--demo", "--bell"}, nil, `--bell does not apply to lbtop why (only to the dashboard, lbtop watch)`},
 		{[]string{"why", "web", "--demo", "--once"}, nil, `--once does not apply to lbtop why (only to the dashboard)`},
+		{[]string{"watch", "--demo", "--memory-limit", "100MiB"}, nil, `--memory-limit does not apply to lbtop watch (only to the dashboard, lbtop serve)`},
 		{[]string{"why", "--demo", "--floor", "0.5"}, nil, `--floor does not apply to lbtop why (only to the dashboard, the action commands, lbtop serve)`},
 		{[]string{"watch", "--demo", "--strict"}, nil, `--strict does not apply to lbtop watch (only to the dashboard)`},
 		{[]string{"watch", "--demo", "--read-only"}, nil, `--read-only does not apply to lbtop watch (only to the dashboard, the action commands, lbtop serve)`},

@@ -362,14 +362,15 @@ const (
 // listed flag to another command is a usage error naming the flag, rather
 // than a flag silently ignored.
 var flagUse = map[string][]string{
-	"once":      {cmdDashboard},
-	"o":         {cmdDashboard, cmdWatch},
-	"strict":    {cmdDashboard},
-	"read-only": {cmdDashboard, cmdAction, cmdServe},
-	"record":    {cmdDashboard, cmdWatch},
-	"bell":      {cmdDashboard, cmdWatch},
-	"audit-log": {cmdDashboard, cmdAction, cmdServe, cmdWatch, cmdWhy},
-	"floor":     {cmdDashboard, cmdAction, cmdServe},
+	"once":         {cmdDashboard},
+	"o":            {cmdDashboard, cmdWatch},
+	"strict":       {cmdDashboard},
+	"read-only":    {cmdDashboard, cmdAction, cmdServe},
+	"record":       {cmdDashboard, cmdWatch},
+	"bell":         {cmdDashboard, cmdWatch},
+	"audit-log":    {cmdDashboard, cmdAction, cmdServe, cmdWatch, cmdWhy},
+	"floor":        {cmdDashboard, cmdAction, cmdServe},
+	"memory-limit": {cmdDashboard, cmdServe},
 }
 
 // check validates flag values after parsing, for cmd (one of the cmd
