@@ -17,9 +17,17 @@ type clockMsg time.Time
 // clockEvery is how often ages are redrawn without new data.
 const clockEvery = time.Second
 
-// clockTick schedules the next clockMsg.
+// clockTick schedules the next clockMsg, on the next whole second of the
+// wall clock: the ticks of every dashboard in a process (lbtop serve's
+// sessions) then fall at the same instants, one wake-up for them all.
 func clockTick() tea.Cmd {
-	return tea.Tick(clockEvery, func(t time.Time) tea.Msg { return clockMsg(t) })
+	return tea.Tick(untilClock(time.Now()), func(t time.Time) tea.Msg { return clockMsg(t) })
+}
+
+// untilClock is the wait from now to the next tick: the next multiple of
+// clockEvery.
+func untilClock(now time.Time) time.Duration {
+	return now.Truncate(clockEvery).Add(clockEvery).Sub(now)
 }
 
 // clock advances the model's notion of now and schedules the next tick.

@@ -48,6 +48,20 @@ func TestStaleAgeTicksWithoutPolls(t *testing.T) {
 	}
 }
 
+// TestClockOnWholeSeconds: the clock ticks on the wall clock's whole
+// seconds, so every dashboard of a process ticks at the same instants.
+func TestClockOnWholeSeconds(t *testing.T) {
+	t.Parallel()
+	base := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+	for _, c := range []struct {
+		after, want time.Duration
+	}{{0, time.Second}, {300 * time.Millisecond, 700 * time.Millisecond}, {999 * time.Millisecond, time.Millisecond}} {
+		if got := untilClock(base.Add(c.after)); got != c.want {
+			t.Errorf("untilClock(%v past a second) = %v, want %v", c.after, got, c.want)
+		}
+	}
+}
+
 // TestRefreshKey: R asks every source to poll, from a Cmd, never from
 // Update itself.
 func TestRefreshKey(t *testing.T) {

@@ -125,3 +125,23 @@ func (ss *session) forward(done <-chan struct{}) {
 		}
 	}
 }
+
+// program makes the session's Bubble Tea program: the dashboard m with
+// frame pacing, the session's bounded input and its renderer capped at
+// serveFPS.
+func (ss *session) program(m ui.Model, opts ...tea.ProgramOption) {
+	ss.p = tea.NewProgram(paced{m, &ss.frames}, append(opts,
+		tea.WithInput(ss.in), tea.WithFPS(serveFPS), tea.WithFilter(ss.ticked))...)
+}
+
+// alignFrames waits for the next multiple of the renderer's frame period
+// (a few dozen milliseconds at most) before a program starts. Bubble Tea
+// starts each program's renderer ticker when it runs, so aligned starts
+// put every session's ticks at the same instants and one wake-up of the
+// process serves them all, instead of one wake-up per session per tick:
+// the ticks of an idle session (nothing to draw) cost the process little
+// more than the wake-up itself.
+func alignFrames(now time.Time, sleep func(time.Duration)) {
+	every := time.Second / serveFPS
+	sleep(now.Truncate(every).Add(every).Sub(now))
+}

@@ -233,11 +233,11 @@ func (s *server) dashboard(sess ssh.Session, id identity) {
 	}
 	done := make(chan struct{})
 	mw := bubbletea.MiddlewareWithProgramHandler(func(sess ssh.Session) *tea.Program {
-		ss.p = tea.NewProgram(paced{ui.New(s.hub, opts), &ss.frames}, append(bubbletea.MakeOptions(sess),
-			tea.WithInput(ss.in), tea.WithFPS(serveFPS), tea.WithFilter(ss.ticked))...)
+		ss.program(ui.New(s.hub, opts), bubbletea.MakeOptions(sess)...)
 		s.join(ss)
 		go ss.forward(done)
 		go s.watchIdle(ss, done)
+		alignFrames(time.Now(), time.Sleep)
 		return ss.p
 	})
 	mw(func(ssh.Session) {})(sess)
