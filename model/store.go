@@ -31,8 +31,7 @@ type Store struct {
 
 	hist *History // see history_store.go
 
-	demand     sortDemand // which pool orders the UI asks for (fleet_sort.go)
-	lastByName []int32    // the last fleet's name order
+	demand sortDemand // which pool orders the UI asks for (fleet_sort.go)
 
 	minRate time.Duration // see SetMinRateWindow
 }
@@ -55,12 +54,6 @@ type sourceState struct {
 // would read 0.0 req/s for a busy backend; within it the Store keeps the
 // older sample and shows the last rate.
 const MinRateWindow = time.Second
-
-// tooSoon reports whether at is within window after an earlier sample
-// taken at old.
-func tooSoon(old, at time.Time, window time.Duration) bool {
-	return at.After(old) && at.Sub(old) < window
-}
 
 // SetMinRateWindow changes the shortest window over which counters become
 // rates (MinRateWindow by default): a fleet whose clock runs faster than
