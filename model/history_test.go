@@ -162,6 +162,25 @@ func TestHistoryViewIsImmutable(t *testing.T) {
 	}
 }
 
+// TestHistoryViewTickInProgress: a view built in the tick after a pool's
+// last sample (another source polled first) ends on that sample, not on
+// a gap, so "✘ for 4s" and the sparkline do not blink between polls; a
+// tick with no sample after that is a gap.
+func TestHistoryViewTickInProgress(t *testing.T) {
+	t.Parallel()
+	bad := snap("lb", t0, web(down("a", "L4CON")))
+	s, _ := histRun(t, bad, bad)
+	for _, c := range []struct {
+		after time.Duration
+		gap   bool
+	}{{0, false}, {2 * time.Second, false}, {3 * time.Second, false}, {4 * time.Second, true}} {
+		sp := s.History().View(t0.Add(2*time.Second+c.after), 3).Spark("haproxy/web")
+		if last := sp[len(sp)-1].Ratio; math.IsNaN(float64(last)) != c.gap || (!c.gap && last != 0) {
+			t.Errorf("view %s after the last poll: last point %v, want gap %v", c.after, last, c.gap)
+		}
+	}
+}
+
 func TestSampleEncoding(t *testing.T) {
 	t.Parallel()
 	for _, v := range []float64{0, 0.5, 1, 3, 1234.5, 1e6, 4e9} {
