@@ -127,10 +127,16 @@ func TestStalledServerHonoursDeadline(t *testing.T) {
 		t.Run(name+"/cancel", func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			result := make(chan error, 1)
-			go func() { result <- call(ctx) }()
-			// Cancel once the server holds the connection.
+			// Counted before the call starts: read after, the accept could
+			// already have happened and the wait below would never end.
 			start := f.accepted.Load()
-			for f.accepted.Load() == start {
+			go func() { result <- call(ctx) }()
+			// Cancel once the server holds the connection (bounded: 10 s).
+			for i := 0; f.accepted.Load() == start; i++ {
+				if i == 2000 {
+					cancel()
+					t.Fatalf("%s: the stalled server never accepted the connection", name)
+				}
 				select {
 				case err := <-result:
 					t.Fatalf("%s returned before connecting: %v", name, err)
