@@ -158,16 +158,14 @@ func (m Model) dialogKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case "backspace":
 		p := d.input()
-		if r := []rune(*p); len(r) > 0 {
-			*p = string(r[:len(r)-1])
-		}
+		*p = dropLastRune(*p)
 		return m, nil
 	}
 	if d.field != fieldNone {
 		if msg.Text != "" && msg.Mod&(tea.ModCtrl|tea.ModAlt) == 0 {
 			p := d.input()
-			for _, r := range msg.Text {
-				if r >= ' ' && r != 0x7f && len(*p) < 200 {
+			for _, r := range printable(msg.Text) {
+				if len(*p) < 200 {
 					*p += string(r)
 				}
 			}

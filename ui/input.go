@@ -1,6 +1,10 @@
 package ui
 
-import tea "charm.land/bubbletea/v2"
+import (
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+)
 
 // inputMode is the prompt open on the message line, if any.
 type inputMode uint8
@@ -27,19 +31,30 @@ func (in *inputState) start(mode inputMode, text string) { in.mode, in.text = mo
 func (in *inputState) close() { in.mode, in.text = inputNone, "" }
 
 // add appends the printable runes of s (a key or a paste).
-func (in *inputState) add(s string) {
-	for _, r := range s {
-		if r >= ' ' && r != 0x7f {
-			in.text += string(r)
-		}
-	}
-}
+func (in *inputState) add(s string) { in.text += printable(s) }
 
 // backspace removes the last rune typed.
-func (in *inputState) backspace() {
-	if r := []rune(in.text); len(r) > 0 {
-		in.text = string(r[:len(r)-1])
+func (in *inputState) backspace() { in.text = dropLastRune(in.text) }
+
+// printable keeps the printable runes of typed or pasted text: every
+// prompt (filter, weight, jump, the dialog's fields, replay's t) edits
+// text through it and dropLastRune.
+func printable(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= ' ' && r != 0x7f {
+			b.WriteRune(r)
+		}
 	}
+	return b.String()
+}
+
+// dropLastRune is s without its last rune (backspace).
+func dropLastRune(s string) string {
+	if r := []rune(s); len(r) > 0 {
+		return string(r[:len(r)-1])
+	}
+	return s
 }
 
 // inputKey edits the filter or weight prompt.

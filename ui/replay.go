@@ -109,7 +109,7 @@ func (m Model) replayUpdate(msg tea.Msg) (out tea.Model, cmd tea.Cmd, ok bool) {
 		return next, cmd, true
 	case tea.PasteMsg:
 		if rs.prompt {
-			rs.text += promptText(msg.Content)
+			rs.text += printable(msg.Content)
 			m.times.replay = &rs
 			return m, nil, true
 		}
@@ -159,29 +159,16 @@ func (m Model) replayPromptKey(msg tea.KeyPressMsg, rs replayState) (tea.Model, 
 		}
 		return m, m.replayCmd(ReplayRequest{Op: ReplaySeek, Time: text}), true
 	case "backspace":
-		if r := []rune(rs.text); len(r) > 0 {
-			rs.text = string(r[:len(r)-1])
-		}
+		rs.text = dropLastRune(rs.text)
 	case "ctrl+u":
 		rs.text = ""
 	default:
 		if msg.Mod&(tea.ModCtrl|tea.ModAlt) == 0 {
-			rs.text += promptText(msg.Text)
+			rs.text += printable(msg.Text)
 		}
 	}
 	m.times.replay = &rs
 	return m, nil, true
-}
-
-// promptText keeps the printable characters of typed or pasted text.
-func promptText(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r >= ' ' && r != 0x7f {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }
 
 // replayCmd hands a request to the engine inside a Cmd: Update itself
