@@ -62,15 +62,6 @@ func StartHTTP(t testing.TB, status int) *HTTPBackend {
 	return b
 }
 
-// ClosedPort returns a loopback host:port on which nothing listens, so
-// connections to it are refused (HAProxy reports L4CON). The port was free
-// a moment ago; another process could take it, which is unlikely enough
-// for tests.
-func ClosedPort(t testing.TB) string {
-	t.Helper()
-	return freeAddr(t)
-}
-
 // freeAddr reserves a random loopback port and releases it for a server to
 // bind.
 func freeAddr(t testing.TB) string {

@@ -1,9 +1,12 @@
 package haproxytest_test
 
 import (
+	"errors"
 	"io"
+	"net"
 	"net/http"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/lbtop/lbtop/sources/haproxy/haproxytest"
@@ -65,5 +68,27 @@ func TestStartServesConfiguredFleet(t *testing.T) {
 	}
 	if inst.Version == "" || inst.Addr == "" || inst.Socket == "" {
 		t.Errorf("instance = %+v; want version and both sockets", inst)
+	}
+}
+
+// TestClosedPortRefusesEveryConnection dials the closed port many times
+// from ephemeral ports: every dial must be refused, none may land (a
+// released port can be taken, or self-connected to, later in the test).
+func TestClosedPortRefusesEveryConnection(t *testing.T) {
+	t.Parallel()
+	addr := haproxytest.ClosedPort(t)
+	for i := range 200 {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			_ = c.Close()
+			t.Fatalf("dial %d to the closed port %s connected", i, addr)
+		}
+		if !errors.Is(err, syscall.ECONNREFUSED) {
+			t.Fatalf("dial %d to %s: %v; want connection refused", i, addr, err)
+		}
+	}
+	if ln, err := net.Listen("tcp", addr); err == nil {
+		_ = ln.Close()
+		t.Fatalf("another listener could bind the closed port %s", addr)
 	}
 }
