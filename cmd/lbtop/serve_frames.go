@@ -1,15 +1,17 @@
 package main
 
 import (
+	"io"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
 
 	"github.com/lbtop/lbtop/ui"
 )
 
-// Frame pacing of a session. Every frame costs a session about 2 ms (its
-// view built, then Bubble Tea diffing the terminal's cells), and there
+// Frame pacing of a session. Every frame costs a session its view built,
+// then the painter diffing the lines that changed (serve_paint.go), and there
 // would be one per poll of each source plus one per clock tick (the ages
 // move). So a fleet waits in the mailbox for the program's clock tick and
 // the tick's own redraw is skipped: tick and fleet make one frame. A
@@ -32,6 +34,11 @@ type frames struct {
 	hold  bool      // the next View repeats the last frame
 	last  tea.View  // the last frame built
 	fleet time.Time // when the last fleet went in
+	paint *painter  // draws each new frame on the session's terminal
+
+	width, height int                  // the terminal's size, from Bubble Tea
+	profile       colorprofile.Profile // its colors, from Bubble Tea
+	hasProfile    bool
 }
 
 // paced is the dashboard with frame pacing: its View repeats the last
@@ -41,15 +48,24 @@ type paced struct {
 	f *frames
 }
 
-// Update updates the dashboard.
+// Update updates the dashboard, noting the terminal's size and colors
+// for the painter.
 func (p paced) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		p.f.width, p.f.height = msg.Width, msg.Height
+	case tea.ColorProfileMsg:
+		p.f.profile, p.f.hasProfile = msg.Profile, true
+	}
 	m, cmd := p.Model.Update(msg)
 	p.Model = m.(ui.Model)
 	return p, cmd
 }
 
-// View builds the frame, or repeats the last one for a clock tick that
-// a fleet follows at once or that an idle session skips.
+// View builds the frame and hands it to the painter (the session's
+// renderer: Bubble Tea's own is off), or repeats the last one for a clock
+// tick that a fleet follows at once or that an idle session skips. The
+// painter draws on its own goroutine; View does no I/O.
 func (p paced) View() tea.View {
 	if p.f.hold && p.f.last.Content != "" {
 		p.f.hold = false
@@ -57,6 +73,9 @@ func (p paced) View() tea.View {
 	}
 	p.f.hold = false
 	p.f.last = p.Model.View()
+	if p.f.width > 0 && p.f.height > 0 && p.f.hasProfile {
+		p.f.paint.show(frame{content: p.f.last.Content, width: p.f.width, height: p.f.height, profile: p.f.profile})
+	}
 	return p.f.last
 }
 
@@ -127,21 +146,12 @@ func (ss *session) forward(done <-chan struct{}) {
 }
 
 // program makes the session's Bubble Tea program: the dashboard m with
-// frame pacing, the session's bounded input and its renderer capped at
+// frame pacing, the session's bounded input, and the painter drawing on
+// out, a terminal whose environment is env, instead of Bubble Tea's
+// renderer. Bubble Tea still ticks its (now idle) render loop, at
 // serveFPS.
-func (ss *session) program(m ui.Model, opts ...tea.ProgramOption) {
+func (ss *session) program(m ui.Model, out io.Writer, env []string, opts ...tea.ProgramOption) {
+	ss.frames.paint = newPainter(out, env)
 	ss.p = tea.NewProgram(paced{m, &ss.frames}, append(opts,
-		tea.WithInput(ss.in), tea.WithFPS(serveFPS), tea.WithFilter(ss.ticked))...)
-}
-
-// alignFrames waits for the next multiple of the renderer's frame period
-// (a few dozen milliseconds at most) before a program starts. Bubble Tea
-// starts each program's renderer ticker when it runs, so aligned starts
-// put every session's ticks at the same instants and one wake-up of the
-// process serves them all, instead of one wake-up per session per tick:
-// the ticks of an idle session (nothing to draw) cost the process little
-// more than the wake-up itself.
-func alignFrames(now time.Time, sleep func(time.Duration)) {
-	every := time.Second / serveFPS
-	sleep(now.Truncate(every).Add(every).Sub(now))
+		tea.WithInput(ss.in), tea.WithoutRenderer(), tea.WithFPS(serveFPS), tea.WithFilter(ss.ticked))...)
 }

@@ -27,9 +27,11 @@ const (
 	inputPerSecond = 64 << 10 // bytes a session may type or paste per second
 	maxInputRead   = 4 << 10  // bytes handed to the program per read
 	onceWait       = 30 * time.Second
-	// serveFPS caps each session's renderer: its ticker dominates an idle
-	// session's CPU, and over SSH data changes once a poll anyway.
-	serveFPS = 10
+	// serveFPS is the rate of Bubble Tea's render loop in a session. The
+	// painter draws the frames (serve_paint.go); the loop only flushes
+	// what Bubble Tea itself queues, so it wakes once a second, not ten
+	// times: an idle session's wake-ups were most of its cost.
+	serveFPS = 1
 )
 
 // serveCommands is what `ssh HOST COMMAND` may run.
@@ -233,14 +235,19 @@ func (s *server) dashboard(sess ssh.Session, id identity) {
 	}
 	done := make(chan struct{})
 	mw := bubbletea.MiddlewareWithProgramHandler(func(sess ssh.Session) *tea.Program {
-		ss.program(ui.New(s.hub, opts), bubbletea.MakeOptions(sess)...)
+		pty, _, _ := sess.Pty()
+		env := append(sess.Environ(), "TERM="+pty.Term) // as bubbletea.MakeOptions does
+		// The painter is the terminal's one writer: Bubble Tea's output
+		// (nothing, with its renderer off) goes nowhere.
+		ss.program(ui.New(s.hub, opts), sess, env, append(bubbletea.MakeOptions(sess), tea.WithOutput(io.Discard))...)
 		s.join(ss)
 		go ss.forward(done)
 		go s.watchIdle(ss, done)
-		alignFrames(time.Now(), time.Sleep)
 		return ss.p
 	})
-	mw(func(ssh.Session) {})(sess)
+	// The program has ended: the painter gives the terminal back (a client
+	// that stopped reading gets a second) before the reason is printed.
+	mw(func(ssh.Session) { ss.frames.paint.stop(time.Second) })(sess)
 	close(done)
 	s.leave(ss)
 	if why := ss.reason(); why != "" {

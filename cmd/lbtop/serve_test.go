@@ -544,17 +544,3 @@ func TestServeFramePacing(t *testing.T) {
 		t.Errorf("idle, fleet %v ago: want due; frames %+v", idleFrameEvery, ss.frames)
 	}
 }
-
-// TestAlignFrames: a program starts on the next multiple of the frame
-// period, so the renderer tickers of all sessions tick together.
-func TestAlignFrames(t *testing.T) {
-	base := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
-	every := time.Second / serveFPS
-	for _, after := range []time.Duration{0, every / 3, every - time.Millisecond} {
-		var slept time.Duration
-		alignFrames(base.Add(after), func(d time.Duration) { slept = d })
-		if got := base.Add(after + slept); got != base.Add(every) {
-			t.Errorf("%v past the grid: starts at %v, want %v", after, got, base.Add(every))
-		}
-	}
-}
