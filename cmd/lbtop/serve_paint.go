@@ -106,11 +106,10 @@ func (p *painter) paint(f frame) error {
 	if f.width <= 0 || f.height <= 0 {
 		return nil
 	}
-	var head string
 	full := false
 	if !p.started {
 		p.start(f)
-		head = ansi.SetModeAltScreenSaveCursor + ansi.ResetModeTextCursorEnable + ansi.SetModeBracketedPaste
+		p.out.WriteString(ansi.SetModeAltScreenSaveCursor + ansi.ResetModeTextCursorEnable + ansi.SetModeBracketedPaste)
 		full = true
 	}
 	if f.profile != p.profile {
@@ -146,12 +145,11 @@ func (p *painter) paint(f frame) error {
 	if err := p.scr.Flush(); err != nil {
 		return err
 	}
-	if head == "" && p.out.Len() == 0 {
+	if p.out.Len() == 0 {
 		return nil
 	}
-	msg := append([]byte(head), p.out.Bytes()...)
+	_, err := p.w.Write(p.out.Bytes())
 	p.out.Reset()
-	_, err := p.w.Write(msg)
 	return err
 }
 
