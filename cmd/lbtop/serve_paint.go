@@ -32,7 +32,8 @@ type painter struct {
 	out     bytes.Buffer
 	scr     *uv.TerminalRenderer
 	buf     uv.ScreenBuffer
-	lines   []string // the text of each screen line painted last
+	row     *uv.Buffer // one line, drawn before it is copied into buf
+	lines   []string   // the text of each screen line painted last
 	profile colorprofile.Profile
 	started bool
 }
@@ -43,6 +44,19 @@ type frame struct {
 	content       string
 	width, height int
 	profile       colorprofile.Profile
+}
+
+// conversion is the color profile the renderer converts each cell's colors
+// to. The dashboard paints with the 256-color palette only (ui's styles;
+// ui.TestStylesUsePaletteColors), which a 256-color or true-color terminal
+// shows as it is: converting every cell emitted (a map lookup per color)
+// was a third of a frame, for no change. Terminals with fewer colors, or
+// none, still get their colors converted.
+func conversion(p colorprofile.Profile) colorprofile.Profile {
+	if p == colorprofile.ANSI256 {
+		return colorprofile.TrueColor
+	}
+	return p
 }
 
 // newPainter starts the painter of the terminal w, whose environment
@@ -114,7 +128,7 @@ func (p *painter) paint(f frame) error {
 	}
 	if f.profile != p.profile {
 		p.profile = f.profile
-		p.scr.SetColorProfile(f.profile)
+		p.scr.SetColorProfile(conversion(f.profile))
 		p.scr.Erase()
 		full = true
 	}
@@ -136,9 +150,7 @@ func (p *painter) paint(f frame) error {
 		if !full && y < len(p.lines) && p.lines[y] == line {
 			continue
 		}
-		row := uv.Rect(0, y, f.width, 1)
-		p.buf.ClearArea(row)
-		uv.NewStyledString(line).Draw(p.buf, row)
+		p.drawLine(y, line)
 	}
 	p.lines = lines
 	p.scr.Render(p.buf.RenderBuffer)
@@ -153,6 +165,29 @@ func (p *painter) paint(f frame) error {
 	return err
 }
 
+// drawLine draws one line of text into row y of buf. It is drawn on a
+// plain one-line buffer, then copied and the row marked for the diff:
+// drawn on buf itself, every cell would be compared with the one it
+// replaces, twice (clearing, then writing), to learn what Render works out
+// anyway.
+func (p *painter) drawLine(y int, text string) {
+	w := p.buf.Width()
+	if p.row == nil || p.row.Width() != w {
+		p.row = uv.NewBuffer(w, 1)
+	}
+	p.row.Clear()
+	uv.NewStyledString(text).Draw(lineScreen{p.row}, p.row.Bounds())
+	copy(p.buf.Lines[y], p.row.Lines[0])
+	p.buf.TouchLine(0, y, w)
+}
+
+// lineScreen is a plain buffer drawn on as a screen, measuring text as
+// Bubble Tea's screen does (wcwidth).
+type lineScreen struct{ *uv.Buffer }
+
+// WidthMethod implements uv.Screen.
+func (lineScreen) WidthMethod() uv.WidthMethod { return ansi.WcWidth }
+
 // start sets up the terminal renderer as Bubble Tea's does for a program
 // on the alternate screen of a terminal it reaches without a local TTY
 // (newlines map to CR LF; no hard tabs, no backspace moves).
@@ -163,7 +198,7 @@ func (p *painter) start(f frame) {
 	p.scr.SetMapNewline(true)
 	p.scr.SetScrollOptim(false)
 	p.profile = f.profile
-	p.scr.SetColorProfile(f.profile)
+	p.scr.SetColorProfile(conversion(f.profile))
 	p.scr.SaveCursor()
 	p.scr.SetFullscreen(true)
 	p.scr.SetRelativeCursor(false)
