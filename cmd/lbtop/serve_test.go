@@ -421,6 +421,7 @@ func TestServeHugePaste(t *testing.T) {
 	paster := r.term(t, "vic", 100, 30)
 	live := r.term(t, "ana", 100, 30)
 	paster.waitFor("POOL", 10*time.Second)
+	live.waitFor("POOL", 10*time.Second) // typed before the dashboard runs, keys go through the client's cooked terminal
 	live.keys("/", "api", "Enter", "Enter")
 	live.waitFor("› haproxy/api", 10*time.Second)
 	big := filepath.Join(t.TempDir(), "paste")
