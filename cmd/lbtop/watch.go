@@ -40,7 +40,7 @@ type watchOpts struct {
 const watchUsage = `lbtop watch — one event per line as it happens, until interrupted
 
 Usage:
-  lbtop watch SOURCES [-o jsonl|text] [--bell] [--record FILE] [--history 30m]
+  lbtop watch SOURCES [-o jsonl|text] [--bell] [--record FILE] [--history 30m] [--memory-limit SIZE]
 
 Events: backend and pool state changes, sources failing and recovering,
 alert rules firing and resolving, actions from the audit log. -o jsonl
@@ -96,10 +96,13 @@ func runWatch(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return fail(err)
 	}
-	cfg, err := o.loadConfig()
+	// setUp, as for the dashboard and serve: a watch on a large fleet
+	// holds the same store and history, so the same --memory-limit.
+	cfg, _, releaseSetUp, err := o.setUp(getenv)
 	if err != nil {
 		return fail(err)
 	}
+	defer releaseSetUp()
 	hub, entries, release, err := openHub(ctx, o, cfg)
 	if err != nil {
 		return fail(err)
