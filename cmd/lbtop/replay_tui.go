@@ -319,7 +319,8 @@ func (e *replayer) reset() {
 
 // feedRange feeds the store the snapshots recorded after poll from (-1:
 // from the first) up to poll to, oldest first, decoding each source once
-// (record.Player.Range).
+// from the nearest snapshot the Player decoded before (record.Player.Range):
+// → decodes one delta per source, ← over polls shown lately none.
 func (e *replayer) feedRange(from, to int) error {
 	after := e.times[0].Add(-time.Nanosecond)
 	if from >= 0 {

@@ -100,6 +100,7 @@ type Player struct {
 	events   []int
 	zbuf     []byte
 	zr       io.ReadCloser
+	cache    decodedCache // snapshots Range decoded, to start from
 	raw      bytes.Buffer
 	start    time.Time
 	end      time.Time
