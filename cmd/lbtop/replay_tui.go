@@ -85,9 +85,11 @@ func runReplayTUI(ctx context.Context, r *replayOpts, p *record.Player, getenv f
 // with a ui.ReplayMsg; only its own goroutine (run) touches its state.
 type replayer struct {
 	p      *record.Player
-	times  []time.Time   // every recorded poll instant, in order, once each
-	events []model.Event // every recorded event, by time, in loc
-	res    time.Duration // poll interval, estimated: the history's resolution
+	times  []time.Time     // every recorded poll instant, in order, once each
+	events []model.Event   // every recorded event, by time, in loc
+	acts   []actions.Entry // the recorded actions, by time (actionEntry)
+	notes  int             // how many of acts the store's admin notes were built from
+	res    time.Duration   // poll interval, estimated: the history's resolution
 	loc    *time.Location
 	bell   bool // ring on recorded events that would have rung (--bell)
 	ctl    chan ui.ReplayRequest
@@ -123,6 +125,11 @@ func newReplayer(p *record.Player, loc *time.Location) (*replayer, error) {
 	}
 	sort.SliceStable(evs, func(i, j int) bool { return evs[i].Time.Before(evs[j].Time) })
 	e.events = evs
+	for _, ev := range evs {
+		if a, ok := actionEntry(ev); ok {
+			e.acts = append(e.acts, a)
+		}
+	}
 	if n, srcs := len(e.times), max(len(p.Sources()), 1); n > srcs {
 		e.res = p.End().Sub(p.Start()) * time.Duration(srcs) / time.Duration(n-1)
 	}
@@ -261,6 +268,7 @@ func (e *replayer) moveTo(j int, send func(tea.Msg)) {
 		from = -1
 		first = e.indexAt(e.times[j].Add(-time.Duration(e.warmPolls())*e.resolution())) - 1
 	}
+	e.noteActions(j)
 	if err := e.feedRange(first, j); err != nil {
 		send(ui.StatusMsg{Level: ui.StatusError, Text: "replay: " + err.Error()})
 		return
@@ -303,6 +311,22 @@ func (e *replayer) resolution() time.Duration {
 	return model.DefaultResolution
 }
 
+// actionsAt is the recorded actions up to at.
+func (e *replayer) actionsAt(at time.Time) []actions.Entry {
+	n := sort.Search(len(e.acts), func(k int) bool { return e.acts[k].Time.After(at) })
+	return e.acts[:n:n]
+}
+
+// noteActions gives the store who had taken which backend out at poll j,
+// for the diagnosis ("drained by ana"), as the live engines do from the
+// audit log.
+func (e *replayer) noteActions(j int) {
+	if acts := e.actionsAt(e.times[j]); len(acts) != e.notes {
+		e.feed.store.SetAdminNotes(actions.AdminNotes(actions.LastBy(acts)))
+		e.notes = len(acts)
+	}
+}
+
 // reset starts a fresh store for the recorded sources.
 func (e *replayer) reset() {
 	store := model.NewStore(func() time.Time { return e.clock })
@@ -314,7 +338,7 @@ func (e *replayer) reset() {
 	e.feed = newFleetFeed(store, slog.New(slog.DiscardHandler), nil, nil)
 	e.feed.clock = func() time.Time { return e.clock }
 	e.cur = ui.FleetMsg{Fleet: store.Fleet()}
-	e.fed = -1
+	e.fed, e.notes = -1, 0
 }
 
 // feedRange feeds the store the snapshots recorded after poll from (-1:
@@ -363,7 +387,8 @@ func (e *replayer) message(from int) (ui.ReplayMsg, bool) {
 			ring = ring || ev.Bell()
 		}
 	}
-	return ui.ReplayMsg{Fleet: fm, State: e.state()}, ring
+	acts := e.actionsAt(at)
+	return ui.ReplayMsg{Fleet: fm, State: e.state(), DrainedBy: actions.LastBy(acts), ProxyBy: actions.LastProxy(acts)}, ring
 }
 
 // markRecordedFiring sets each pool's Firing from the recorded alert
