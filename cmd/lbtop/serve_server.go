@@ -36,26 +36,23 @@ type server struct {
 
 	// proto is the runner every operator's runner copies (writes through
 	// the hub, verifying polls, the one audit log); nil when read-only.
-	proto    *actions.Runner
-	closeLog func()
-	hostFP   string
-	ssh      *ssh.Server
-	ln       net.Listener
-	ctx      context.Context // the server's: actions run under it, not a session's
-	latest   atomic.Pointer[ui.FleetMsg]
-	ready    chan struct{} // closed once every source has been read once
-	acted    chan struct{} // an action ended: re-read who took what out (one slot)
-	active   atomic.Int32  // sessions being served, of any kind
-	stopping atomic.Bool
-	mu       sync.Mutex
-	sessions map[*session]struct{}
-	// shared are the actions every session took, oldest first, the
-	// newest ui.MaxPeerResults ended ones and those running (Result
-	// nil), for a session that joins later (ui.PeerHistoryMsg).
-	shared    []ui.PeerActionMsg
+	proto     *actions.Runner
+	closeLog  func()
+	hostFP    string
+	ssh       *ssh.Server
+	ln        net.Listener
+	ctx       context.Context // the server's: actions run under it, not a session's
+	latest    atomic.Pointer[ui.FleetMsg]
+	ready     chan struct{} // closed once every source has been read once
+	acted     chan struct{} // an action ended: re-read who took what out (one slot)
+	active    atomic.Int32  // sessions being served, of any kind
+	stopping  atomic.Bool
+	mu        sync.Mutex
+	sessions  map[*session]struct{}
 	runners   []*actions.Runner
 	keysMu    sync.Mutex
 	keysCache map[string]identity
+	shared    []ui.PeerActionMsg // under mu: every session's actions for one joining later (share)
 }
 
 // newServer opens the audit log (unless read-only), loads the host key
