@@ -78,7 +78,7 @@ func rowOf(frame, name string) string {
 // TestReplayShowsWhoDrained: the replay's rows say who took a backend out
 // and when, as the live dashboard's did at that moment, from the recorded
 // actions up to the poll shown, whether reached by →, ← or t; and the
-// engine says who failed the proxy.
+// header says who failed the proxy.
 func TestReplayShowsWhoDrained(t *testing.T) {
 	t.Parallel()
 	path, times := drainRecording(t)
@@ -119,10 +119,8 @@ func TestReplayShowsWhoDrained(t *testing.T) {
 		r.press(t, keyRight)
 		frame = r.next(t)
 	}
-	// (recordings do not hold a proxy's own failing state yet, so the
-	// header's "PROXY lb1 FAILING … by ana" cannot show: the engine's word)
-	if e, ok := r.last.ProxyBy["lb1"]; !ok || e.User.Login != "ana" || e.Reason != "drill" {
-		t.Errorf("poll 17: the proxy failed by %+v, want ana's proxy-fail", r.last.ProxyBy)
+	if e, ok := r.last.ProxyBy["lb1"]; !ok || e.User.Login != "ana" || e.Reason != "drill" || !strings.Contains(frame, "PROXY lb1 FAILING health checks (since "+e.Time.Local().Format("15:04")+" by ana)") {
+		t.Errorf("poll 17: the proxy failed by %+v, want ana's proxy-fail in the header:\n%s", r.last.ProxyBy, frame)
 	}
 	r.press(t, key('t', "t"))
 	r.press(t, typed("+0s")...)
