@@ -26,11 +26,7 @@ func TestRange(t *testing.T) {
 	if err := r.Close(); err != nil {
 		t.Fatal(err)
 	}
-	p, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	p := openPlayer(t, path)
 	check := func(span [2]int) {
 		t.Helper()
 		from := t0.Add(-time.Second)
@@ -62,10 +58,7 @@ func TestRange(t *testing.T) {
 	}
 	// the same spans from a fresh Player, then in reverse: each walk
 	// starts from whatever earlier ones kept (decodedCache)
-	if p, err = Open(path); err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	p = openPlayer(t, path)
 	for i := range spans {
 		check(spans[len(spans)-1-i])
 	}

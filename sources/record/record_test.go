@@ -69,11 +69,7 @@ func TestRecordReplayRoundTrip(t *testing.T) {
 	if err := r.Close(); err != nil {
 		t.Fatal(err)
 	}
-	p, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	p := openPlayer(t, path)
 	if p.Torn != 0 || !p.Start().Equal(t0) || len(p.Times()) != 40 {
 		t.Fatalf("torn %d start %v times %d", p.Torn, p.Start(), len(p.Times()))
 	}
@@ -339,11 +335,7 @@ func TestProxyStateAcrossSessions(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	p, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	p := openPlayer(t, path)
 	for i, w := range written {
 		got, err := p.At(w.At)
 		if err != nil || len(got) == 0 {
@@ -353,4 +345,15 @@ func TestProxyStateAcrossSessions(t *testing.T) {
 			t.Errorf("poll %d: proxy failing %v, recorded %v", i, last.ProxyFailing, w.ProxyFailing)
 		}
 	}
+}
+
+// openPlayer opens the recording at path, closed when the test ends.
+func openPlayer(t *testing.T, path string) *Player {
+	t.Helper()
+	p, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	return p
 }
