@@ -18,7 +18,8 @@ import (
 // polls at 2 s: "forward" is → (the next poll fed on top of the store),
 // "seek" is t back and forth between two moments, "back" is ← held down
 // (each a fresh store fed the polls before it, at most replayWarmBudget
-// backends' worth), "jump" is t to a moment not decoded before.
+// backends' worth), "back-after-forward" is ← to a poll → showed, "jump"
+// is t to a moment not decoded before.
 //
 //	go test -run '^$' -bench ReplayStep -benchtime 20x ./cmd/lbtop
 func BenchmarkReplayStep(b *testing.B) {
@@ -89,6 +90,19 @@ func BenchmarkReplayStep(b *testing.B) {
 				e.moveTo(len(e.times)-1, send)
 				b.StartTimer()
 			}
+			e.moveTo(e.i-1, send)
+		}
+	})
+	b.Run("back-after-forward", func(b *testing.B) { // ← to a poll just shown by →
+		e.moveTo(mid, send)
+		for b.Loop() {
+			b.StopTimer()
+			if e.i+2 >= len(e.times) {
+				e.moveTo(mid, send)
+			}
+			e.moveTo(e.i+1, send)
+			e.moveTo(e.i+1, send)
+			b.StartTimer()
 			e.moveTo(e.i-1, send)
 		}
 	})

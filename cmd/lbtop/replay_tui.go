@@ -99,10 +99,11 @@ type replayer struct {
 	speed   int
 	gen     uint64 // fleets sent, so the UI keeps only the newest
 
-	feed  *fleetFeed  // fed with every recorded snapshot up to times[i]
-	clock time.Time   // the store's clock: the recorded time
-	cur   ui.FleetMsg // the fleet at times[i]
-	fed   int         // times[fed] is the last poll fed; -1: none
+	feed  *fleetFeed           // fed with every recorded snapshot up to times[i]
+	clock time.Time            // the store's clock: the recorded time
+	cur   ui.FleetMsg          // the fleet at times[i]
+	fed   int                  // times[fed] is the last poll fed; -1: none
+	shown map[int]ui.ReplayMsg // the polls this store showed lately, for ←
 }
 
 var _ ui.ReplayControl = (*replayer)(nil)
@@ -251,9 +252,10 @@ func (e *replayer) state() ui.ReplayState {
 }
 
 // moveTo shows poll j: the next poll is fed on top of what the store
-// has; any other is rebuilt from a fresh store, fed the polls of a
-// sparkline's width before it (so rates, sparklines and time in state come
-// out). Past the end, playing stops and says so.
+// has; one shown lately by this store (← after →) is shown again as it
+// was; any other is rebuilt from a fresh store, fed the polls of a
+// sparkline's width before it (so rates, sparklines and time in state
+// come out). Past the end, playing stops and says so.
 func (e *replayer) moveTo(j int, send func(tea.Msg)) {
 	if j >= len(e.times) {
 		e.playing = false
@@ -261,11 +263,15 @@ func (e *replayer) moveTo(j int, send func(tea.Msg)) {
 		send(ui.StatusMsg{Level: ui.StatusInfo, Text: "end of the recording: ← steps back, t jumps, space plays it again"})
 		return
 	}
-	from := e.fed // the bell rings for what happened after it
+	step := j == e.i+1 && e.feed != nil // the bell rings for what a step passes
+	if msg, ok := e.shown[j]; ok {
+		e.i = j
+		e.show(msg, step, send)
+		return
+	}
 	first := e.fed
 	if j != e.fed+1 || e.feed == nil {
 		e.reset()
-		from = -1
 		first = e.indexAt(e.times[j].Add(-time.Duration(e.warmPolls())*e.resolution())) - 1
 	}
 	e.noteActions(j)
@@ -274,17 +280,55 @@ func (e *replayer) moveTo(j int, send func(tea.Msg)) {
 		return
 	}
 	e.i = j
+	msg := e.message()
+	for k := range e.shown { // keep a sparkline's width of polls, as a rebuilt store is fed
+		if k <= j-e.warmPolls() {
+			delete(e.shown, k)
+		}
+	}
+	e.shown[j] = msg
+	e.show(msg, step, send)
+}
+
+// show sends msg, the fleet at e.i, as the newest generation, then the
+// bell when stepping forward over a recorded event that rang, and says
+// so when a step reached the end.
+func (e *replayer) show(msg ui.ReplayMsg, step bool, send func(tea.Msg)) {
 	if e.i == len(e.times)-1 {
 		e.playing = false
 	}
-	msg, ring := e.message(from)
+	msg.State = e.state()
+	e.gen++
+	if msg.Fleet.Fleet != nil {
+		f := *msg.Fleet.Fleet // a copy: the UI may still hold the one sent before
+		f.Gen = e.gen         // a rebuilt store counts from 1 again
+		msg.Fleet.Fleet = &f
+	}
 	send(msg)
-	if ring {
+	if step && e.rings(e.i) {
 		send(bellMsg)
 	}
-	if msg.State.AtEnd && from >= 0 {
+	if msg.State.AtEnd && step {
 		send(ui.StatusMsg{Level: ui.StatusInfo, Text: "end of the recording: ← steps back, t jumps, space plays it again"})
 	}
+}
+
+// rings reports a recorded event after poll j-1 up to poll j that rings
+// the bell, when --bell asked for it.
+func (e *replayer) rings(j int) bool {
+	if !e.bell || j == 0 {
+		return false
+	}
+	k := sort.Search(len(e.events), func(k int) bool { return e.events[k].Time.After(e.times[j-1]) })
+	for _, ev := range e.events[k:] {
+		if ev.Time.After(e.times[j]) {
+			break
+		}
+		if ev.Bell() {
+			return true
+		}
+	}
+	return false
 }
 
 // warmPolls is how many polls before the one shown a rebuilt store is
@@ -339,6 +383,7 @@ func (e *replayer) reset() {
 	e.feed.clock = func() time.Time { return e.clock }
 	e.cur = ui.FleetMsg{Fleet: store.Fleet()}
 	e.fed, e.notes = -1, 0
+	e.shown = map[int]ui.ReplayMsg{}
 }
 
 // feedRange feeds the store the snapshots recorded after poll from (-1:
@@ -367,28 +412,18 @@ func (e *replayer) feedRange(from, to int) error {
 }
 
 // message is the fleet at e.i with the events recorded up to then (not
-// those the store derives again) and the alert rules they say were
-// firing; ring reports a recorded event after poll from that rings the
-// bell, when --bell asked for it.
-func (e *replayer) message(from int) (ui.ReplayMsg, bool) {
+// those the store derives again), the alert rules they say were firing
+// and who had taken what out.
+func (e *replayer) message() ui.ReplayMsg {
 	at := e.times[e.i]
 	n := sort.Search(len(e.events), func(k int) bool { return e.events[k].Time.After(at) })
 	fm := e.cur
 	fm.History = fm.History.WithEvents(e.events[max(0, n-replayEvents):n:n])
-	e.gen++
 	if f := fm.Fleet; f != nil {
-		f.Gen = e.gen // a rebuilt store counts from 1 again
 		markRecordedFiring(f, e.events[:n])
 	}
-	ring := false
-	if e.bell && from >= 0 {
-		k := sort.Search(n, func(k int) bool { return e.events[k].Time.After(e.times[from]) })
-		for _, ev := range e.events[k:n] {
-			ring = ring || ev.Bell()
-		}
-	}
 	acts := e.actionsAt(at)
-	return ui.ReplayMsg{Fleet: fm, State: e.state(), DrainedBy: actions.LastBy(acts), ProxyBy: actions.LastProxy(acts)}, ring
+	return ui.ReplayMsg{Fleet: fm, DrainedBy: actions.LastBy(acts), ProxyBy: actions.LastProxy(acts)}
 }
 
 // markRecordedFiring sets each pool's Firing from the recorded alert
