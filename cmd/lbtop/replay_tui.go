@@ -99,9 +99,9 @@ type replayer struct {
 	speed   int
 	gen     uint64 // fleets sent, so the UI keeps only the newest
 
-	feed  *fleetFeed           // fed with every recorded snapshot up to times[i]
+	feed  *fleetFeed           // fed with every recorded snapshot up to times[fed]
 	clock time.Time            // the store's clock: the recorded time
-	cur   ui.FleetMsg          // the fleet at times[i]
+	cur   ui.FleetMsg          // the fleet at times[fed]
 	fed   int                  // times[fed] is the last poll fed; -1: none
 	shown map[int]ui.ReplayMsg // the polls this store showed lately, for ←
 }
