@@ -269,20 +269,19 @@ func (e *replayer) moveTo(j int, send func(tea.Msg)) {
 		e.show(msg, step, send)
 		return
 	}
-	first := e.fed
+	first, rebuilt := e.fed, false
 	if j != e.fed+1 || e.feed == nil {
 		e.reset()
-		first = e.indexAt(e.times[j].Add(-time.Duration(e.warmPolls())*e.resolution())) - 1
+		first, rebuilt = e.indexAt(e.times[j].Add(-e.warmSpan()))-1, true
 	}
-	e.noteActions(j)
-	if err := e.feedRange(first, j); err != nil {
+	if err := e.feedRange(first, j, rebuilt); err != nil {
 		send(ui.StatusMsg{Level: ui.StatusError, Text: "replay: " + err.Error()})
 		return
 	}
 	e.i = j
-	msg := e.message()
-	for k := range e.shown { // keep a sparkline's width of polls, as a rebuilt store is fed
-		if k <= j-e.warmPolls() {
+	msg := e.message(j)
+	for k := range e.shown { // keep what a rebuilt store would be fed
+		if e.times[k].Before(e.times[j].Add(-e.warmSpan())) {
 			delete(e.shown, k)
 		}
 	}
@@ -346,6 +345,11 @@ func (e *replayer) warmPolls() int {
 	return max(n, 2)
 }
 
+// warmSpan is how far back from the poll shown a rebuilt store is fed.
+func (e *replayer) warmSpan() time.Duration {
+	return time.Duration(e.warmPolls()) * e.resolution()
+}
+
 // resolution is the recording's poll interval, or the default one when
 // it has a single poll.
 func (e *replayer) resolution() time.Duration {
@@ -361,11 +365,11 @@ func (e *replayer) actionsAt(at time.Time) []actions.Entry {
 	return e.acts[:n:n]
 }
 
-// noteActions gives the store who had taken which backend out at poll j,
+// noteActions gives the store who had taken which backend out at at,
 // for the diagnosis ("drained by ana"), as the live engines do from the
 // audit log.
-func (e *replayer) noteActions(j int) {
-	if acts := e.actionsAt(e.times[j]); len(acts) != e.notes {
+func (e *replayer) noteActions(at time.Time) {
+	if acts := e.actionsAt(at); len(acts) != e.notes {
 		e.feed.store.SetAdminNotes(actions.AdminNotes(actions.LastBy(acts)))
 		e.notes = len(acts)
 	}
@@ -389,8 +393,11 @@ func (e *replayer) reset() {
 // feedRange feeds the store the snapshots recorded after poll from (-1:
 // from the first) up to poll to, oldest first, decoding each source once
 // from the nearest snapshot the Player decoded before (record.Player.Range):
-// → decodes one delta per source, ← over polls shown lately none.
-func (e *replayer) feedRange(from, to int) error {
+// → decodes one delta per source, ← over polls shown lately none. A
+// rebuilt store keeps the fleet of each poll before to once every
+// source has had two good polls (so rates are known): ← held down then
+// rebuilds once every few polls, not at every one.
+func (e *replayer) feedRange(from, to int, rebuilt bool) error {
 	after := e.times[0].Add(-time.Nanosecond)
 	if from >= 0 {
 		after = e.times[from]
@@ -403,19 +410,41 @@ func (e *replayer) feedRange(from, to int) error {
 		return err
 	}
 	sort.SliceStable(snaps, func(i, j int) bool { return snaps[i].At.Before(snaps[j].At) })
-	for _, s := range snaps {
+	good := map[string]int{} // good polls fed, per source
+	for i, s := range snaps {
+		e.noteActions(s.At)
 		e.clock = s.At
 		e.cur = e.feed.next(s)
+		if s.Err == nil {
+			good[s.Source]++
+		}
+		if !rebuilt || i+1 == len(snaps) || !snaps[i+1].At.After(s.At) {
+			continue // not a poll's last snapshot before to
+		}
+		if k := sort.Search(len(e.times), func(k int) bool { return !e.times[k].Before(s.At) }); k < to && e.ratesKnown(good) {
+			e.shown[k] = e.message(k)
+		}
 	}
 	e.fed = to
 	return nil
 }
 
-// message is the fleet at e.i with the events recorded up to then (not
-// those the store derives again), the alert rules they say were firing
-// and who had taken what out.
-func (e *replayer) message() ui.ReplayMsg {
-	at := e.times[e.i]
+// ratesKnown reports whether every recorded source has had two good
+// polls, as counted in good.
+func (e *replayer) ratesKnown(good map[string]int) bool {
+	for _, s := range e.p.Sources() {
+		if good[s.Name] < 2 {
+			return false
+		}
+	}
+	return true
+}
+
+// message is the store's fleet as the one at poll j, with the events
+// recorded up to then (not those the store derives again), the alert
+// rules they say were firing and who had taken what out.
+func (e *replayer) message(j int) ui.ReplayMsg {
+	at := e.times[j]
 	n := sort.Search(len(e.events), func(k int) bool { return e.events[k].Time.After(at) })
 	fm := e.cur
 	fm.History = fm.History.WithEvents(e.events[max(0, n-replayEvents):n:n])
