@@ -148,6 +148,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.msg.presence = msg.Text
 	case PeerActionMsg:
 		return m.peerAction(msg)
+	case PeerHistoryMsg:
+		return m.peerHistory(msg)
 	case clearStatusMsg:
 		m.msg.clear(msg.id)
 	case tea.PasteMsg:

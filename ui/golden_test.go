@@ -7,6 +7,8 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
+
+	"github.com/lbtop/lbtop/model"
 )
 
 // TestGolden compares whole frames with ui/testdata/TestGolden/*.golden
@@ -44,6 +46,14 @@ func TestGolden(t *testing.T) {
 		}},
 		{"actions_empty", func(t *testing.T, m Model) Model { return press(t, m, "a") }},
 		{"out_of_rotation", func(t *testing.T, m Model) Model { return press(t, m, "o") }},
+		{"out_of_rotation_proxy", func(t *testing.T, m Model) Model { // the count includes the failing proxy's row
+			f := newFixture()
+			f.poll(model.Healthy, "UP", 10)
+			m = update(t, m, FleetMsg{Fleet: f.store.Ingest(model.Snapshot{Source: "edge", Kind: model.KindEnvoy, At: t0, ProxyFailing: true, Pools: []model.Pool{{Name: "payments", Backends: []model.Backend{
+				{Name: "10.1.0.1:443", Address: "10.1.0.1:443", Health: model.Healthy, Weight: 1},
+			}}}})})
+			return press(t, m, "o")
+		}},
 		{"help", func(t *testing.T, m Model) Model { return press(t, m, "?") }},
 		{"detail", func(t *testing.T, m Model) Model {
 			return press(t, cursorTo(t, openPoolNamed(t, m, "web"), "web-3"), "enter")

@@ -259,7 +259,7 @@ func (m *Model) outBox(w, h int) []string {
 	for i := start; i < end; i++ {
 		lines = append(lines, m.rowMark(i)+rows[i])
 	}
-	if len(outs) == 0 {
+	if len(rows) == 0 {
 		lines = append(lines, "none taken out on purpose: no backend drained, down, in maintenance or at weight 0")
 	}
 	lines = append(lines, "", "Failing their checks (not serving, not taken out by anyone): "+strconv.Itoa(n))
@@ -274,7 +274,8 @@ func (m *Model) outBox(w, h int) []string {
 	if m.opts.ReadOnly {
 		hint = "j/k move · enter opens its pool · esc closes (read-only)"
 	}
-	return m.listBox("Out of rotation: drained, down, maint, weight 0 ("+strconv.Itoa(len(outs))+")", lines, hint, w, h)
+	// the count is of the rows listed: failing proxies' included
+	return m.listBox("Out of rotation: drained, down, maint, weight 0 ("+strconv.Itoa(len(rows))+")", lines, hint, w, h)
 }
 
 // failingBackends lists up to max backends that do not serve for a

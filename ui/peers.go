@@ -34,8 +34,18 @@ type PeerActionMsg struct {
 	Result *actions.Result // nil while it runs
 }
 
-// maxPeerResults bounds the other sessions' actions kept for the list.
-const maxPeerResults = 200
+// MaxPeerResults bounds the other sessions' actions a dashboard keeps
+// for its actions list, and those lbtop serve keeps for a session that
+// joins later (PeerHistoryMsg).
+const MaxPeerResults = 200
+
+// PeerHistoryMsg hands a session that joins a shared dashboard (lbtop
+// serve) the actions every session took before it joined, oldest first,
+// the newest MaxPeerResults of them, and those still running (Result
+// nil): its actions list a then shows what everyone else's shows.
+type PeerHistoryMsg struct {
+	Actions []PeerActionMsg
+}
 
 // peerActions are the other sessions' actions: those running and those
 // ended, oldest first. Like actionState, its slices are replaced, never
@@ -68,8 +78,8 @@ func (m Model) peerAction(msg PeerActionMsg) (tea.Model, tea.Cmd) {
 	p.pending = ps
 	r := *msg.Result
 	done := p.done
-	if len(done) >= maxPeerResults {
-		done = done[len(done)-maxPeerResults+1:]
+	if len(done) >= MaxPeerResults {
+		done = done[len(done)-MaxPeerResults+1:]
 	}
 	p.done = append(done[:len(done):len(done)], peerResult{user: msg.User, res: r})
 	m.acts = m.acts.outcome(r, msg.User, m.times.now)
@@ -83,6 +93,27 @@ func (m Model) peerAction(msg PeerActionMsg) (tea.Model, tea.Cmd) {
 		level = StatusWarn
 	}
 	return m.setStatus(level, text, 0)
+}
+
+// peerHistory applies a PeerHistoryMsg: the actions go to the list and
+// the running ones onto their rows, before whatever this session has
+// heard since (nothing, as lbtop serve sends it first); no notices or
+// marks for what happened before it came.
+func (m Model) peerHistory(msg PeerHistoryMsg) (tea.Model, tea.Cmd) {
+	p := &m.acts.peers
+	var ps []pending
+	var done []peerResult
+	for _, a := range msg.Actions {
+		if a.Result == nil {
+			ps = append(ps, pending{action: a.Action, user: a.User})
+			continue
+		}
+		done = append(done, peerResult{user: a.User, res: *a.Result})
+	}
+	p.pending = append(ps, p.pending...)
+	done = append(done, p.done...)
+	p.done = done[max(0, len(done)-MaxPeerResults):]
+	return m, nil
 }
 
 // peerPendingFor returns another session's action running on ref, or nil.

@@ -56,15 +56,45 @@ func TestPeerAction(t *testing.T) {
 	}
 }
 
-// The list of others' actions keeps the newest maxPeerResults.
+// The list of others' actions keeps the newest MaxPeerResults.
 func TestPeerResultsBounded(t *testing.T) {
 	m := twoModel(t, &fakeExecutor{}, Options{User: "alice"}, 120, 40)
 	ref := model.BackendRef{Source: "lb1", Pool: "web", Backend: "web-1"}
-	for i := range maxPeerResults + 50 {
+	for i := range MaxPeerResults + 50 {
 		r := actions.Result{Request: actions.Request{Action: model.Action{Kind: model.ActionReady, Ref: ref}, Reason: "n" + strings.Repeat("x", i%3)}, Outcome: actions.Failed, Err: errors.New("refused"), At: t0}
 		m = update(t, m, PeerActionMsg{User: "bob", Action: r.Action, Result: &r})
 	}
-	if n := len(m.acts.peers.done); n != maxPeerResults {
-		t.Errorf("%d results kept, want %d", n, maxPeerResults)
+	if n := len(m.acts.peers.done); n != MaxPeerResults {
+		t.Errorf("%d results kept, want %d", n, MaxPeerResults)
+	}
+}
+
+// A session joining late is handed the actions taken before: ended ones
+// go to its actions list (no notice, no mark: they are old news), a
+// running one onto its row until its end arrives.
+func TestPeerHistory(t *testing.T) {
+	ex := &fakeExecutor{}
+	m := twoModel(t, ex, Options{User: "vic"}, 140, 40)
+	m = cursorTo(t, openPoolNamed(t, m, "web"), "web-2")
+	ref := m.backends.cursor().Ref()
+	running := model.Action{Kind: model.ActionDrain, Ref: ref}
+	old := ex.Run(t.Context(), actions.Request{Action: model.Action{Kind: model.ActionMaint, Ref: ref}, Before: m.backends.cursor().Backend, Reason: "INC-1"})
+	m = update(t, m, PeerHistoryMsg{Actions: []PeerActionMsg{
+		{User: "ana", Action: old.Action, Result: &old},
+		{User: "bob", Action: running},
+	}})
+	if m.msg.text != "" || m.markFor(ref) != nil {
+		t.Errorf("old actions made a notice %q or a mark %+v", m.msg.text, m.markFor(ref))
+	}
+	if v := view(m); !strings.Contains(v, "pending drain by bob") {
+		t.Fatalf("the row does not show bob's running drain:\n%s", v)
+	}
+	if v := view(press(t, m, "a")); !strings.Contains(v, "ana: confirmed: maint") || !strings.Contains(v, "INC-1") {
+		t.Errorf("actions list lacks ana's earlier maint:\n%s", v)
+	}
+	res := ex.Run(t.Context(), actions.Request{Action: running, Before: m.backends.cursor().Backend})
+	m = update(t, m, PeerActionMsg{User: "bob", Action: running, Result: &res})
+	if m.pendingFor(ref) != nil || len(m.acts.peers.done) != 2 {
+		t.Errorf("after bob's end: pending %+v, %d ended", m.pendingFor(ref), len(m.acts.peers.done))
 	}
 }

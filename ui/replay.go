@@ -6,6 +6,9 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/lbtop/lbtop/actions"
+	"github.com/lbtop/lbtop/model"
 )
 
 // ReplayOp is what the dashboard asks of a replay engine.
@@ -69,6 +72,13 @@ type ReplayState struct {
 type ReplayMsg struct {
 	Fleet FleetMsg
 	State ReplayState
+
+	// DrainedBy and ProxyBy are who had taken backends out and failed
+	// proxies at State.At, from the recorded actions up to then
+	// (actions.LastBy, actions.LastProxy): the rows' "drained 4m ago by
+	// ana" and the header's "since 03:12 by ana", as they were live.
+	DrainedBy map[model.BackendRef]actions.Entry
+	ProxyBy   map[string]actions.Entry
 }
 
 // replayState is the dashboard's side of a replay: the engine's last
@@ -96,6 +106,9 @@ func (m Model) replayUpdate(msg tea.Msg) (out tea.Model, cmd tea.Cmd, ok bool) {
 	case ReplayMsg:
 		rs.state = msg.State
 		m.times.replay = &rs
+		if msg.Fleet.Fleet != nil { // a new poll shown, not a change of speed
+			m.acts.drainedBy, m.acts.proxyBy = msg.DrainedBy, msg.ProxyBy // a replay takes no action of its own
+		}
 		next, cmd := m.Update(msg.Fleet)
 		mm := next.(Model)
 		if !msg.State.At.IsZero() {

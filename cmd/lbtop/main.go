@@ -86,8 +86,8 @@ func runWith(ctx context.Context, o *options, cfg *config.Config, getenv func(st
 
 // setUp loads and checks the config, opens the --log-file, keeps the
 // --memory-limit and starts the LBTOP_CPUPROFILE profile: what the
-// dashboard and lbtop serve need before anything runs. release closes
-// them.
+// dashboard, lbtop watch and lbtop serve need before anything runs.
+// release closes them.
 func (o *options) setUp(getenv func(string) string) (*config.Config, *slog.Logger, func(), error) {
 	cfg, err := o.loadConfig()
 	if err != nil {

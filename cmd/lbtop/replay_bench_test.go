@@ -16,8 +16,10 @@ import (
 // BenchmarkReplayStep is the replay dashboard's engine on a recording of
 // 10,000 backends in 1,000 pools, every counter changing on each of 300
 // polls at 2 s: "forward" is → (the next poll fed on top of the store),
-// "seek" is t to the middle or ← (a fresh store fed the polls before it,
-// at most replayWarmBudget backends' worth).
+// "seek" is t back and forth between two moments, "back" is ← held down
+// (each a fresh store fed the polls before it, at most replayWarmBudget
+// backends' worth), "back-after-forward" is ← to a poll → showed, "jump"
+// is t to a moment not decoded before.
 //
 //	go test -run '^$' -bench ReplayStep -benchtime 20x ./cmd/lbtop
 func BenchmarkReplayStep(b *testing.B) {
@@ -51,7 +53,6 @@ func BenchmarkReplayStep(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer p.Close()
 	e, err := newReplayer(p, time.UTC)
 	if err != nil {
 		b.Fatal(err)
@@ -61,6 +62,7 @@ func BenchmarkReplayStep(b *testing.B) {
 			b.Fatalf("replay sent %d pools", len(rm.Fleet.Fleet.Pools))
 		}
 	}
+	defer func() { _ = e.p.Close() }()
 	mid := len(e.times) / 2
 	b.Run("forward", func(b *testing.B) {
 		e.moveTo(mid, send)
@@ -78,6 +80,45 @@ func BenchmarkReplayStep(b *testing.B) {
 		for b.Loop() {
 			to = 2*mid + 2 - to // mid+2, mid, …: never the next poll, so each is rebuilt
 			e.moveTo(to, send)
+		}
+	})
+	b.Run("back", func(b *testing.B) { // ← held down
+		e.moveTo(len(e.times)-1, send)
+		for b.Loop() {
+			if e.i < 10 {
+				b.StopTimer()
+				e.moveTo(len(e.times)-1, send)
+				b.StartTimer()
+			}
+			e.moveTo(e.i-1, send)
+		}
+	})
+	b.Run("back-after-forward", func(b *testing.B) { // ← to a poll just shown by →
+		e.moveTo(mid, send)
+		for b.Loop() {
+			b.StopTimer()
+			if e.i+2 >= len(e.times) {
+				e.moveTo(mid, send)
+			}
+			e.moveTo(e.i+1, send)
+			e.moveTo(e.i+1, send)
+			b.StartTimer()
+			e.moveTo(e.i-1, send)
+		}
+	})
+	b.Run("jump", func(b *testing.B) { // t to a moment never decoded yet
+		far := 0
+		for b.Loop() {
+			far = (far + 97) % (len(e.times) - 10) // 97 polls on: another keyframe's stretch
+			b.StopTimer()
+			fresh, err := record.Open(path) // nothing decoded yet
+			if err != nil {
+				b.Fatal(err)
+			}
+			_ = e.p.Close()
+			e.p = fresh
+			b.StartTimer()
+			e.moveTo(far+10, send)
 		}
 	})
 }

@@ -85,9 +85,11 @@ func runReplayTUI(ctx context.Context, r *replayOpts, p *record.Player, getenv f
 // with a ui.ReplayMsg; only its own goroutine (run) touches its state.
 type replayer struct {
 	p      *record.Player
-	times  []time.Time   // every recorded poll instant, in order, once each
-	events []model.Event // every recorded event, by time, in loc
-	res    time.Duration // poll interval, estimated: the history's resolution
+	times  []time.Time     // every recorded poll instant, in order, once each
+	events []model.Event   // every recorded event, by time, in loc
+	acts   []actions.Entry // the recorded actions, by time (actionEntry)
+	notes  int             // how many of acts the store's admin notes were built from
+	res    time.Duration   // poll interval, estimated: the history's resolution
 	loc    *time.Location
 	bell   bool // ring on recorded events that would have rung (--bell)
 	ctl    chan ui.ReplayRequest
@@ -97,10 +99,11 @@ type replayer struct {
 	speed   int
 	gen     uint64 // fleets sent, so the UI keeps only the newest
 
-	feed  *fleetFeed  // fed with every recorded snapshot up to times[i]
-	clock time.Time   // the store's clock: the recorded time
-	cur   ui.FleetMsg // the fleet at times[i]
-	fed   int         // times[fed] is the last poll fed; -1: none
+	feed  *fleetFeed           // fed with every recorded snapshot up to times[fed]
+	clock time.Time            // the store's clock: the recorded time
+	cur   ui.FleetMsg          // the fleet at times[fed]
+	fed   int                  // times[fed] is the last poll fed; -1: none
+	shown map[int]ui.ReplayMsg // the polls this store showed lately, for ←
 }
 
 var _ ui.ReplayControl = (*replayer)(nil)
@@ -123,6 +126,11 @@ func newReplayer(p *record.Player, loc *time.Location) (*replayer, error) {
 	}
 	sort.SliceStable(evs, func(i, j int) bool { return evs[i].Time.Before(evs[j].Time) })
 	e.events = evs
+	for _, ev := range evs {
+		if a, ok := actionEntry(ev); ok {
+			e.acts = append(e.acts, a)
+		}
+	}
 	if n, srcs := len(e.times), max(len(p.Sources()), 1); n > srcs {
 		e.res = p.End().Sub(p.Start()) * time.Duration(srcs) / time.Duration(n-1)
 	}
@@ -244,9 +252,10 @@ func (e *replayer) state() ui.ReplayState {
 }
 
 // moveTo shows poll j: the next poll is fed on top of what the store
-// has; any other is rebuilt from a fresh store, fed the polls of a
-// sparkline's width before it (so rates, sparklines and time in state come
-// out). Past the end, playing stops and says so.
+// has; one shown lately by this store (← after →) is shown again as it
+// was; any other is rebuilt from a fresh store, fed the polls of a
+// sparkline's width before it (so rates, sparklines and time in state
+// come out). Past the end, playing stops and says so.
 func (e *replayer) moveTo(j int, send func(tea.Msg)) {
 	if j >= len(e.times) {
 		e.playing = false
@@ -254,29 +263,71 @@ func (e *replayer) moveTo(j int, send func(tea.Msg)) {
 		send(ui.StatusMsg{Level: ui.StatusInfo, Text: "end of the recording: ← steps back, t jumps, space plays it again"})
 		return
 	}
-	from := e.fed // the bell rings for what happened after it
-	first := e.fed
+	step := j == e.i+1 && e.feed != nil // the bell rings for what a step passes
+	if msg, ok := e.shown[j]; ok {
+		e.i = j
+		e.show(msg, step, send)
+		return
+	}
+	first, rebuilt := e.fed, false
 	if j != e.fed+1 || e.feed == nil {
 		e.reset()
-		from = -1
-		first = e.indexAt(e.times[j].Add(-time.Duration(e.warmPolls())*e.resolution())) - 1
+		first, rebuilt = e.indexAt(e.times[j].Add(-e.warmSpan()))-1, true
 	}
-	if err := e.feedRange(first, j); err != nil {
+	if err := e.feedRange(first, j, rebuilt); err != nil {
 		send(ui.StatusMsg{Level: ui.StatusError, Text: "replay: " + err.Error()})
 		return
 	}
 	e.i = j
+	msg := e.message(j)
+	for k := range e.shown { // keep what a rebuilt store would be fed
+		if e.times[k].Before(e.times[j].Add(-e.warmSpan())) {
+			delete(e.shown, k)
+		}
+	}
+	e.shown[j] = msg
+	e.show(msg, step, send)
+}
+
+// show sends msg, the fleet at e.i, as the newest generation, then the
+// bell when stepping forward over a recorded event that rang, and says
+// so when a step reached the end.
+func (e *replayer) show(msg ui.ReplayMsg, step bool, send func(tea.Msg)) {
 	if e.i == len(e.times)-1 {
 		e.playing = false
 	}
-	msg, ring := e.message(from)
+	msg.State = e.state()
+	e.gen++
+	if msg.Fleet.Fleet != nil {
+		f := *msg.Fleet.Fleet // a copy: the UI may still hold the one sent before
+		f.Gen = e.gen         // a rebuilt store counts from 1 again
+		msg.Fleet.Fleet = &f
+	}
 	send(msg)
-	if ring {
+	if step && e.rings(e.i) {
 		send(bellMsg)
 	}
-	if msg.State.AtEnd && from >= 0 {
+	if msg.State.AtEnd && step {
 		send(ui.StatusMsg{Level: ui.StatusInfo, Text: "end of the recording: ← steps back, t jumps, space plays it again"})
 	}
+}
+
+// rings reports a recorded event after poll j-1 up to poll j that rings
+// the bell, when --bell asked for it.
+func (e *replayer) rings(j int) bool {
+	if !e.bell || j == 0 {
+		return false
+	}
+	k := sort.Search(len(e.events), func(k int) bool { return e.events[k].Time.After(e.times[j-1]) })
+	for _, ev := range e.events[k:] {
+		if ev.Time.After(e.times[j]) {
+			break
+		}
+		if ev.Bell() {
+			return true
+		}
+	}
+	return false
 }
 
 // warmPolls is how many polls before the one shown a rebuilt store is
@@ -294,6 +345,11 @@ func (e *replayer) warmPolls() int {
 	return max(n, 2)
 }
 
+// warmSpan is how far back from the poll shown a rebuilt store is fed.
+func (e *replayer) warmSpan() time.Duration {
+	return time.Duration(e.warmPolls()) * e.resolution()
+}
+
 // resolution is the recording's poll interval, or the default one when
 // it has a single poll.
 func (e *replayer) resolution() time.Duration {
@@ -301,6 +357,22 @@ func (e *replayer) resolution() time.Duration {
 		return e.res
 	}
 	return model.DefaultResolution
+}
+
+// actionsAt is the recorded actions up to at.
+func (e *replayer) actionsAt(at time.Time) []actions.Entry {
+	n := sort.Search(len(e.acts), func(k int) bool { return e.acts[k].Time.After(at) })
+	return e.acts[:n:n]
+}
+
+// noteActions gives the store who had taken which backend out at at,
+// for the diagnosis ("drained by ana"), as the live engines do from the
+// audit log.
+func (e *replayer) noteActions(at time.Time) {
+	if acts := e.actionsAt(at); len(acts) != e.notes {
+		e.feed.store.SetAdminNotes(actions.AdminNotes(actions.LastBy(acts)))
+		e.notes = len(acts)
+	}
 }
 
 // reset starts a fresh store for the recorded sources.
@@ -314,13 +386,18 @@ func (e *replayer) reset() {
 	e.feed = newFleetFeed(store, slog.New(slog.DiscardHandler), nil, nil)
 	e.feed.clock = func() time.Time { return e.clock }
 	e.cur = ui.FleetMsg{Fleet: store.Fleet()}
-	e.fed = -1
+	e.fed, e.notes = -1, 0
+	e.shown = map[int]ui.ReplayMsg{}
 }
 
 // feedRange feeds the store the snapshots recorded after poll from (-1:
 // from the first) up to poll to, oldest first, decoding each source once
-// (record.Player.Range).
-func (e *replayer) feedRange(from, to int) error {
+// from the nearest snapshot the Player decoded before (record.Player.Range):
+// → decodes one delta per source, ← over polls shown lately none. A
+// rebuilt store keeps the fleet of each poll before to once every
+// source has had two good polls (so rates are known): ← held down then
+// rebuilds once every few polls, not at every one.
+func (e *replayer) feedRange(from, to int, rebuilt bool) error {
 	after := e.times[0].Add(-time.Nanosecond)
 	if from >= 0 {
 		after = e.times[from]
@@ -333,36 +410,49 @@ func (e *replayer) feedRange(from, to int) error {
 		return err
 	}
 	sort.SliceStable(snaps, func(i, j int) bool { return snaps[i].At.Before(snaps[j].At) })
-	for _, s := range snaps {
+	good := map[string]int{} // good polls fed, per source
+	for i, s := range snaps {
+		e.noteActions(s.At)
 		e.clock = s.At
 		e.cur = e.feed.next(s)
+		if s.Err == nil {
+			good[s.Source]++
+		}
+		if !rebuilt || i+1 == len(snaps) || !snaps[i+1].At.After(s.At) {
+			continue // not a poll's last snapshot before to
+		}
+		if k := sort.Search(len(e.times), func(k int) bool { return !e.times[k].Before(s.At) }); k < to && e.ratesKnown(good) {
+			e.shown[k] = e.message(k)
+		}
 	}
 	e.fed = to
 	return nil
 }
 
-// message is the fleet at e.i with the events recorded up to then (not
-// those the store derives again) and the alert rules they say were
-// firing; ring reports a recorded event after poll from that rings the
-// bell, when --bell asked for it.
-func (e *replayer) message(from int) (ui.ReplayMsg, bool) {
-	at := e.times[e.i]
+// ratesKnown reports whether every recorded source has had two good
+// polls, as counted in good.
+func (e *replayer) ratesKnown(good map[string]int) bool {
+	for _, s := range e.p.Sources() {
+		if good[s.Name] < 2 {
+			return false
+		}
+	}
+	return true
+}
+
+// message is the store's fleet as the one at poll j, with the events
+// recorded up to then (not those the store derives again), the alert
+// rules they say were firing and who had taken what out.
+func (e *replayer) message(j int) ui.ReplayMsg {
+	at := e.times[j]
 	n := sort.Search(len(e.events), func(k int) bool { return e.events[k].Time.After(at) })
 	fm := e.cur
 	fm.History = fm.History.WithEvents(e.events[max(0, n-replayEvents):n:n])
-	e.gen++
 	if f := fm.Fleet; f != nil {
-		f.Gen = e.gen // a rebuilt store counts from 1 again
 		markRecordedFiring(f, e.events[:n])
 	}
-	ring := false
-	if e.bell && from >= 0 {
-		k := sort.Search(n, func(k int) bool { return e.events[k].Time.After(e.times[from]) })
-		for _, ev := range e.events[k:n] {
-			ring = ring || ev.Bell()
-		}
-	}
-	return ui.ReplayMsg{Fleet: fm, State: e.state()}, ring
+	acts := e.actionsAt(at)
+	return ui.ReplayMsg{Fleet: fm, DrainedBy: actions.LastBy(acts), ProxyBy: actions.LastProxy(acts)}
 }
 
 // markRecordedFiring sets each pool's Firing from the recorded alert

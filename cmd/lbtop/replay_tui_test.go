@@ -153,15 +153,7 @@ type replayRig struct {
 
 func startReplay(t *testing.T, rec string, start time.Time, bell bool) *replayRig {
 	t.Helper()
-	p, err := record.Open(rec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = p.Close() })
-	e, err := newReplayer(p, time.UTC)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := openReplayer(t, rec)
 	e.bell = bell
 	if !start.IsZero() {
 		e.i = e.indexAt(start)

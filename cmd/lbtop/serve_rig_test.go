@@ -230,6 +230,23 @@ func (tm *term) pid() int {
 	return n
 }
 
+// openWeb opens the pool web.
+func (tm *term) openWeb() {
+	tm.t.Helper()
+	tm.keys("/", "web", "Enter", "Enter")
+	tm.waitFor("› haproxy/web", 5*time.Second)
+}
+
+// askDrain opens the drain of the backend under the cursor with reason,
+// up to its confirmation (y applies).
+func (tm *term) askDrain(reason string) {
+	tm.t.Helper()
+	tm.keys("d")
+	tm.waitFor("reason", 5*time.Second)
+	tm.keys("Tab", reason, "Enter")
+	tm.waitFor("y apply", 5*time.Second)
+}
+
 // waitFor waits until the screen contains want and returns it.
 func (tm *term) waitFor(want string, within time.Duration) string {
 	tm.t.Helper()

@@ -52,6 +52,7 @@ type server struct {
 	runners   []*actions.Runner
 	keysMu    sync.Mutex
 	keysCache map[string]identity
+	shared    []ui.PeerActionMsg // under mu: every session's actions for one joining later (share)
 }
 
 // newServer opens the audit log (unless read-only), loads the host key
@@ -231,6 +232,9 @@ func (s *server) join(ss *session) {
 	if m := s.latest.Load(); m != nil {
 		ss.deliver(*m)
 	}
+	if len(s.shared) > 0 {
+		ss.tell(ui.PeerHistoryMsg{Actions: slices.Clone(s.shared)})
+	}
 	s.mu.Unlock()
 	s.presence(ss, ss.id.name+" joined")
 }
@@ -268,6 +272,11 @@ func (s *server) presence(from *session, what string) {
 func (s *server) tellOthers(from *session, msg tea.Msg) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.tellOthersLocked(from, msg)
+}
+
+// tellOthersLocked is tellOthers for a caller holding s.mu.
+func (s *server) tellOthersLocked(from *session, msg tea.Msg) {
 	for ss := range s.sessions {
 		if ss != from {
 			ss.tell(msg)
@@ -287,14 +296,53 @@ type sharedExecutor struct {
 // its own background context, so a session that disconnects does not
 // cancel the action: it completes, is verified and audited.
 func (e sharedExecutor) Run(ctx context.Context, req actions.Request) actions.Result {
-	e.s.tellOthers(e.ss, ui.PeerActionMsg{User: e.ss.id.name, Action: req.Action})
+	e.s.share(e.ss, ui.PeerActionMsg{User: e.ss.id.name, Action: req.Action})
 	res := e.ss.runner.Run(ctx, req)
 	select {
 	case e.s.acted <- struct{}{}:
 	default:
 	}
-	e.s.tellOthers(e.ss, ui.PeerActionMsg{User: e.ss.id.name, Action: req.Action, Result: &res})
+	e.s.share(e.ss, ui.PeerActionMsg{User: e.ss.id.name, Action: req.Action, Result: &res})
 	return res
+}
+
+// share keeps an action that starts (Result nil) or ends for the
+// sessions that join later and tells every session but from, under one
+// lock: a session joining meanwhile hears of it either way, never twice.
+func (s *server) share(from *session, msg ui.PeerActionMsg) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.shared = sharedActions(s.shared, msg)
+	s.tellOthersLocked(from, msg)
+}
+
+// sharedActions returns kept with msg applied: an end replaces its start
+// (same user and backend), and of the ended actions the newest
+// ui.MaxPeerResults stay. kept is not changed: sessions hold copies.
+func sharedActions(kept []ui.PeerActionMsg, msg ui.PeerActionMsg) []ui.PeerActionMsg {
+	out := make([]ui.PeerActionMsg, 0, len(kept)+1)
+	ended := 0
+	for _, k := range kept {
+		if msg.Result != nil && k.Result == nil && k.User == msg.User && k.Action.Ref == msg.Action.Ref {
+			continue
+		}
+		if k.Result != nil {
+			ended++
+		}
+		out = append(out, k)
+	}
+	out = append(out, msg)
+	if msg.Result == nil {
+		return out
+	}
+	for i := 0; ended >= ui.MaxPeerResults; i++ { // drop the oldest ended ones
+		if out[i].Result != nil {
+			out = slices.Delete(out, i, i+1)
+			ended--
+			i--
+		}
+	}
+	return out
 }
 
 // runnerFor is a runner for one operator: the shared write path and

@@ -40,18 +40,13 @@ func TestServeOperatorAndViewer(t *testing.T) {
 	vw.waitFor("[vic · viewer · 2 watching: ana, vic]", 10*time.Second)
 
 	// The viewer: open web, press d: refused, and HAProxy unchanged.
-	vw.keys("/", "web", "Enter", "Enter")
-	vw.waitFor("› haproxy/web", 5*time.Second)
+	vw.openWeb()
 	vw.keys("d")
 	vw.waitFor("read-only mode: actions disabled", 5*time.Second)
 
 	// The operator drains the server under the cursor with a reason.
-	op.keys("/", "web", "Enter", "Enter")
-	op.waitFor("› haproxy/web", 5*time.Second)
-	op.keys("d")
-	op.waitFor("reason", 5*time.Second)
-	op.keys("Tab", "INC-7", "Enter")
-	op.waitFor("y apply", 5*time.Second)
+	op.openWeb()
+	op.askDrain("INC-7")
 	relay.delay.Store(int64(time.Second))
 	op.keys("y")
 	vw.waitFor("pending drain by ana", 5*time.Second)
@@ -448,8 +443,7 @@ func TestServeDisconnectKeepsAction(t *testing.T) {
 	r := startServe(t, relay.addr, "--interval", "3s")
 	op := r.term(t, "ana", 100, 30)
 	op.waitFor("POOL", 10*time.Second)
-	op.keys("/", "web", "Enter", "Enter")
-	op.waitFor("› haproxy/web", 5*time.Second)
+	op.openWeb()
 	op.keys("d")
 	op.waitFor("y apply", 5*time.Second)
 	relay.delay.Store(int64(time.Second))

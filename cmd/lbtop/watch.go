@@ -10,6 +10,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -40,7 +42,7 @@ type watchOpts struct {
 const watchUsage = `lbtop watch — one event per line as it happens, until interrupted
 
 Usage:
-  lbtop watch SOURCES [-o jsonl|text] [--bell] [--record FILE] [--history 30m]
+  lbtop watch SOURCES [-o jsonl|text] [--bell] [--record FILE] [--history 30m] [--memory-limit SIZE]
 
 Events: backend and pool state changes, sources failing and recovering,
 alert rules firing and resolving, actions from the audit log. -o jsonl
@@ -96,10 +98,13 @@ func runWatch(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return fail(err)
 	}
-	cfg, err := o.loadConfig()
+	// setUp, as for the dashboard and serve: a watch on a large fleet
+	// holds the same store and history, so the same --memory-limit.
+	cfg, _, releaseSetUp, err := o.setUp(getenv)
 	if err != nil {
 		return fail(err)
 	}
+	defer releaseSetUp()
 	hub, entries, release, err := openHub(ctx, o, cfg)
 	if err != nil {
 		return fail(err)
@@ -266,10 +271,39 @@ func (a *auditTail) next() []model.Event {
 	return out
 }
 
-// actionEvent is an audit entry as an event: "ana drain web/c1 (INC-1234)".
+// actionEvent is an audit entry as an event: "ana drain lb1 web/c1
+// (INC-1234)". A weight carries its value ("weight 0"): a replay tells a
+// backend taken out by weight 0 from one reweighted (actionEntry).
 func actionEvent(e actions.Entry) model.Event {
+	to := e.Action
+	if e.Weight != nil {
+		to += " " + strconv.Itoa(*e.Weight)
+	}
 	return model.Event{
 		Time: e.Time, Type: model.EventAction, Source: e.Source, Pool: e.Pool, Backend: e.Backend,
-		To: e.Action, State: e.Result.String(), Reason: e.Reason, User: e.User.Login,
+		To: to, State: e.Result.String(), Reason: e.Reason, User: e.User.Login,
 	}
+}
+
+// actionEntry is the audit entry an action event was made from, as far as
+// the event tells (what actions.LastBy and actions.LastProxy read: time,
+// user, target, action, weight, reason, result); ok is false for any other
+// event, or one whose result this lbtop does not know.
+func actionEntry(ev model.Event) (actions.Entry, bool) {
+	if ev.Type != model.EventAction {
+		return actions.Entry{}, false
+	}
+	e := actions.Entry{
+		Time: ev.Time, User: actions.Who{Login: ev.User}, Source: ev.Source, Pool: ev.Pool, Backend: ev.Backend,
+		Action: ev.To, Reason: ev.Reason,
+	}
+	if act, w, ok := strings.Cut(ev.To, " "); ok {
+		if n, err := strconv.Atoi(w); err == nil {
+			e.Action, e.Weight = act, &n
+		}
+	}
+	if err := e.Result.UnmarshalText([]byte(ev.State)); err != nil {
+		return actions.Entry{}, false
+	}
+	return e, true
 }

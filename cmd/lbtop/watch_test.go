@@ -6,9 +6,11 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"math"
 	"net"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
@@ -295,5 +297,26 @@ func TestWatchTextIsSanitizedAndRings(t *testing.T) {
 	out.Reset()
 	if err := newEventWriter(&out, true, true).write(evs); err != nil || strings.Contains(out.String(), "\a") {
 		t.Errorf("jsonl never rings: %q %v", out.String(), err)
+	}
+}
+
+// TestWatchAppliesMemoryLimit: lbtop watch holds the same store and
+// history as the dashboard, so --memory-limit sets the process's soft
+// limit there too. Not parallel: the limit is the process's.
+func TestWatchAppliesMemoryLimit(t *testing.T) {
+	t.Setenv("GOMEMLIMIT", "") // memlimit leaves the limit to the runtime when it is set
+	old := debug.SetMemoryLimit(math.MaxInt64)
+	t.Cleanup(func() { debug.SetMemoryLimit(old) })
+	const want = 1 << 30 // above what the live heap could raise it to
+	w := startWatch(t, "--haproxy", haproxytest.ClosedPort(t), "-o", "jsonl", "--memory-limit", "1GiB")
+	deadline := time.Now().Add(20 * time.Second)
+	for debug.SetMemoryLimit(-1) != want {
+		if time.Now().After(deadline) {
+			t.Fatalf("watch --memory-limit 1GiB: the soft limit is %d, want %d", debug.SetMemoryLimit(-1), want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if code, errs := w.stop(); code != exitOK {
+		t.Fatalf("watch exit %d: %s", code, errs)
 	}
 }

@@ -26,6 +26,13 @@ type entry struct {
 	at  int64 // unix ns
 }
 
+// proxyState is a proxy record: from at on, the proxy fails its own
+// health check or not.
+type proxyState struct {
+	at      int64
+	failing bool
+}
+
 // scanner reads records one by one, checking each one's CRC. It stops at
 // the first record that is cut off or damaged: end is then the offset
 // just after the last whole record.
@@ -95,11 +102,13 @@ type SourceInfo struct {
 type Player struct {
 	f        *os.File
 	entries  []entry
-	bySource [][]int // per source: indexes of its K, D and F entries
+	bySource [][]int        // per source: indexes of its K, D and F entries
+	proxy    [][]proxyState // per source: its proxy's state changes, in order
 	sources  []SourceInfo
 	events   []int
 	zbuf     []byte
 	zr       io.ReadCloser
+	cache    decodedCache // snapshots Range decoded, to start from
 	raw      bytes.Buffer
 	start    time.Time
 	end      time.Time
@@ -136,6 +145,11 @@ func (p *Player) index() error {
 		case recBegin:
 			clear(session)
 			continue
+		case recProxy:
+			if g, ok := session[sc.id]; ok && len(sc.payload) == 1 {
+				p.proxy[g] = append(p.proxy[g], proxyState{at: sc.cur.at, failing: sc.payload[0] == 1})
+			}
+			continue
 		case recSource:
 			d := dec{b: sc.payload}
 			si := SourceInfo{Name: d.str(), Kind: model.Kind(d.str())}
@@ -151,8 +165,12 @@ func (p *Player) index() error {
 				byName[si.Name] = g
 				p.sources = append(p.sources, si)
 				p.bySource = append(p.bySource, nil)
+				p.proxy = append(p.proxy, nil)
 			}
 			session[sc.id] = g
+			if ps := p.proxy[g]; len(ps) > 0 && ps[len(ps)-1].failing { // a session starts passing (Recorder.Snapshot)
+				p.proxy[g] = append(ps, proxyState{at: sc.cur.at})
+			}
 			continue
 		case recKey, recDelta, recFailed:
 			g, ok := session[sc.id]
@@ -304,7 +322,15 @@ func (p *Player) failed(g int, e entry) (model.Snapshot, error) {
 }
 
 func (p *Player) blank(g int, e entry) model.Snapshot {
-	return model.Snapshot{Source: p.sources[g].Name, Kind: p.sources[g].Kind, At: time.Unix(0, e.at).UTC()}
+	return model.Snapshot{Source: p.sources[g].Name, Kind: p.sources[g].Kind, At: time.Unix(0, e.at).UTC(), ProxyFailing: p.proxyFailing(g, e.at)}
+}
+
+// proxyFailing is whether source g's proxy failed its own health check
+// at at, by the last proxy record at or before it.
+func (p *Player) proxyFailing(g int, at int64) bool {
+	ps := p.proxy[g]
+	i := sort.Search(len(ps), func(k int) bool { return ps[k].at > at }) - 1
+	return i >= 0 && ps[i].failing
 }
 
 // decode rebuilds a keyframe, or a delta on top of prev: in prev itself
@@ -337,7 +363,7 @@ func (p *Player) decode(g int, e entry, prev *model.Snapshot, inPlace bool) (*mo
 		return nil, fmt.Errorf("source %q: delta without a keyframe", p.sources[g].Name)
 	case inPlace:
 		blank := p.blank(g, e)
-		prev.At, prev.Metrics = blank.At, nil
+		prev.At, prev.Metrics, prev.ProxyFailing = blank.At, nil, blank.ProxyFailing
 		d.deltaInPlace(prev)
 		return prev, d.err
 	}

@@ -26,12 +26,9 @@ func TestRange(t *testing.T) {
 	if err := r.Close(); err != nil {
 		t.Fatal(err)
 	}
-	p, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	for _, span := range [][2]int{{-1, 29}, {3, 15}, {8, 9}, {11, 12}, {13, 20}, {20, 20}} {
+	p := openPlayer(t, path)
+	check := func(span [2]int) {
+		t.Helper()
 		from := t0.Add(-time.Second)
 		if span[0] >= 0 {
 			from = written[span[0]].At
@@ -54,6 +51,24 @@ func TestRange(t *testing.T) {
 				t.Errorf("Range %v: snapshot %d differs\n got %+v\nwant %+v", span, i, g, want[i])
 			}
 		}
+	}
+	spans := [][2]int{{-1, 29}, {3, 15}, {8, 9}, {11, 12}, {13, 20}, {20, 20}}
+	for _, span := range spans {
+		check(span)
+	}
+	// the same spans from a fresh Player, then in reverse: each walk
+	// starts from whatever earlier ones kept (decodedCache)
+	p = openPlayer(t, path)
+	for i := range spans {
+		check(spans[len(spans)-1-i])
+	}
+	// a dashboard's → and ← over a stretch of 4 polls, across keyframes
+	// and the failed poll
+	for i := 5; i < 29; i++ {
+		check([2]int{i - 1, i})
+	}
+	for i := 28; i >= 4; i-- {
+		check([2]int{i - 4, i})
 	}
 	stop := errors.New("enough")
 	if err := p.Range(t0, written[29].At, func(model.Snapshot) error { return stop }); !errors.Is(err, stop) {

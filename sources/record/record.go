@@ -35,6 +35,7 @@ const (
 	recDelta        byte = 'D' // a snapshot as changes from the source's previous good one (compressed)
 	recFailed       byte = 'F' // a failed poll: took and the error
 	recEvent        byte = 'E' // one event, as its JSON line
+	recProxy        byte = 'P' // the proxy's own health check fails (1) or passes (0) from now on
 	syncByte        byte = 0xA5
 	headerLen            = 20 // sync, type, source, at, length, crc
 	noSource             = 0xFFFF
@@ -55,6 +56,7 @@ type Recorder struct {
 	mergeAs  map[string]model.Kind
 	prev     map[string]*model.Snapshot // last good snapshot per source
 	sinceKey map[string]int
+	failing  map[string]bool // per source: the proxy state last written (recProxy)
 	keyEvery int
 	buf      bytes.Buffer
 	zw       *flate.Writer
@@ -91,7 +93,7 @@ func Create(path string) (*Recorder, error) {
 		}
 	}
 	zw, _ := flate.NewWriter(nil, flate.DefaultCompression)
-	r := &Recorder{f: f, ids: map[string]uint16{}, mergeAs: map[string]model.Kind{}, prev: map[string]*model.Snapshot{}, sinceKey: map[string]int{}, keyEvery: defaultKeyEvery, zw: zw}
+	r := &Recorder{f: f, ids: map[string]uint16{}, mergeAs: map[string]model.Kind{}, prev: map[string]*model.Snapshot{}, sinceKey: map[string]int{}, failing: map[string]bool{}, keyEvery: defaultKeyEvery, zw: zw}
 	if err := r.write(recBegin, noSource, time.Now(), nil); err != nil {
 		_ = f.Close()
 		return nil, err
@@ -124,7 +126,9 @@ func (r *Recorder) MergeAs(source string, kind model.Kind) {
 }
 
 // Snapshot records one poll's result: a failed poll as its error, a good
-// one as a keyframe or as changes from the source's previous good one.
+// one as a keyframe or as changes from the source's previous good one,
+// after a proxy record when the proxy's own health check started or
+// stopped failing (Snapshot.ProxyFailing; a session starts passing).
 func (r *Recorder) Snapshot(s model.Snapshot) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -137,6 +141,12 @@ func (r *Recorder) Snapshot(s model.Snapshot) error {
 		e.varint(int64(s.Took))
 		e.str(s.Err.Error())
 		return r.write(recFailed, id, s.At, e.b)
+	}
+	if s.ProxyFailing != r.failing[s.Source] { // before the poll that shows it
+		if err := r.write(recProxy, id, s.At, []byte{boolByte(s.ProxyFailing)}); err != nil {
+			return err
+		}
+		r.failing[s.Source] = s.ProxyFailing
 	}
 	prev := r.prev[s.Source]
 	typ := recDelta

@@ -17,9 +17,11 @@ var t0 = time.Date(2026, 11, 24, 3, 0, 0, 0, time.UTC)
 
 // fleet builds one source's snapshot of pools×per backends at poll i:
 // counters grow when churn is set, backend 0 of pool 0 is down on polls
-// 10–19, and one backend appears from poll 30 on (a shape change).
+// 10–19, one backend appears from poll 30 on (a shape change), and the
+// proxy fails its own health check on polls 12–16 and from 35 on.
 func fleet(source string, pools, per, i int, churn bool, rng *rand.Rand, prev *model.Snapshot) model.Snapshot {
-	s := model.Snapshot{Source: source, Kind: model.KindHAProxy, At: t0.Add(time.Duration(i) * 2 * time.Second), Took: 3 * time.Millisecond}
+	s := model.Snapshot{Source: source, Kind: model.KindHAProxy, At: t0.Add(time.Duration(i) * 2 * time.Second), Took: 3 * time.Millisecond,
+		ProxyFailing: i >= 12 && i < 17 || i >= 35}
 	for p := range pools {
 		pool := model.Pool{Name: fmt.Sprintf("svc-%04d-backend", p)}
 		n := per
@@ -67,11 +69,7 @@ func TestRecordReplayRoundTrip(t *testing.T) {
 	if err := r.Close(); err != nil {
 		t.Fatal(err)
 	}
-	p, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	p := openPlayer(t, path)
 	if p.Torn != 0 || !p.Start().Equal(t0) || len(p.Times()) != 40 {
 		t.Fatalf("torn %d start %v times %d", p.Torn, p.Start(), len(p.Times()))
 	}
@@ -312,4 +310,50 @@ func boolInt(b bool) int {
 func withTook(s model.Snapshot, d time.Duration) model.Snapshot {
 	s.Took = d
 	return s
+}
+
+// TestProxyStateAcrossSessions: a proxy failing when one recording
+// session ends is not failing in the next unless that one says so.
+func TestProxyStateAcrossSessions(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "rec.lbtop")
+	var written []model.Snapshot
+	for session, failing := range [][]bool{{false, true, true}, {false, false, true}} {
+		r, err := Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, f := range failing {
+			s := fleet("lb1", 1, 2, 3*session+k, false, nil, nil)
+			s.ProxyFailing = f
+			if err := r.Snapshot(s); err != nil {
+				t.Fatal(err)
+			}
+			written = append(written, s)
+		}
+		if err := r.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := openPlayer(t, path)
+	for i, w := range written {
+		got, err := p.At(w.At)
+		if err != nil || len(got) == 0 {
+			t.Fatalf("poll %d: %v", i, err)
+		}
+		if last := got[len(got)-1]; last.ProxyFailing != w.ProxyFailing {
+			t.Errorf("poll %d: proxy failing %v, recorded %v", i, last.ProxyFailing, w.ProxyFailing)
+		}
+	}
+}
+
+// openPlayer opens the recording at path, closed when the test ends.
+func openPlayer(t *testing.T, path string) *Player {
+	t.Helper()
+	p, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	return p
 }
