@@ -46,15 +46,23 @@ type session struct {
 	mail   chan ui.FleetMsg
 	msgs   chan tea.Msg  // notices; dropped when full
 	tick   chan struct{} // the program's clock ticked and a frame is due (one slot)
+	news   atomic.Bool   // the fleet waiting has events the screen has not shown
+	newest time.Time     // the newest event delivered (the engine's, under server.mu)
 	frames frames        // the program's frame pacing, see serve_frames.go
 	in     *input
 	mu     sync.Mutex
 	why    string // why the server ended it, said after the screen is restored
 }
 
-// deliver replaces whatever fleet is waiting with msg. Only the engine
-// calls it (under server.mu), so it never blocks.
+// deliver replaces whatever fleet is waiting with msg, noting whether it
+// brings news (an event newer than any delivered before: see
+// serve_frames.go). Only the engine calls it (under server.mu), so it
+// never blocks.
 func (ss *session) deliver(msg ui.FleetMsg) {
+	if evs := msg.History.Events(); len(evs) > 0 && evs[len(evs)-1].Time.After(ss.newest) {
+		ss.newest = evs[len(evs)-1].Time
+		ss.news.Store(true)
+	}
 	select {
 	case <-ss.mail:
 	default:

@@ -538,4 +538,26 @@ func TestServeFramePacing(t *testing.T) {
 	if !due() || !ss.frames.hold {
 		t.Errorf("idle, fleet %v ago: want due; frames %+v", idleFrameEvery, ss.frames)
 	}
+	_ = p.View()
+	<-ss.mail
+	ss.ticked(p, ui.FleetMsg{Fleet: &model.Fleet{Gen: 2}})
+
+	// Idle, a fleet just in, and the next brings news (a backend went
+	// down): due at the next tick; the same events again are no news.
+	h := model.NewStore(time.Now).History()
+	h.Add(model.Event{Time: time.Now(), Type: model.EventBackend, Pool: "web", Backend: "c1", From: "healthy", To: "unhealthy"})
+	news := ui.FleetMsg{Fleet: &model.Fleet{Gen: 3}, History: h.View(time.Now(), 12)}
+	ss.deliver(news)
+	ss.ticked(p, tick)
+	if !due() || !ss.frames.hold {
+		t.Errorf("idle, news waiting: want due; frames %+v", ss.frames)
+	}
+	_ = p.View()
+	<-ss.mail
+	ss.ticked(p, news)
+	ss.deliver(ui.FleetMsg{Fleet: &model.Fleet{Gen: 4}, History: news.History})
+	ss.ticked(p, tick)
+	if due() || !ss.frames.hold {
+		t.Errorf("idle, the same events again: want held; frames %+v", ss.frames)
+	}
 }
