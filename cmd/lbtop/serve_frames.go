@@ -16,15 +16,18 @@ import (
 // move). So a fleet waits in the mailbox for the program's clock tick and
 // the tick's own redraw is skipped: tick and fleet make one frame. A
 // session nobody has typed in for idleAfter gets that frame every
-// idleFrameEvery only, unless the fleet waiting brings news (an event:
-// a backend or pool changed state, a source failed or came back, an
-// alert, an action), which is drawn at the next tick: what broke shows
-// at once, the figures of an idle screen move every idleFrameEvery. A
-// key brings the session back at once, and notices never wait. A timer
-// that only ends a mark (ui.IsExpiry) waits for the next frame too.
+// idleFrameEvery only, or idleNewsEvery when the fleet waiting brings
+// news (an event: a backend or pool changed state, a source failed or
+// came back, an alert, an action): what broke shows within a poll, the
+// figures of a quiet idle screen move every idleFrameEvery. (Each
+// source's poll makes a fleet, so without the floor a busy fleet would
+// draw an idle screen every tick.) A key brings the session back at
+// once, and notices never wait. A timer that only ends a mark
+// (ui.IsExpiry) waits for the next frame too.
 const (
 	idleAfter      = 10 * time.Second
 	idleFrameEvery = 4 * time.Second
+	idleNewsEvery  = 2 * time.Second
 	// fleetLate is how long a fleet waits for a due tick at most.
 	fleetLate = idleFrameEvery + time.Second
 	// tickSlack absorbs the clock's jitter when deciding a frame is due.
@@ -84,7 +87,7 @@ func (p paced) View() tea.View {
 
 // ticked is the program's filter. On a clock tick it decides whether a
 // frame is due (always for a session in use; every idleFrameEvery for an
-// idle one, or when the fleet waiting brings news) and, if so, tells forward to hand over the fleet waiting; a
+// idle one, idleNewsEvery when the fleet waiting brings news) and, if so, tells forward to hand over the fleet waiting; a
 // tick that is not due, or that the fleet follows, is not drawn.
 func (ss *session) ticked(_ tea.Model, msg tea.Msg) tea.Msg {
 	f := &ss.frames
@@ -101,7 +104,11 @@ func (ss *session) ticked(_ tea.Model, msg tea.Msg) tea.Msg {
 	}
 	now := time.Now()
 	idle := now.Sub(ss.in.last()) >= idleAfter
-	if idle && !ss.news.Load() && now.Sub(f.fleet) < idleFrameEvery-tickSlack {
+	every := idleFrameEvery
+	if ss.news.Load() && len(ss.mail) > 0 { // a fleet drawn without a due tick (forward's late path) leaves the flag
+		every = idleNewsEvery
+	}
+	if idle && now.Sub(f.fleet) < every-tickSlack {
 		f.hold = true
 		return msg
 	}

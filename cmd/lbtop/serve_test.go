@@ -542,15 +542,28 @@ func TestServeFramePacing(t *testing.T) {
 	<-ss.mail
 	ss.ticked(p, ui.FleetMsg{Fleet: &model.Fleet{Gen: 2}})
 
-	// Idle, a fleet just in, and the next brings news (a backend went
-	// down): due at the next tick; the same events again are no news.
+	// Idle, and the next fleet brings news (a backend went down): due
+	// idleNewsEvery after the last, not idleFrameEvery; the same events
+	// again are no news.
 	h := model.NewStore(time.Now).History()
 	h.Add(model.Event{Time: time.Now(), Type: model.EventBackend, Pool: "web", Backend: "c1", From: "healthy", To: "unhealthy"})
 	news := ui.FleetMsg{Fleet: &model.Fleet{Gen: 3}, History: h.View(time.Now(), 12)}
+	ss.news.Store(true) // left by a fleet taken without a due tick: nothing waits, so no news
+	ss.ticked(p, tick)
+	if due() || !ss.frames.hold {
+		t.Errorf("idle, news flag but no fleet waiting: want held; frames %+v", ss.frames)
+	}
+	_ = p.View()
 	ss.deliver(news)
 	ss.ticked(p, tick)
+	if due() || !ss.frames.hold {
+		t.Errorf("idle, news waiting, the last fleet just in: want held; frames %+v", ss.frames)
+	}
+	_ = p.View()
+	ss.frames.fleet = time.Now().Add(-idleNewsEvery)
+	ss.ticked(p, tick)
 	if !due() || !ss.frames.hold {
-		t.Errorf("idle, news waiting: want due; frames %+v", ss.frames)
+		t.Errorf("idle, news waiting, the last fleet %v ago: want due; frames %+v", idleNewsEvery, ss.frames)
 	}
 	_ = p.View()
 	<-ss.mail
