@@ -124,12 +124,13 @@ func NewHistory(window, res time.Duration) *History {
 // Window returns how far back the history reaches.
 func (h *History) Window() time.Duration { return h.window }
 
-// observe records a fleet built by the Store, with poolsOf giving each
-// source's pools in the order it reported them (stable across polls, so
-// backends are matched by position and a map is consulted only when the
-// list changed). Sources whose last poll is the same as last time
-// contribute nothing; failed sources leave a gap.
-func (h *History) observe(f *Fleet, poolsOf func(source string) []Pool) {
+// observe records a fleet built by the Store, with each calling fn with
+// a source's backends (and their pool's name) in the order it reported
+// them (stable across polls, so backends are matched by position and a
+// map is consulted only when the list changed). Sources whose last poll
+// is the same as last time contribute nothing; failed sources leave a
+// gap.
+func (h *History) observe(f *Fleet, each func(source string, fn func(pool string, b *Backend))) {
 	if f == nil {
 		return
 	}
@@ -139,7 +140,7 @@ func (h *History) observe(f *Fleet, poolsOf func(source string) []Pool) {
 	h.gen++
 	fresh := h.observeSources(f)
 	for name, at := range fresh {
-		h.observeBackends(name, poolsOf(name), at)
+		h.observeBackends(name, func(fn func(string, *Backend)) { each(name, fn) }, at)
 	}
 	for i := range f.Pools {
 		p := &f.Pools[i]
@@ -215,7 +216,7 @@ type sourceBackends struct {
 
 // observeBackends compares a source's freshly polled backends with what
 // was seen before, then marks those the poll no longer reported as gone.
-func (h *History) observeBackends(source string, pools []Pool, at time.Time) {
+func (h *History) observeBackends(source string, each func(fn func(pool string, b *Backend)), at time.Time) {
 	sb := h.backends[source]
 	if sb == nil {
 		sb = &sourceBackends{byKey: newKeyIndex()}
@@ -224,28 +225,25 @@ func (h *History) observeBackends(source string, pools []Pool, at time.Time) {
 	late := h.sources[source].firstPoll.Before(at)
 	var order []int32 // the new order, built only once a position differs
 	i := 0
-	for _, p := range pools {
-		for j := range p.Backends {
-			b := &p.Backends[j]
-			r := int32(-1)
-			if order == nil && i < len(sb.order) {
-				if c := &sb.recs[sb.order[i]]; c.key.name == b.Name && c.key.pool == p.Name && c.key.inst == b.Instance {
-					r = sb.order[i]
-				}
+	each(func(pool string, b *Backend) {
+		r := int32(-1)
+		if order == nil && i < len(sb.order) {
+			if c := &sb.recs[sb.order[i]]; c.key.name == b.Name && c.key.pool == pool && c.key.inst == b.Instance {
+				r = sb.order[i]
 			}
-			if r < 0 {
-				if order == nil {
-					order = append(make([]int32, 0, max(len(sb.order), i+1)), sb.order[:i]...)
-				}
-				r = h.lookup(sb, source, backendKey{p.Name, b.Instance, b.Name}, b, at, late)
-			}
-			if order != nil {
-				order = append(order, r)
-			}
-			h.compare(source, &sb.recs[r], b, at)
-			i++
 		}
-	}
+		if r < 0 {
+			if order == nil {
+				order = append(make([]int32, 0, max(len(sb.order), i+1)), sb.order[:i]...)
+			}
+			r = h.lookup(sb, source, backendKey{pool, b.Instance, b.Name}, b, at, late)
+		}
+		if order != nil {
+			order = append(order, r)
+		}
+		h.compare(source, &sb.recs[r], b, at)
+		i++
+	})
 	if order == nil && i == len(sb.order) {
 		return // the same backends in the same order: nobody left
 	}

@@ -258,8 +258,7 @@ func historyHeap(window time.Duration) (heapMB, sysMB float64) {
 			f.Sources[i].LastPoll = now
 		}
 		for j := range 100 {
-			pools := s.sources[fmt.Sprintf("lb%d", j%4)].pools
-			p := &pools[(poll*131+j*97)%len(pools)]
+			p := &f.Pools[(poll*131+j*97)%len(f.Pools)] // the store's one copy of the backends
 			bk := &p.Backends[j%len(p.Backends)]
 			if bk.Health == Healthy {
 				bk.Health = Unhealthy

@@ -38,15 +38,23 @@ type Store struct {
 
 type sourceState struct {
 	status   SourceStatus
-	poolKind Kind            // kind its pools merge under; status.Kind unless MergeAs
-	pools    []Pool          // last good data, with rates filled in
-	prev     []counterSample // per backend of pools, in order (store_rates.go)
-	prevF    []factSample    // per pool
-	prevAt   time.Time
-	prevM    map[string]float64 // previous counter metrics
-	seq      uint64             // Store.seq at this source's last ingest
-	hay      []string           // per pool, see haystack
-	keys     []string           // per pool: PoolRow.Key, then Fleet.bySrc's key (see poolKeys)
+	poolKind Kind // kind its pools merge under; status.Kind unless MergeAs
+
+	// pools is the last good poll, with rates filled in. Its backends are
+	// kept only while the fleet of that poll is built (full): that
+	// fleet's rows are then their one copy, and the next poll and fleet
+	// find them there, by their place in the poll (lastRows).
+	pools []Pool
+	full  bool
+	off   []int // flat position of each pool's first backend in that poll; len(pools)+1
+
+	prev   []counterSample // per backend of pools, in order (store_rates.go)
+	prevF  []factSample    // per pool
+	prevAt time.Time
+	prevM  map[string]float64 // previous counter metrics
+	seq    uint64             // Store.seq at this source's last ingest
+	hay    []string           // per pool, see haystack
+	keys   []string           // per pool: PoolRow.Key, then Fleet.bySrc's key (see poolKeys)
 }
 
 // MinRateWindow is the shortest time over which a counter delta becomes
@@ -132,8 +140,9 @@ func (s *Store) Ingest(snap Snapshot) *Fleet {
 	st.status.OK = true
 	st.status.Err = ""
 	st.status.LastOK = snap.At
-	last := newPrevPoll(st.pools)
+	last := newPrevPoll(st.pools, st.off, s.lastRows(snap.Source, st))
 	st.pools, st.prev = withRates(snap.Pools, last, st.prev, snap.At, s.minRate)
+	st.off, st.full = offsets(st.pools), true
 	st.prevF = factRates(st.pools, last, st.prevF, snap.At, s.minRate)
 	st.status.Metrics, st.prevM = metricRates(snap.Metrics, st.prevM, snap.At.Sub(st.prevAt).Seconds())
 	st.prevAt = snap.At
@@ -141,7 +150,7 @@ func (s *Store) Ingest(snap Snapshot) *Fleet {
 	st.status.ProxyFailing = snap.ProxyFailing
 	hay := make([]string, len(st.pools))
 	for i, p := range st.pools {
-		if k := last.pool(i, p.Name); k >= 0 && k < len(st.hay) && sameNames(&last.pools[k], &p) {
+		if k := last.pool(i, p.Name); k >= 0 && k < len(st.hay) && last.sameNames(k, &p) {
 			hay[i] = st.hay[k]
 		} else {
 			hay[i] = haystack(p)
@@ -150,12 +159,81 @@ func (s *Store) Ingest(snap Snapshot) *Fleet {
 	st.hay = hay
 	st.keys = nil
 	st.status.Pools = len(st.pools)
-	n := 0
-	for _, p := range st.pools {
-		n += len(p.Backends)
+	st.status.Backends = st.off[len(st.pools)]
+	f := s.Fleet()
+	for i := range st.pools {
+		st.pools[i].Backends = nil // f's rows hold them now
 	}
-	st.status.Backends = n
-	return s.Fleet()
+	st.full = false
+	return f
+}
+
+// offsets returns the flat position of each pool's first backend, and
+// their number last.
+func offsets(pools []Pool) []int {
+	off := make([]int, len(pools)+1)
+	for i, p := range pools {
+		off[i+1] = off[i] + len(p.Backends)
+	}
+	return off
+}
+
+// lastRows returns the rows of the last fleet that hold the source's last
+// poll, by their flat position in it; nil while the poll's own backends
+// are kept (full) or before its first poll. A fleet keeps every row it
+// took from a source's poll until the source polls again (its stamp
+// changes only then), so the last fleet holds them all.
+func (s *Store) lastRows(name string, st *sourceState) []*BackendRow {
+	if st.full || len(st.pools) == 0 || s.last == nil {
+		return nil
+	}
+	rows := make([]*BackendRow, st.off[len(st.pools)])
+	keys := st.poolKeys(name)
+	for pi := range st.pools {
+		i, ok := s.last.bySrc[keys[len(st.pools)+pi]]
+		if !ok || st.off[pi] == st.off[pi+1] {
+			continue
+		}
+		bs := s.last.Pools[i].Backends
+		for j := range bs {
+			// A pool the source reports twice (two exporters) is one
+			// row, read twice: each place is set to the same row.
+			if b := &bs[j]; b.Source == name && int(b.pos) < len(rows) {
+				rows[b.pos] = b
+			}
+		}
+	}
+	return rows
+}
+
+// backendAt returns backend k (a flat position) of pool pi of the
+// source's last poll: from its pools while they are full, else from rows
+// (lastRows); nil if the last fleet lost it, which it does not.
+func (st *sourceState) backendAt(rows []*BackendRow, pi, k int) *Backend {
+	if st.full {
+		return &st.pools[pi].Backends[k-st.off[pi]]
+	}
+	if k < len(rows) && rows[k] != nil {
+		return &rows[k].Backend
+	}
+	return nil
+}
+
+// eachBackend calls fn with every backend of the source's last poll, in
+// its order, and the index of its pool.
+func (s *Store) eachBackend(name string, fn func(pi int, b *Backend)) {
+	st := s.sources[name]
+	if st == nil {
+		return
+	}
+	rows := s.lastRows(name, st)
+	for pi := range st.pools {
+		for k := st.off[pi]; k < st.off[pi+1]; k++ {
+			if b := st.backendAt(rows, pi, k); b != nil {
+				fn(pi, b)
+			}
+		}
+	}
 }
 
 // poolKeys returns, per pool, its PoolRow.Key and then its Fleet.bySrc
@@ -200,20 +278,6 @@ func haystack(p Pool) string {
 		b.WriteString(strings.ToLower(be.Address))
 	}
 	return b.String()
-}
-
-// sameNames reports whether two polls of a pool list the same backend
-// names and addresses (then its haystack is the same).
-func sameNames(a, b *Pool) bool {
-	if len(a.Backends) != len(b.Backends) {
-		return false
-	}
-	for i := range a.Backends {
-		if a.Backends[i].Name != b.Backends[i].Name || a.Backends[i].Address != b.Backends[i].Address {
-			return false
-		}
-	}
-	return true
 }
 
 // summarize fills a pool row's totals, sorts its backends worst first and

@@ -48,7 +48,7 @@ func (s *Store) Fleet() *Fleet {
 				counts = append(counts, 0)
 				stamps = append(stamps, 0)
 			}
-			counts[i] += len(p.Backends)
+			counts[i] += st.off[pi+1] - st.off[pi]
 			f.bySrc[keys[len(st.pools)+pi]] = int32(i)
 			stamps[i] = mix(stamps[i], st.seq)
 		}
@@ -107,10 +107,14 @@ func (s *Store) merge(f *Fleet, build []bool) {
 	for _, name := range s.names {
 		st := s.sources[name]
 		stale := !st.status.OK
+		var rows []*BackendRow // the source's backends in the last fleet, unless full
 		for pi, p := range st.pools {
 			i := f.bySrc[st.keys[len(st.pools)+pi]]
 			if !build[i] {
 				continue
+			}
+			if rows == nil {
+				rows = s.lastRows(name, st)
 			}
 			row := &f.Pools[i]
 			if n := len(row.Sources); n == 0 || row.Sources[n-1] != name {
@@ -143,8 +147,12 @@ func (s *Store) merge(f *Fleet, build []bool) {
 					row.ErrRate += er
 				}
 			}
-			for _, b := range p.Backends {
-				row.Backends = append(row.Backends, BackendRow{Backend: b, Source: name, Pool: p.Name, Stale: stale})
+			for k := st.off[pi]; k < st.off[pi+1]; k++ {
+				b := st.backendAt(rows, pi, k)
+				if b == nil {
+					continue
+				}
+				row.Backends = append(row.Backends, BackendRow{Backend: *b, Source: name, Pool: p.Name, Stale: stale, pos: int32(k)})
 				if b.HasRates && !poolRates {
 					row.HasRates = true
 					row.ReqRate += b.ReqRate
@@ -186,15 +194,12 @@ func (s *Store) flaps(f *Fleet) flapCounts {
 	if s.transitions != nil {
 		for _, name := range s.names {
 			st := s.sources[name]
-			for pi, p := range st.pools {
-				i := int(f.bySrc[st.keys[len(st.pools)+pi]])
-				for j := range p.Backends {
-					b := &p.Backends[j]
-					if n := s.transitions(BackendRef{Source: name, Pool: p.Name, Backend: b.Name}); n > 0 {
-						fc.digest[i] += flapDigest(name, b.Instance, b.Name, n)
-					}
+			s.eachBackend(name, func(pi int, b *Backend) {
+				p := &st.pools[pi]
+				if n := s.transitions(BackendRef{Source: name, Pool: p.Name, Backend: b.Name}); n > 0 {
+					fc.digest[int(f.bySrc[st.keys[len(st.pools)+pi]])] += flapDigest(name, b.Instance, b.Name, n)
 				}
-			}
+			})
 		}
 		return fc
 	}

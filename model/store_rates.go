@@ -33,20 +33,17 @@ type backendID struct{ pool, name, addr string }
 
 // prevPoll finds what the previous poll of a source reported for a pool
 // or a backend: at the same position, else through maps built on first
-// need.
+// need. Its backends are the last fleet's rows (Store.lastRows).
 type prevPoll struct {
-	pools  []Pool
-	off    []int // flat position of each pool's first backend
-	byID   map[backendID][2]int32
+	pools  []Pool // without backends
+	off    []int  // flat position of each pool's first backend
+	rows   []*BackendRow
+	byID   map[backendID]int32
 	byName map[string]int
 }
 
-func newPrevPoll(pools []Pool) *prevPoll {
-	x := &prevPoll{pools: pools, off: make([]int, len(pools)+1)}
-	for i, p := range pools {
-		x.off[i+1] = x.off[i] + len(p.Backends)
-	}
-	return x
+func newPrevPoll(pools []Pool, off []int, rows []*BackendRow) *prevPoll {
+	return &prevPoll{pools: pools, off: off, rows: rows}
 }
 
 // pool returns the index of the previous pool named name, preferring
@@ -67,30 +64,55 @@ func (x *prevPoll) pool(pi int, name string) int {
 	return -1
 }
 
+// at returns the previous backend at flat position k, or nil.
+func (x *prevPoll) at(k int) *Backend {
+	if k < len(x.rows) && x.rows[k] != nil {
+		return &x.rows[k].Backend
+	}
+	return nil
+}
+
 // backend returns the previous report of backend j of pool pi (named
 // pool) and its flat position, or nil.
 func (x *prevPoll) backend(pi, j int, pool string, b *Backend) (*Backend, int) {
-	if pi < len(x.pools) && j < len(x.pools[pi].Backends) && x.pools[pi].Name == pool {
-		if ob := &x.pools[pi].Backends[j]; ob.Name == b.Name && ob.Address == b.Address {
+	if pi < len(x.pools) && x.pools[pi].Name == pool && j < x.off[pi+1]-x.off[pi] {
+		if ob := x.at(x.off[pi] + j); ob != nil && ob.Name == b.Name && ob.Address == b.Address {
 			return ob, x.off[pi] + j
 		}
 	}
-	if len(x.pools) == 0 {
+	if len(x.rows) == 0 {
 		return nil, 0
 	}
 	if x.byID == nil {
-		x.byID = make(map[backendID][2]int32, x.off[len(x.pools)])
+		x.byID = make(map[backendID]int32, len(x.rows))
 		for i, p := range x.pools {
-			for k := range p.Backends {
-				x.byID[backendID{p.Name, p.Backends[k].Name, p.Backends[k].Address}] = [2]int32{int32(i), int32(k)}
+			for k := x.off[i]; k < x.off[i+1]; k++ {
+				if ob := x.at(k); ob != nil {
+					x.byID[backendID{p.Name, ob.Name, ob.Address}] = int32(k)
+				}
 			}
 		}
 	}
-	at, ok := x.byID[backendID{pool, b.Name, b.Address}]
+	k, ok := x.byID[backendID{pool, b.Name, b.Address}]
 	if !ok {
 		return nil, 0
 	}
-	return &x.pools[at[0]].Backends[at[1]], x.off[at[0]] + int(at[1])
+	return x.at(int(k)), int(k)
+}
+
+// sameNames reports whether previous pool k lists the same backend names
+// and addresses as p (then its haystack is the same).
+func (x *prevPoll) sameNames(k int, p *Pool) bool {
+	if x.off[k+1]-x.off[k] != len(p.Backends) {
+		return false
+	}
+	for j := range p.Backends {
+		ob := x.at(x.off[k] + j)
+		if ob == nil || ob.Name != p.Backends[j].Name || ob.Address != p.Backends[j].Address {
+			return false
+		}
+	}
+	return true
 }
 
 // intern makes b share the previous poll's strings and facts where they
