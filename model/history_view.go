@@ -1,7 +1,10 @@
 package model
 
 import (
+	"cmp"
+	"hash/maphash"
 	"math"
+	"slices"
 	"time"
 )
 
@@ -14,10 +17,27 @@ type HistoryView struct {
 	Window     time.Duration
 	Resolution time.Duration
 
-	backends map[BackendKey]BackendHistory // only those with a change or seen late
-	first    map[string]time.Time          // source → first good poll
+	backends []viewBackend        // only those with a change or seen late, by hash
+	first    map[string]time.Time // source → first good poll
 	spark    map[string][]SparkPoint
 	events   []Event
+}
+
+// viewBackend is one backend of a view. A view lists every backend that
+// changed in the window (tens of thousands at 100k backends, one view per
+// poll), so it is kept small and sorted rather than in a map keyed by
+// BackendKey: 40 bytes a backend instead of ~150.
+type viewBackend struct {
+	hash  uint64 // viewHash of its key
+	name  string // checked on a hit
+	since int64  // unix ns
+	flaps int32
+	exact bool
+}
+
+// viewHash is the hash of a backend's key and source.
+func viewHash(source string, keyHash uint64) uint64 {
+	return mix(keyHash, maphash.String(keySeed, source))
 }
 
 // BackendHistory is what the screen shows of one backend's past.
@@ -42,22 +62,26 @@ type SparkPoint struct {
 func (h *History) View(now time.Time, points int) *HistoryView {
 	v := &HistoryView{
 		At: now, Window: h.window, Resolution: h.res,
-		backends: make(map[BackendKey]BackendHistory, len(h.notable)),
-		first:    make(map[string]time.Time, len(h.sources)),
-		spark:    make(map[string][]SparkPoint, len(h.pools)),
-		events:   h.events[:len(h.events):len(h.events)],
+		first:  make(map[string]time.Time, len(h.sources)),
+		spark:  make(map[string][]SparkPoint, len(h.pools)),
+		events: h.events[:len(h.events):len(h.events)],
 	}
 	for name, s := range h.sources {
 		v.first[name] = s.firstPoll
 	}
 	cut := now.Add(-h.window).UnixNano()
-	for k := range h.notable {
-		bh := h.find(k)
-		if bh == nil {
-			continue
-		}
-		v.backends[k] = BackendHistory{Since: time.Unix(0, bh.since), Exact: bh.since != bh.firstSeen, Flaps: countSince(bh.changes, cut)}
+	n := 0
+	for _, sb := range h.backends {
+		n += len(sb.notable)
 	}
+	v.backends = make([]viewBackend, 0, n)
+	for src, sb := range h.backends {
+		for _, r := range sb.notable {
+			bh := &sb.recs[r]
+			v.backends = append(v.backends, viewBackend{hash: viewHash(src, bh.hash), name: bh.key.name, since: bh.since, exact: bh.exact, flaps: int32(countSince(bh.changes, cut))})
+		}
+	}
+	slices.SortFunc(v.backends, func(a, b viewBackend) int { return cmp.Compare(a.hash, b.hash) })
 	if points > 0 {
 		last := h.tickOf(now)
 		buf := make([]SparkPoint, points*len(h.pools))
@@ -98,7 +122,7 @@ func (v *HistoryView) Backend(b *BackendRow) BackendHistory {
 	if v == nil {
 		return BackendHistory{Since: b.Since, Exact: !b.Since.IsZero()}
 	}
-	bh, ok := v.backends[KeyOf(b)]
+	bh, ok := v.backend(b)
 	if !ok {
 		bh = BackendHistory{Since: v.first[b.Source]}
 	}
@@ -106,6 +130,18 @@ func (v *HistoryView) Backend(b *BackendRow) BackendHistory {
 		bh.Since, bh.Exact = b.Since, true
 	}
 	return bh
+}
+
+// backend finds a row among the view's backends.
+func (v *HistoryView) backend(b *BackendRow) (BackendHistory, bool) {
+	h := viewHash(b.Source, hashKey(backendKey{b.Pool, b.Instance, b.Name}))
+	i, _ := slices.BinarySearchFunc(v.backends, h, func(e viewBackend, h uint64) int { return cmp.Compare(e.hash, h) })
+	for ; i < len(v.backends) && v.backends[i].hash == h; i++ {
+		if e := &v.backends[i]; e.name == b.Name {
+			return BackendHistory{Since: time.Unix(0, e.since), Exact: e.exact, Flaps: int(e.flaps)}, true
+		}
+	}
+	return BackendHistory{}, false
 }
 
 // Spark returns a pool's last points (oldest first), or nil.

@@ -270,6 +270,11 @@ func mix(h, v uint64) uint64 {
 // of the source, not per fleet, since lower-casing 100k names costs ~10 ms.
 func haystack(p Pool) string {
 	var b strings.Builder
+	n := len(p.Name)
+	for _, be := range p.Backends {
+		n += 2 + len(be.Name) + len(be.Address)
+	}
+	b.Grow(n) // lower-casing ASCII keeps the length; grown by doubling, it kept up to twice
 	b.WriteString(strings.ToLower(p.Name))
 	for _, be := range p.Backends {
 		b.WriteByte('\n')
