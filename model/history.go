@@ -40,7 +40,7 @@ const (
 // immutable copies of what a screen needs.
 //
 // Memory is bounded: transitions per backend (at most 64, only within the
-// window), per pool one fixed ring of 4-byte samples plus its healthy/total
+// window), per pool a ring of 4-byte samples, packed, plus its healthy/total
 // changes, 10,000 events. A
 // stale source leaves a gap in its pools' samples and keeps its backends'
 // transitions; a backend that disappears is recorded as "gone" and keeps
@@ -55,7 +55,7 @@ type History struct {
 	backends  map[string]*sourceBackends
 	sources   map[string]*sourceSeen
 	pools     map[string]*poolHist // by PoolRow.Key
-	rings     ringSlab             // the pools' sample rings
+	ringSize  int                  // samples per pool: window / res
 	reasons   map[string]string    // see intern
 
 	events  []Event // recent, oldest first; append-only so views may share it
@@ -95,7 +95,7 @@ func NewHistory(window, res time.Duration) *History {
 		backends: map[string]*sourceBackends{},
 		sources:  map[string]*sourceSeen{},
 		pools:    map[string]*poolHist{},
-		rings:    ringSlab{size: max(int(window/res), 1)},
+		ringSize: max(int(window/res), 1),
 		reasons:  map[string]string{},
 	}
 }
@@ -180,9 +180,8 @@ func (h *History) observeSources(f *Fleet) map[string]time.Time {
 func (h *History) evict(now time.Time) {
 	h.evictBackends(now.Add(-h.window).UnixNano())
 	for key, p := range h.pools {
-		if h.tickOf(now)-p.lastTick > int64(len(p.ring)) {
+		if h.tickOf(now)-p.lastTick > int64(p.samples.size) {
 			delete(h.pools, key)
-			h.rings.put(p.ring)
 		}
 	}
 	if len(h.events) > maxEvents+maxEvents/4 {

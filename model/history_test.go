@@ -302,7 +302,7 @@ func BenchmarkHistoryObserve100k(b *testing.B) {
 
 func TestPoolRingTicks(t *testing.T) {
 	t.Parallel()
-	ph := &poolHist{ring: make([]psample, 6)}
+	ph := &poolHist{samples: sampleRing{size: 6}}
 	for _, tc := range []struct {
 		tick int64
 		req  float64

@@ -98,7 +98,7 @@ func (h *History) View(now time.Time, points int) *HistoryView {
 }
 
 func (ph *poolHist) spark(t int64) SparkPoint {
-	if ph.n > 0 && t == ph.lastTick+1 {
+	if ph.samples.n > 0 && t == ph.lastTick+1 {
 		// The tick in progress: the pool's source has not polled in it
 		// yet (a view is built whenever any source polls). Not a gap:
 		// it shows the last sample, as a poll skipped by jitter does.
