@@ -229,6 +229,9 @@ func (h *History) evictBackends(cut int64) {
 // eachNotable calls fn with every backend that changed state since it was
 // first seen (or appeared late), and its key.
 func (h *History) eachNotable(fn func(k BackendKey, bh *backendHist)) {
+	if h == nil {
+		return
+	}
 	for src, sb := range h.backends {
 		for _, r := range sb.notable {
 			bh := &sb.recs[r]

@@ -3,6 +3,7 @@ package model
 import (
 	"hash/maphash"
 	"slices"
+	"time"
 	"unsafe"
 )
 
@@ -33,23 +34,40 @@ func (s *Store) Fleet() *Fleet {
 	defer s.observe(f) // history, once f is complete
 	index := make(map[string]int, len(s.lastIndex))
 	f.bySrc = make(map[string]int32, len(s.lastIndex))
-	var counts []int
-	var stamps []uint64
+	// Number the pools first: their rows are then allocated once, to
+	// size (grown by append, 10,000 rows allocated 2.6 times their size
+	// per fleet and kept up to 1.6).
+	n := 0
+	for _, st := range s.sources {
+		n += len(st.pools)
+	}
+	at := make([]int32, 0, n) // per pool of each source in turn, its row
 	for _, name := range s.names {
 		st := s.sources[name]
 		f.Sources = append(f.Sources, st.status)
 		keys := st.poolKeys(name)
-		for pi, p := range st.pools {
+		for pi := range st.pools {
 			i, ok := index[keys[pi]]
 			if !ok {
-				i = len(f.Pools)
+				i = len(index)
 				index[keys[pi]] = i
-				f.Pools = append(f.Pools, PoolRow{Key: keys[pi], Name: p.Name, Kind: st.poolKind})
-				counts = append(counts, 0)
-				stamps = append(stamps, 0)
+			}
+			f.bySrc[keys[len(st.pools)+pi]] = int32(i)
+			at = append(at, int32(i))
+		}
+	}
+	f.Pools = make([]PoolRow, len(index))
+	counts := make([]int, len(index))
+	stamps := make([]uint64, len(index))
+	for _, name := range s.names {
+		st := s.sources[name]
+		for pi, p := range st.pools {
+			i := at[0]
+			at = at[1:]
+			if f.Pools[i].Key == "" {
+				f.Pools[i] = PoolRow{Key: st.keys[pi], Name: p.Name, Kind: st.poolKind}
 			}
 			counts[i] += st.off[pi+1] - st.off[pi]
-			f.bySrc[keys[len(st.pools)+pi]] = int32(i)
 			stamps[i] = mix(stamps[i], st.seq)
 		}
 	}
@@ -177,7 +195,8 @@ func (s *Store) merge(f *Fleet, build []bool) {
 // only the backends that changed.
 type flapCounts struct {
 	digest map[int]uint64
-	byKey  map[BackendKey]int
+	hist   *History
+	since  time.Time
 	hook   func(BackendRef) int
 }
 
@@ -203,12 +222,19 @@ func (s *Store) flaps(f *Fleet) flapCounts {
 		}
 		return fc
 	}
-	fc.byKey = s.hist.RecentChanges(f.At.Add(-FlapWindow))
-	for k, n := range fc.byKey {
-		if i, ok := f.bySrc[k.Source+"\x00"+k.Pool]; ok {
-			fc.digest[int(i)] += flapDigest(k.Source, k.Instance, k.Name, n)
+	// Without a map of the counts (one per fleet was 2 MB at 100k
+	// backends): the few pools being built look their members up.
+	fc.hist, fc.since = s.hist, f.At.Add(-FlapWindow)
+	cut := fc.since.UnixNano()
+	var key []byte
+	s.hist.eachNotable(func(k BackendKey, bh *backendHist) {
+		if n := countSince(bh.changes, cut); n > 0 {
+			key = append(append(append(key[:0], k.Source...), 0), k.Pool...)
+			if i, ok := f.bySrc[string(key)]; ok {
+				fc.digest[int(i)] += flapDigest(k.Source, k.Instance, k.Name, n)
+			}
 		}
-	}
+	})
 	return fc
 }
 
@@ -217,5 +243,5 @@ func (fc *flapCounts) count(b *BackendRow) int {
 	if fc.hook != nil {
 		return fc.hook(b.Ref())
 	}
-	return fc.byKey[KeyOf(b)]
+	return fc.hist.Changes(KeyOf(b), fc.since)
 }

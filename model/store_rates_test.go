@@ -2,6 +2,7 @@ package model
 
 import (
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -145,6 +146,38 @@ func TestOneCopyOfBackends(t *testing.T) {
 		want := map[string]float64{"exp-a": 200.0 / 3, "exp-b": 400.0 / 3}[b.Instance]
 		if b.ReqRate != want {
 			t.Errorf("web/s1@%s after a fleet built from rows: %v req/s, want %v", b.Instance, b.ReqRate, want)
+		}
+	}
+}
+
+// TestRatesFollowBackendsInLargePools: backends of a pool too large to
+// scan (smallPool) that change places, next to a small one, keep their
+// rates.
+func TestRatesFollowBackendsInLargePools(t *testing.T) {
+	t.Parallel()
+	s := NewStore(clock())
+	pools := func(reqs func(i int) uint64, reverse bool) []Pool {
+		var big, small []Backend
+		for i := range smallPool + 8 {
+			big = append(big, be("b"+strconv.Itoa(i), Healthy, reqs(i), 0))
+		}
+		for i := range 3 {
+			small = append(small, be("s"+strconv.Itoa(i), Healthy, reqs(i), 0))
+		}
+		if reverse {
+			slices.Reverse(big)
+			slices.Reverse(small)
+		}
+		return []Pool{freshPool("big", big...), freshPool("small", small...)}
+	}
+	s.Ingest(snap("lb1", t0, pools(func(int) uint64 { return 0 }, false)...))
+	f := s.Ingest(snap("lb1", t0.Add(2*time.Second), pools(func(i int) uint64 { return uint64(2 * i) }, true)...))
+	for _, p := range f.Pools {
+		for _, b := range p.Backends {
+			i, _ := strconv.Atoi(b.Name[1:])
+			if !b.HasRates || b.ReqRate != float64(i) {
+				t.Errorf("%s/%s: %v req/s (rates %v), want %d", p.Name, b.Name, b.ReqRate, b.HasRates, i)
+			}
 		}
 	}
 }
