@@ -29,6 +29,9 @@ type Store struct {
 	lastIndex  map[string]int
 	lastStamps []poolStamp
 
+	lastKeys [][]string // per source, the poolKeys the last fleet was numbered with
+	lastAt   []int32    // and that numbering (see Fleet)
+
 	hist *History // see history_store.go
 
 	demand sortDemand // which pool orders the UI asks for (fleet_sort.go)
@@ -149,15 +152,20 @@ func (s *Store) Ingest(snap Snapshot) *Fleet {
 	st.status.Note = snap.Note
 	st.status.ProxyFailing = snap.ProxyFailing
 	hay := make([]string, len(st.pools))
+	moved := len(st.pools) != len(last.pools)
 	for i, p := range st.pools {
-		if k := last.pool(i, p.Name); k >= 0 && k < len(st.hay) && last.sameNames(k, &p) {
+		k := last.pool(i, p.Name)
+		moved = moved || k != i
+		if k >= 0 && k < len(st.hay) && last.sameNames(k, &p) {
 			hay[i] = st.hay[k]
 		} else {
 			hay[i] = haystack(p)
 		}
 	}
 	st.hay = hay
-	st.keys = nil
+	if moved {
+		st.keys = nil // the same pools in the same places keep theirs, and the fleet its numbering
+	}
 	st.status.Pools = len(st.pools)
 	st.status.Backends = st.off[len(st.pools)]
 	f := s.Fleet()

@@ -32,30 +32,10 @@ func (s *Store) Fleet() *Fleet {
 	s.gen++
 	f := &Fleet{Gen: s.gen, At: s.now()}
 	defer s.observe(f) // history, once f is complete
-	index := make(map[string]int, len(s.lastIndex))
-	f.bySrc = make(map[string]int32, len(s.lastIndex))
-	// Number the pools first: their rows are then allocated once, to
-	// size (grown by append, 10,000 rows allocated 2.6 times their size
-	// per fleet and kept up to 1.6).
-	n := 0
-	for _, st := range s.sources {
-		n += len(st.pools)
-	}
-	at := make([]int32, 0, n) // per pool of each source in turn, its row
-	for _, name := range s.names {
-		st := s.sources[name]
-		f.Sources = append(f.Sources, st.status)
-		keys := st.poolKeys(name)
-		for pi := range st.pools {
-			i, ok := index[keys[pi]]
-			if !ok {
-				i = len(index)
-				index[keys[pi]] = i
-			}
-			f.bySrc[keys[len(st.pools)+pi]] = int32(i)
-			at = append(at, int32(i))
-		}
-	}
+	// Pools numbered first, their rows are allocated once, to size
+	// (grown by append, 10,000 rows allocated 2.6 times their size per
+	// fleet and kept up to 1.6).
+	index, at := s.number(f)
 	f.Pools = make([]PoolRow, len(index))
 	counts := make([]int, len(index))
 	stamps := make([]uint64, len(index))
@@ -115,6 +95,47 @@ func (s *Store) Fleet() *Fleet {
 	s.last, s.lastIndex, s.lastStamps = f, index, next
 	f.sortWith(&s.demand, byName)
 	return f
+}
+
+// number gives each pool of the fleet its row: the index by PoolRow.Key,
+// f.bySrc, and the row of each pool of each source in turn. Sources
+// that report the same pools in the same places as for the last fleet
+// keep its numbering (the maps are read-only once built): at 10,000
+// pools, building them took 1 MB and 2 ms per fleet.
+func (s *Store) number(f *Fleet) (map[string]int, []int32) {
+	same := s.last != nil && len(s.lastKeys) == len(s.names)
+	n := 0
+	for i, name := range s.names {
+		st := s.sources[name]
+		f.Sources = append(f.Sources, st.status)
+		keys := st.poolKeys(name)
+		same = same && len(keys) == len(s.lastKeys[i]) && unsafe.SliceData(keys) == unsafe.SliceData(s.lastKeys[i])
+		n += len(st.pools)
+	}
+	if same {
+		f.bySrc = s.last.bySrc
+		return s.lastIndex, s.lastAt
+	}
+	index := make(map[string]int, len(s.lastIndex))
+	f.bySrc = make(map[string]int32, len(s.lastIndex))
+	at := make([]int32, 0, n) // per pool of each source in turn, its row
+	s.lastKeys = s.lastKeys[:0]
+	for _, name := range s.names {
+		st := s.sources[name]
+		keys := st.keys
+		s.lastKeys = append(s.lastKeys, keys)
+		for pi := range st.pools {
+			i, ok := index[keys[pi]]
+			if !ok {
+				i = len(index)
+				index[keys[pi]] = i
+			}
+			f.bySrc[keys[len(st.pools)+pi]] = int32(i)
+			at = append(at, int32(i))
+		}
+	}
+	s.lastAt = at
+	return index, at
 }
 
 // merge fills the pools to build from every source reporting them:
