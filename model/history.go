@@ -57,6 +57,8 @@ type History struct {
 	pools     map[string]*poolHist // by PoolRow.Key
 	ringSize  int                  // samples per pool: window / res
 	reasons   map[string]string    // see intern
+	sparkAt   map[string]int32     // pool key → index in sparkOf, for views (see sparks)
+	sparkOf   []*poolHist
 
 	events  []Event // recent, oldest first; append-only so views may share it
 	pending []Event // not yet taken by TakeEvents
@@ -182,6 +184,7 @@ func (h *History) evict(now time.Time) {
 	for key, p := range h.pools {
 		if h.tickOf(now)-p.lastTick > int64(p.samples.size) {
 			delete(h.pools, key)
+			h.sparkAt = nil
 		}
 	}
 	if len(h.events) > maxEvents+maxEvents/4 {

@@ -16,6 +16,9 @@ type poolHist struct {
 	samples   sampleRing
 	lastTick  int64 // tick of the newest sample
 	counts    []countChange
+
+	sparkPts  []SparkPoint // the last view's points (History.sparks), nil after a new sample
+	sparkTick int64        // the tick they end on
 }
 
 // psample is a pool sample in 4 bytes: req/s and 5xx/s in 12 bits each
@@ -143,6 +146,7 @@ func (h *History) observePool(p *PoolRow, at time.Time) {
 	if ph == nil {
 		ph = &poolHist{samples: sampleRing{size: h.ringSize}, state: wordOf(p), noHealthy: p.NoHealthy()}
 		h.pools[p.Key] = ph
+		h.sparkAt = nil
 	} else if st := wordOf(p); st != ph.state && !p.Stale {
 		e := Event{Time: at, Type: EventPool, Source: strings.Join(p.Sources, ","), Pool: p.Name, Kind: p.Kind, From: ph.state.String(), To: st.String(), Reason: poolReason(p)}
 		e.NoHealthy = p.NoHealthy() && !ph.noHealthy
@@ -152,6 +156,7 @@ func (h *History) observePool(p *PoolRow, at time.Time) {
 	tick := h.tickOf(at)
 	ph.putCounts(tick, count16(p.Healthy), count16(p.Total))
 	ph.put(tick, packSample(p.ReqRate, p.ErrRate, p.Active))
+	ph.sparkPts = nil
 }
 
 // put writes the sample of tick. A tick written twice keeps the later

@@ -157,11 +157,16 @@ func TestHistoryViewIsImmutable(t *testing.T) {
 	if bh := v.Backend(&row); !bh.Exact || bh.Flaps != 1 || !bh.Since.Equal(t0.Add(2*time.Second)) {
 		t.Errorf("view backend %+v", bh)
 	}
+	kept := fmt.Sprint(sp)
 	now := t0.Add(4 * time.Second)
 	ok.At = now
 	s.Ingest(ok)
-	if len(v.Events()) != evs || v.Backend(&row).Flaps != 1 {
+	next := s.History().View(now, 3).Spark("haproxy/web")
+	if len(v.Events()) != evs || v.Backend(&row).Flaps != 1 || fmt.Sprint(v.Spark("haproxy/web")) != kept {
 		t.Error("a view changed after the history moved on")
+	}
+	if fmt.Sprint(next) == kept {
+		t.Errorf("the next view's spark %+v is the old one's", next)
 	}
 }
 

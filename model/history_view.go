@@ -19,7 +19,8 @@ type HistoryView struct {
 
 	backends []viewBackend        // only those with a change or seen late, by hash
 	first    map[string]time.Time // source → first good poll
-	spark    map[string][]SparkPoint
+	sparkAt  map[string]int32     // pool key → index in sparks; shared by views
+	sparks   [][]SparkPoint       // each shared with History and other views
 	events   []Event
 }
 
@@ -63,7 +64,6 @@ func (h *History) View(now time.Time, points int) *HistoryView {
 	v := &HistoryView{
 		At: now, Window: h.window, Resolution: h.res,
 		first:  make(map[string]time.Time, len(h.sources)),
-		spark:  make(map[string][]SparkPoint, len(h.pools)),
 		events: h.events[:len(h.events):len(h.events)],
 	}
 	for name, s := range h.sources {
@@ -83,18 +83,37 @@ func (h *History) View(now time.Time, points int) *HistoryView {
 	}
 	slices.SortFunc(v.backends, func(a, b viewBackend) int { return cmp.Compare(a.hash, b.hash) })
 	if points > 0 {
-		last := h.tickOf(now)
-		buf := make([]SparkPoint, points*len(h.pools))
+		h.sparks(v, points)
+	}
+	return v
+}
+
+// sparks gives v every pool's last points. A pool keeps the points it
+// made for the last view and hands them to the next while it has no new
+// sample and the tick is the same: a view is built after each source's
+// poll, and most pools are not that source's. The index of pools is kept
+// too until one comes or goes.
+func (h *History) sparks(v *HistoryView, points int) {
+	if h.sparkAt == nil {
+		h.sparkAt = make(map[string]int32, len(h.pools))
+		h.sparkOf = h.sparkOf[:0]
 		for key, ph := range h.pools {
-			pts := buf[:points:points]
-			buf = buf[points:]
+			h.sparkAt[key] = int32(len(h.sparkOf))
+			h.sparkOf = append(h.sparkOf, ph)
+		}
+	}
+	last := h.tickOf(v.At)
+	v.sparkAt, v.sparks = h.sparkAt, make([][]SparkPoint, len(h.sparkOf))
+	for i, ph := range h.sparkOf {
+		if len(ph.sparkPts) != points || ph.sparkTick != last {
+			pts := make([]SparkPoint, points)
 			for i := range pts {
 				pts[i] = ph.spark(last - int64(points-1-i))
 			}
-			v.spark[key] = pts
+			ph.sparkPts, ph.sparkTick = pts, last
 		}
+		v.sparks[i] = ph.sparkPts
 	}
-	return v
 }
 
 func (ph *poolHist) spark(t int64) SparkPoint {
@@ -149,7 +168,10 @@ func (v *HistoryView) Spark(poolKey string) []SparkPoint {
 	if v == nil {
 		return nil
 	}
-	return v.spark[poolKey]
+	if i, ok := v.sparkAt[poolKey]; ok {
+		return v.sparks[i]
+	}
+	return nil
 }
 
 // Events returns the recent events, oldest first. The slice is shared:
