@@ -43,11 +43,12 @@ type sourceState struct {
 	status   SourceStatus
 	poolKind Kind // kind its pools merge under; status.Kind unless MergeAs
 
-	// pools is the last good poll, with rates filled in. Its backends are
-	// kept only while the fleet of that poll is built (full): that
-	// fleet's rows are then their one copy, and the next poll and fleet
-	// find them there, by their place in the poll (lastRows).
+	// pools is the last good poll, without its backends: they are rows
+	// (with rates filled in), held by fresh until the next fleet is
+	// built, then by that fleet's rows, their one copy, where the next
+	// poll and fleet find them by their place in the poll (lastRows).
 	pools []Pool
+	fresh []BackendRow // by place in the poll, while full
 	full  bool
 	off   []int // flat position of each pool's first backend in that poll; len(pools)+1
 
@@ -144,8 +145,8 @@ func (s *Store) Ingest(snap Snapshot) *Fleet {
 	st.status.Err = ""
 	st.status.LastOK = snap.At
 	last := newPrevPoll(st.pools, st.off, s.lastRows(snap.Source, st))
-	st.pools, st.prev = withRates(snap.Pools, last, st.prev, snap.At, s.minRate)
-	st.off, st.full = offsets(st.pools), true
+	st.pools, st.off, st.fresh, st.prev = withRates(snap.Source, snap.Pools, last, st.prev, snap.At, s.minRate)
+	st.full = true
 	st.prevF = factRates(st.pools, last, st.prevF, snap.At, s.minRate)
 	st.status.Metrics, st.prevM = metricRates(snap.Metrics, st.prevM, snap.At.Sub(st.prevAt).Seconds())
 	st.prevAt = snap.At
@@ -156,10 +157,10 @@ func (s *Store) Ingest(snap Snapshot) *Fleet {
 	for i, p := range st.pools {
 		k := last.pool(i, p.Name)
 		moved = moved || k != i
-		if k >= 0 && k < len(st.hay) && last.sameNames(k, &p) {
+		if rows := st.fresh[st.off[i]:st.off[i+1]]; k >= 0 && k < len(st.hay) && last.sameNames(k, rows) {
 			hay[i] = st.hay[k]
 		} else {
-			hay[i] = haystack(p)
+			hay[i] = haystack(p.Name, rows)
 		}
 	}
 	st.hay = hay
@@ -168,12 +169,7 @@ func (s *Store) Ingest(snap Snapshot) *Fleet {
 	}
 	st.status.Pools = len(st.pools)
 	st.status.Backends = st.off[len(st.pools)]
-	f := s.Fleet()
-	for i := range st.pools {
-		st.pools[i].Backends = nil // f's rows hold them now
-	}
-	st.full = false
-	return f
+	return s.Fleet()
 }
 
 // offsets returns the flat position of each pool's first backend, and
@@ -219,7 +215,7 @@ func (s *Store) lastRows(name string, st *sourceState) []*BackendRow {
 // (lastRows); nil if the last fleet lost it, which it does not.
 func (st *sourceState) backendAt(rows []*BackendRow, pi, k int) *Backend {
 	if st.full {
-		return &st.pools[pi].Backends[k-st.off[pi]]
+		return &st.fresh[k].Backend
 	}
 	if k < len(rows) && rows[k] != nil {
 		return &rows[k].Backend
@@ -276,15 +272,16 @@ func mix(h, v uint64) uint64 {
 // name and its backends' names and addresses, one per line (so a regular
 // expression's ^ and $ anchor at each name). It is built once per poll
 // of the source, not per fleet, since lower-casing 100k names costs ~10 ms.
-func haystack(p Pool) string {
+func haystack(pool string, rows []BackendRow) string {
 	var b strings.Builder
-	n := len(p.Name)
-	for _, be := range p.Backends {
-		n += 2 + len(be.Name) + len(be.Address)
+	n := len(pool)
+	for i := range rows {
+		n += 2 + len(rows[i].Name) + len(rows[i].Address)
 	}
 	b.Grow(n) // lower-casing ASCII keeps the length; grown by doubling, it kept up to twice
-	b.WriteString(strings.ToLower(p.Name))
-	for _, be := range p.Backends {
+	b.WriteString(strings.ToLower(pool))
+	for i := range rows {
+		be := &rows[i]
 		b.WriteByte('\n')
 		b.WriteString(strings.ToLower(be.Name))
 		b.WriteByte('\n')

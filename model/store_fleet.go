@@ -37,7 +37,8 @@ func (s *Store) Fleet() *Fleet {
 	// fleet and kept up to 1.6).
 	index, at := s.number(f)
 	f.Pools = make([]PoolRow, len(index))
-	counts := make([]int, len(index))
+	counts := make([]int, len(index))  // backends
+	entries := make([]int, len(index)) // pools of sources merged in it
 	stamps := make([]uint64, len(index))
 	for _, name := range s.names {
 		st := s.sources[name]
@@ -48,6 +49,7 @@ func (s *Store) Fleet() *Fleet {
 				f.Pools[i] = PoolRow{Key: st.keys[pi], Name: p.Name, Kind: st.poolKind}
 			}
 			counts[i] += st.off[pi+1] - st.off[pi]
+			entries[i]++
 			stamps[i] = mix(stamps[i], st.seq)
 		}
 	}
@@ -71,10 +73,9 @@ func (s *Store) Fleet() *Fleet {
 			*p = s.last.Pools[j]
 		} else {
 			build[i] = true
-			p.Backends = make([]BackendRow, 0, counts[i])
 		}
 	}
-	s.merge(f, build)
+	s.merge(f, build, counts, entries)
 	in := DiagInput{Sources: f.Sources, Admin: s.admin, Now: f.At}
 	for i := range f.Pools {
 		if !build[i] {
@@ -140,8 +141,16 @@ func (s *Store) number(f *Fleet) (map[string]int, []int32) {
 
 // merge fills the pools to build from every source reporting them:
 // sources, staleness, notes, aggregates, facts, rates and backend rows,
-// then their totals, order of backends and haystack.
-func (s *Store) merge(f *Fleet, build []bool) {
+// then their totals, order of backends and haystack. A pool one source
+// reports, and that source just polled, takes its rows as Ingest made
+// them; the others' rows are copied into an array per pool (of counts[i]
+// rows), from the source's fresh rows or the last fleet's.
+func (s *Store) merge(f *Fleet, build []bool, counts, entries []int) {
+	defer func() {
+		for _, st := range s.sources {
+			st.fresh, st.full = nil, false // this fleet's rows hold them now, sorted
+		}
+	}()
 	hays := make([][]string, len(f.Pools))
 	for _, name := range s.names {
 		st := s.sources[name]
@@ -186,16 +195,26 @@ func (s *Store) merge(f *Fleet, build []bool) {
 					row.ErrRate += er
 				}
 			}
-			for k := st.off[pi]; k < st.off[pi+1]; k++ {
-				b := st.backendAt(rows, pi, k)
-				if b == nil {
-					continue
+			lo, hi, start := st.off[pi], st.off[pi+1], len(row.Backends)
+			if st.full && entries[i] == 1 {
+				row.Backends = st.fresh[lo:hi:hi]
+			} else {
+				if row.Backends == nil {
+					row.Backends = make([]BackendRow, 0, counts[i])
 				}
-				row.Backends = append(row.Backends, BackendRow{Backend: *b, Source: name, Pool: p.Name, Stale: stale, pos: int32(k)})
-				if b.HasRates && !poolRates {
-					row.HasRates = true
-					row.ReqRate += b.ReqRate
-					row.ErrRate += b.ErrRate
+				for k := lo; k < hi; k++ {
+					if b := st.backendAt(rows, pi, k); b != nil {
+						row.Backends = append(row.Backends, BackendRow{Backend: *b, Source: name, Pool: p.Name, Stale: stale, pos: int32(k)})
+					}
+				}
+			}
+			if !poolRates {
+				for j := start; j < len(row.Backends); j++ {
+					if b := &row.Backends[j]; b.HasRates {
+						row.HasRates = true
+						row.ReqRate += b.ReqRate
+						row.ErrRate += b.ErrRate
+					}
 				}
 			}
 			hays[i] = append(hays[i], st.hay[pi])

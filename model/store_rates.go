@@ -120,14 +120,14 @@ func (x *prevPoll) backend(pi, j int, pool string, b *Backend) (*Backend, int) {
 const smallPool = 32
 
 // sameNames reports whether previous pool k lists the same backend names
-// and addresses as p (then its haystack is the same).
-func (x *prevPoll) sameNames(k int, p *Pool) bool {
-	if x.off[k+1]-x.off[k] != len(p.Backends) {
+// and addresses as rows (then its haystack is the same).
+func (x *prevPoll) sameNames(k int, rows []BackendRow) bool {
+	if x.off[k+1]-x.off[k] != len(rows) {
 		return false
 	}
-	for j := range p.Backends {
+	for j := range rows {
 		ob := x.at(x.off[k] + j)
-		if ob == nil || ob.Name != p.Backends[j].Name || ob.Address != p.Backends[j].Address {
+		if ob == nil || ob.Name != rows[j].Name || ob.Address != rows[j].Address {
 			return false
 		}
 	}
@@ -154,43 +154,44 @@ func intern(b, ob *Backend) {
 	}
 }
 
-// withRates copies pools, filling per-second rates from counter deltas
-// against prev (the samples of x's poll), and returns the samples to
-// compare the next poll with. Names, reasons and facts equal to the
-// previous poll's are shared with it. A counter that went backwards (a
-// reload) yields no rate for this poll.
-func withRates(pools []Pool, x *prevPoll, prev []counterSample, at time.Time, window time.Duration) ([]Pool, []counterSample) {
+// withRates turns a source's pools into rows (one array, in the order of
+// the poll: Source, Pool and pos set), filling per-second rates from
+// counter deltas against prev (the samples of x's poll), and returns the
+// pools without their backends, the flat position of each pool's first
+// row (offsets), the rows and the samples to compare the next poll with.
+// Names, reasons and facts equal to the previous poll's are shared with
+// it. A counter that went backwards (a reload) yields no rate for this
+// poll.
+func withRates(source string, pools []Pool, x *prevPoll, prev []counterSample, at time.Time, window time.Duration) ([]Pool, []int, []BackendRow, []counterSample) {
 	out := make([]Pool, len(pools))
-	n := 0
-	for _, p := range pools {
-		n += len(p.Backends)
-	}
+	off := offsets(pools)
+	n := off[len(pools)]
 	next := make([]counterSample, 0, n)
-	all := make([]Backend, n) // one array: one per pool would round each up to a size class
+	rows := make([]BackendRow, n)
 	now := at.UnixNano()
 	for pi, p := range pools {
 		if pi < len(x.pools) && x.pools[pi].Name == p.Name {
 			p.Name = x.pools[pi].Name
 		}
-		bs := all[:len(p.Backends):len(p.Backends)]
-		all = all[len(p.Backends):]
-		copy(bs, p.Backends)
-		for j := range bs {
-			b := &bs[j]
-			ob, k := x.backend(pi, j, p.Name, b)
+		for j := range p.Backends {
+			k := off[pi] + j
+			r := &rows[k]
+			r.Backend, r.Source, r.Pool, r.pos = p.Backends[j], source, p.Name, int32(k)
+			b := &r.Backend
+			ob, ok := x.backend(pi, j, p.Name, b)
 			var old counterSample
 			if ob != nil {
 				intern(b, ob)
-				if k < len(prev) {
-					old = prev[k]
+				if ok < len(prev) {
+					old = prev[ok]
 				}
 			}
 			next = append(next, counterRates(b, ob, old, now, window))
 		}
-		p.Backends = bs
+		p.Backends = nil
 		out[pi] = p
 	}
-	return out, next
+	return out, off, rows, next
 }
 
 // counterRates fills b's rates from its counters against old, the sample
