@@ -13,11 +13,15 @@ import (
 // the flap counts of its members); a pool whose stamp is unchanged is the
 // previous fleet's row as it was, backends, diagnosis and all, shared (a
 // fleet is immutable). Only the other pools are merged, summed, sorted
-// and diagnosed again, and only their backend rows are allocated, one
-// array per pool so that each dies with the last fleet sharing it: with
-// four sources a fleet of 100,000 backends allocates a quarter of its
-// rows, and two fleets alive at once (the UI's and the next) share the
-// rest instead of holding two copies.
+// and diagnosed again, and only their backend rows are new: the rows
+// Ingest made of the poll (one array, which dies with the last fleet
+// sharing it: every pool of a source is rebuilt when it polls), copied
+// into an array per pool only for a pool several sources report or one
+// rebuilt without a poll (flap counts, hooks, a failed poll). With four
+// sources a fleet of 100,000 backends makes a quarter of its rows, and
+// two fleets alive at once (the UI's and the next) share the rest
+// instead of holding two copies. The rows are the store's only copy of
+// the backends (see sourceState.pools).
 
 // poolStamp is what the next fleet needs to know of a pool in the last.
 type poolStamp struct {
