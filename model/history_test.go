@@ -431,3 +431,25 @@ func TestHistoryViewFindsEveryBackend(t *testing.T) {
 		t.Fatalf("%d of %d backends changed: the test needs both kinds", changed, n)
 	}
 }
+
+// TestHistoryTimeInStateExact: a backend seen from the first poll, or
+// appearing later, has been in its state at least since then (not
+// exact); once lbtop sees it change, since when is exact.
+func TestHistoryTimeInStateExact(t *testing.T) {
+	t.Parallel()
+	one := snap("lb", t0, web(be("a", Healthy, 0, 0)))
+	two := snap("lb", t0, web(be("a", Healthy, 0, 0), be("b", Healthy, 0, 0)))
+	flip := snap("lb", t0, web(down("a", "L4CON"), be("b", Healthy, 0, 0)))
+	s, _ := histRun(t, one, two, flip)
+	h := s.History()
+	for _, c := range []struct {
+		name  string
+		since time.Time
+		exact bool
+	}{{"a", t0.Add(4 * time.Second), true}, {"b", t0.Add(2 * time.Second), false}} {
+		row := BackendRow{Backend: Backend{Name: c.name}, Source: "lb", Pool: "web"}
+		if since, exact := h.TimeInState(&row); !since.Equal(c.since) || exact != c.exact {
+			t.Errorf("%s: since %v exact %v, want %v %v", c.name, since, exact, c.since, c.exact)
+		}
+	}
+}
