@@ -41,7 +41,7 @@ const (
 //
 // Memory is bounded: transitions per backend (at most 64, only within the
 // window), per pool a ring of 4-byte samples, packed, plus its healthy/total
-// changes, 10,000 events. A
+// changes, 10,000 to 12,500 events. A
 // stale source leaves a gap in its pools' samples and keeps its backends'
 // transitions; a backend that disappears is recorded as "gone" and keeps
 // its history when it comes back, until it has been gone a whole window.
