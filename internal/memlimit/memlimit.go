@@ -27,8 +27,8 @@ import (
 
 // Default is lbtop's soft memory limit when none is given, sized for a
 // dashboard of 100,000 backends with 30 minutes of history within 200 MB
-// RSS: model's BenchmarkSessionRSS100k peaks at 159 MB with it (GC 19% of
-// the CPU; 181 MB and 15% with 170MiB), and lbtop's own binary maps
+// RSS: model's BenchmarkSessionRSS100k peaks at 159–161 MB with it (GC
+// 17–19% of the CPU; 181 MB and 15% with 170MiB), and lbtop's own binary maps
 // ~34 MB more code pages than that test binary. Smaller fleets never
 // reach it.
 const Default = 150 << 20
