@@ -77,6 +77,8 @@ type BackendRow struct {
 	// five minutes. Zero until a history of states fills it (the hook for
 	// the flapping cause: Store.SetTransitions).
 	Transitions int32
+
+	pos int32 // its place in its source's last poll (Store.lastRows)
 }
 
 // InstanceName is the proxy that reported the row: its Instance label when

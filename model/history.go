@@ -40,8 +40,8 @@ const (
 // immutable copies of what a screen needs.
 //
 // Memory is bounded: transitions per backend (at most 64, only within the
-// window), per pool one fixed ring of 4-byte samples plus its healthy/total
-// changes, 10,000 events. A
+// window), per pool a ring of 4-byte samples, packed, plus its healthy/total
+// changes, 10,000 to 12,500 events. A
 // stale source leaves a gap in its pools' samples and keeps its backends'
 // transitions; a backend that disappears is recorded as "gone" and keeps
 // its history when it comes back, until it has been gone a whole window.
@@ -55,8 +55,10 @@ type History struct {
 	backends  map[string]*sourceBackends
 	sources   map[string]*sourceSeen
 	pools     map[string]*poolHist // by PoolRow.Key
-	rings     ringSlab             // the pools' sample rings
-	notable   map[BackendKey]struct{}
+	ringSize  int                  // samples per pool: window / res
+	reasons   map[string]string    // see intern
+	sparkAt   map[string]int32     // pool key → index in sparkOf, for views (see sparks)
+	sparkOf   []*poolHist
 
 	events  []Event // recent, oldest first; append-only so views may share it
 	pending []Event // not yet taken by TakeEvents
@@ -72,27 +74,6 @@ type BackendKey struct {
 // KeyOf returns the history key of a backend row.
 func KeyOf(b *BackendRow) BackendKey {
 	return BackendKey{Source: b.Source, Pool: b.Pool, Instance: b.Instance, Name: b.Name}
-}
-
-type backendKey struct{ pool, inst, name string }
-
-// backendHist is one backend's record, held by value in its source's
-// sourceBackends.recs (no object per backend for the GC to trace).
-type backendHist struct {
-	key       backendKey
-	since     int64 // unix ns: when it entered its state, by lbtop's observation
-	firstSeen int64
-	changes   []transition // oldest first; copy-on-write (views share it)
-	seen      uint32       // History.gen of the last poll that reported it
-	health    Health
-	present   bool
-	used      bool // false: a free slot
-}
-
-type transition struct {
-	at       int64 // unix ns
-	from, to string
-	reason   string
 }
 
 type sourceSeen struct {
@@ -116,20 +97,21 @@ func NewHistory(window, res time.Duration) *History {
 		backends: map[string]*sourceBackends{},
 		sources:  map[string]*sourceSeen{},
 		pools:    map[string]*poolHist{},
-		rings:    ringSlab{size: max(int(window/res), 1)},
-		notable:  map[BackendKey]struct{}{},
+		ringSize: max(int(window/res), 1),
+		reasons:  map[string]string{},
 	}
 }
 
 // Window returns how far back the history reaches.
 func (h *History) Window() time.Duration { return h.window }
 
-// observe records a fleet built by the Store, with poolsOf giving each
-// source's pools in the order it reported them (stable across polls, so
-// backends are matched by position and a map is consulted only when the
-// list changed). Sources whose last poll is the same as last time
-// contribute nothing; failed sources leave a gap.
-func (h *History) observe(f *Fleet, poolsOf func(source string) []Pool) {
+// observe records a fleet built by the Store, with each calling fn with
+// a source's backends (and their pool's name) in the order it reported
+// them (stable across polls, so backends are matched by position and a
+// map is consulted only when the list changed). Sources whose last poll
+// is the same as last time contribute nothing; failed sources leave a
+// gap.
+func (h *History) observe(f *Fleet, each func(source string, fn func(pool string, b *Backend))) {
 	if f == nil {
 		return
 	}
@@ -139,7 +121,7 @@ func (h *History) observe(f *Fleet, poolsOf func(source string) []Pool) {
 	h.gen++
 	fresh := h.observeSources(f)
 	for name, at := range fresh {
-		h.observeBackends(name, poolsOf(name), at)
+		h.observeBackends(name, func(fn func(string, *Backend)) { each(name, fn) }, at)
 	}
 	for i := range f.Pools {
 		p := &f.Pools[i]
@@ -195,157 +177,17 @@ func (h *History) observeSources(f *Fleet) map[string]time.Time {
 	return fresh
 }
 
-func stateWord(h Health, present bool) string {
-	if !present {
-		return StateGone
-	}
-	return h.String()
-}
-
-// sourceBackends is one source's backends: their records, an index by
-// key, and their order in its last poll for matching the next one by
-// position.
-type sourceBackends struct {
-	recs  []backendHist
-	free  []int32 // slots of evicted records
-	byKey keyIndex
-	order []int32
-	gone  int // records with present false, so evict skips sources without any
-}
-
-// observeBackends compares a source's freshly polled backends with what
-// was seen before, then marks those the poll no longer reported as gone.
-func (h *History) observeBackends(source string, pools []Pool, at time.Time) {
-	sb := h.backends[source]
-	if sb == nil {
-		sb = &sourceBackends{byKey: newKeyIndex()}
-		h.backends[source] = sb
-	}
-	late := h.sources[source].firstPoll.Before(at)
-	var order []int32 // the new order, built only once a position differs
-	i := 0
-	for _, p := range pools {
-		for j := range p.Backends {
-			b := &p.Backends[j]
-			r := int32(-1)
-			if order == nil && i < len(sb.order) {
-				if c := &sb.recs[sb.order[i]]; c.key.name == b.Name && c.key.pool == p.Name && c.key.inst == b.Instance {
-					r = sb.order[i]
-				}
-			}
-			if r < 0 {
-				if order == nil {
-					order = append(make([]int32, 0, max(len(sb.order), i+1)), sb.order[:i]...)
-				}
-				r = h.lookup(sb, source, backendKey{p.Name, b.Instance, b.Name}, b, at, late)
-			}
-			if order != nil {
-				order = append(order, r)
-			}
-			h.compare(source, &sb.recs[r], b, at)
-			i++
-		}
-	}
-	if order == nil && i == len(sb.order) {
-		return // the same backends in the same order: nobody left
-	}
-	if order != nil {
-		sb.order = order
-	} else {
-		sb.order = sb.order[:i]
-	}
-	for r := range sb.recs {
-		if bh := &sb.recs[r]; bh.seen != uint32(h.gen) && bh.present {
-			bh.present = false
-			sb.gone++
-			h.change(source, bh, bh.health.String(), "no longer reported", at)
-		}
-	}
-}
-
-// lookup finds or creates a backend's record outside the fast path.
-func (h *History) lookup(sb *sourceBackends, source string, k backendKey, b *Backend, at time.Time, late bool) int32 {
-	if r, ok := sb.byKey.get(k, sb.recs); ok {
-		return r
-	}
-	ns := at.UnixNano()
-	rec := backendHist{key: k, health: b.Health, present: true, since: ns, firstSeen: ns, seen: uint32(h.gen), used: true}
-	var r int32
-	if n := len(sb.free); n > 0 {
-		r, sb.free = sb.free[n-1], sb.free[:n-1]
-		sb.recs[r] = rec
-	} else {
-		r = int32(len(sb.recs))
-		sb.recs = append(sb.recs, rec)
-	}
-	sb.byKey.put(k, r, sb.recs)
-	if late {
-		h.change(source, &sb.recs[r], StateNew, b.Reason, at)
-	}
-	return r
-}
-
-// compare updates a backend's record with its polled state.
-func (h *History) compare(source string, bh *backendHist, b *Backend, at time.Time) {
-	if !bh.present || bh.health != b.Health {
-		from := stateWord(bh.health, bh.present)
-		if !bh.present {
-			h.backends[source].gone--
-		}
-		bh.health, bh.present = b.Health, true
-		h.change(source, bh, from, b.Reason, at)
-	}
-	bh.seen = uint32(h.gen)
-}
-
-// change records that bh (already updated) left state from at time at.
-func (h *History) change(source string, bh *backendHist, from, reason string, at time.Time) {
-	to := stateWord(bh.health, bh.present)
-	h.addTransition(bh, transition{at: at.UnixNano(), from: from, to: to, reason: reason})
-	h.notable[BackendKey{source, bh.key.pool, bh.key.inst, bh.key.name}] = struct{}{}
-	h.emit(Event{Time: at, Type: EventBackend, Source: source, Pool: bh.key.pool, Backend: bh.key.name, Instance: bh.key.inst, From: from, To: to, Reason: reason})
-}
-
-// addTransition appends without touching the array a view may share, and
-// drops transitions older than the window or beyond maxTransitions.
-func (h *History) addTransition(bh *backendHist, t transition) {
-	old := bh.changes
-	cut := t.at - int64(h.window)
-	for len(old) > 0 && (old[0].at < cut || len(old) >= maxTransitions) {
-		old = old[1:]
-	}
-	next := make([]transition, len(old), len(old)+1)
-	copy(next, old)
-	bh.changes = append(next, t)
-	bh.since = t.at
-}
-
 // evict forgets backends gone for a whole window, pools not sampled for a
 // whole window and trims the event list. It runs once per tick.
 func (h *History) evict(now time.Time) {
-	cut := now.Add(-h.window).UnixNano()
-	for src, sb := range h.backends {
-		if sb.gone == 0 {
-			continue
-		}
-		for r := range sb.recs {
-			if bh := &sb.recs[r]; bh.used && !bh.present && bh.since < cut {
-				sb.gone--
-				k := bh.key
-				sb.byKey.del(k, sb.recs)
-				delete(h.notable, BackendKey{src, k.pool, k.inst, k.name})
-				sb.recs[r] = backendHist{} // a free slot
-				sb.free = append(sb.free, int32(r))
-			}
-		}
-	}
+	h.evictBackends(now.Add(-h.window).UnixNano())
 	for key, p := range h.pools {
-		if h.tickOf(now)-p.lastTick > int64(len(p.ring)) {
+		if h.tickOf(now)-p.lastTick > int64(p.samples.size) {
 			delete(h.pools, key)
-			h.rings.put(p.ring)
+			h.sparkAt = nil
 		}
 	}
-	if len(h.events) > 2*maxEvents {
+	if len(h.events) > maxEvents+maxEvents/4 {
 		h.events = append([]Event(nil), h.events[len(h.events)-maxEvents:]...)
 	}
 }
@@ -386,23 +228,19 @@ func (h *History) Flapping(k BackendKey, now time.Time) (n int, flapping bool) {
 // that ever changed in the window, not to the fleet: the Store uses it to
 // mark flapping members without a lookup per backend.
 func (h *History) RecentChanges(since time.Time) map[BackendKey]int {
-	if h == nil || len(h.notable) == 0 {
+	if h == nil {
 		return nil
 	}
 	cut := since.UnixNano()
 	var out map[BackendKey]int
-	for k := range h.notable {
-		bh := h.find(k)
-		if bh == nil {
-			continue
-		}
+	h.eachNotable(func(k BackendKey, bh *backendHist) {
 		if n := countSince(bh.changes, cut); n > 0 {
 			if out == nil {
 				out = make(map[BackendKey]int)
 			}
 			out[k] = n
 		}
-	}
+	})
 	return out
 }
 
@@ -453,7 +291,7 @@ type Transition struct {
 }
 
 func (t transition) export() Transition {
-	return Transition{At: time.Unix(0, t.at), From: t.from, To: t.to, Reason: t.reason}
+	return Transition{At: time.Unix(0, t.at), From: t.from.String(), To: t.to.String(), Reason: t.reason}
 }
 
 // TimeInState says since when a backend has been in its current state:
@@ -471,7 +309,7 @@ func (h *History) TimeInState(b *BackendRow) (since time.Time, exact bool) {
 	if bh == nil {
 		return time.Time{}, false
 	}
-	return time.Unix(0, bh.since), bh.since != bh.firstSeen
+	return time.Unix(0, bh.since), bh.exact
 }
 
 // poolWord is a pool's state for pool events, compared without
@@ -510,13 +348,4 @@ func firstNonEmpty(ss ...string) string {
 		}
 	}
 	return ""
-}
-
-func (h *History) find(k BackendKey) *backendHist {
-	if sb := h.backends[k.Source]; sb != nil {
-		if r, ok := sb.byKey.get(backendKey{k.Pool, k.Instance, k.Name}, sb.recs); ok {
-			return &sb.recs[r]
-		}
-	}
-	return nil
 }

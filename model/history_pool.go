@@ -7,25 +7,26 @@ import (
 	"time"
 )
 
-// poolHist is one pool's memory: its last state word for pool events, a
-// fixed ring of samples, one per tick (the history's resolution), and the
-// ticks at which its healthy/total counts changed.
+// poolHist is one pool's memory: its last state word for pool events, its
+// samples, one per tick (the history's resolution), and the ticks at
+// which its healthy/total counts changed.
 type poolHist struct {
 	state     poolWord
 	noHealthy bool
-	ring      []psample
-	head      int   // index of the next write
-	n         int   // samples written, up to len(ring)
+	samples   sampleRing
 	lastTick  int64 // tick of the newest sample
 	counts    []countChange
+
+	sparkPts  []SparkPoint // the last view's points (History.sparks), nil after a new sample
+	sparkTick int64        // the tick they end on
 }
 
 // psample is a pool sample in 4 bytes: req/s and 5xx/s in 12 bits each
 // on a log scale (steps of 0.54%, so within 0.27%, exact at 0, up to
 // 4.3e9), active connections in 8 bits on a coarser log scale (within
 // 4.5%, exact up to 7). Healthy and total change rarely, so they are kept
-// as changes (countChange) rather than per tick. Rings are carved from
-// shared slabs (ringSlab): 10,000 pools keep 30 minutes at 2 s in 35 MB.
+// as changes (countChange) rather than per tick. Rings pack older
+// samples (sampleRing).
 type psample uint32
 
 // Bits of a psample: req in 0–11, 5xx in 12–23, active in 24–31; an
@@ -80,30 +81,6 @@ func (s psample) active() int64 {
 	return int64(math.Round(unlogCode(uint32(s>>24), actSteps)))
 }
 
-// ringSlab hands out pool rings of one length from shared arrays, 64
-// rings at a time, and takes back the rings of evicted pools: allocated
-// one by one, each 3,600-byte ring would take a 4,096-byte size class.
-type ringSlab struct {
-	size int
-	free [][]psample
-}
-
-const ringsPerSlab = 64
-
-func (rs *ringSlab) get() []psample {
-	if len(rs.free) == 0 {
-		slab := make([]psample, rs.size*ringsPerSlab)
-		for i := range ringsPerSlab {
-			rs.free = append(rs.free, slab[i*rs.size:(i+1)*rs.size:(i+1)*rs.size])
-		}
-	}
-	r := rs.free[len(rs.free)-1]
-	rs.free = rs.free[:len(rs.free)-1]
-	return r
-}
-
-func (rs *ringSlab) put(r []psample) { rs.free = append(rs.free, r) }
-
 // Sample is one pool sample: the pool's figures at one tick. Gap is true
 // when no source of the pool answered during that tick.
 type Sample struct {
@@ -147,7 +124,7 @@ func (ph *poolHist) putCounts(tick int64, healthy, total uint16) {
 			return
 		}
 	}
-	oldest := tick - int64(len(ph.ring))
+	oldest := tick - int64(ph.samples.size)
 	i := 0
 	for i+1 < len(ph.counts) && ph.counts[i+1].tick <= oldest {
 		i++
@@ -167,8 +144,9 @@ func (h *History) tickTime(tick int64) time.Time { return h.start.Add(time.Durat
 func (h *History) observePool(p *PoolRow, at time.Time) {
 	ph := h.pools[p.Key]
 	if ph == nil {
-		ph = &poolHist{ring: h.rings.get(), state: wordOf(p), noHealthy: p.NoHealthy()}
+		ph = &poolHist{samples: sampleRing{size: h.ringSize}, state: wordOf(p), noHealthy: p.NoHealthy()}
 		h.pools[p.Key] = ph
+		h.sparkAt = nil
 	} else if st := wordOf(p); st != ph.state && !p.Stale {
 		e := Event{Time: at, Type: EventPool, Source: strings.Join(p.Sources, ","), Pool: p.Name, Kind: p.Kind, From: ph.state.String(), To: st.String(), Reason: poolReason(p)}
 		e.NoHealthy = p.NoHealthy() && !ph.noHealthy
@@ -178,33 +156,29 @@ func (h *History) observePool(p *PoolRow, at time.Time) {
 	tick := h.tickOf(at)
 	ph.putCounts(tick, count16(p.Healthy), count16(p.Total))
 	ph.put(tick, packSample(p.ReqRate, p.ErrRate, p.Active))
+	ph.sparkPts = nil
 }
 
 // put writes the sample of tick. A tick written twice keeps the later
 // sample; one skipped tick (poll jitter) repeats the previous sample;
 // longer silences become gaps.
 func (ph *poolHist) put(tick int64, s psample) {
-	if ph.n > 0 {
+	r := &ph.samples
+	if r.n > 0 {
 		switch d := tick - ph.lastTick; {
 		case d <= 0:
-			ph.ring[(ph.head+len(ph.ring)-1)%len(ph.ring)] = s
+			r.setLast(s)
 			return
 		case d == 2:
-			ph.push(ph.ring[(ph.head+len(ph.ring)-1)%len(ph.ring)])
+			r.push(r.last())
 		case d > 2:
-			for range min(d-1, int64(len(ph.ring))) {
-				ph.push(gapSample)
+			for range min(d-1, int64(r.size)) {
+				r.push(gapSample)
 			}
 		}
 	}
-	ph.push(s)
+	r.push(s)
 	ph.lastTick = tick
-}
-
-func (ph *poolHist) push(s psample) {
-	ph.ring[ph.head] = s
-	ph.head = (ph.head + 1) % len(ph.ring)
-	ph.n = min(ph.n+1, len(ph.ring))
 }
 
 // Samples returns a pool's samples from since to now, oldest first, one per
@@ -215,7 +189,7 @@ func (h *History) Samples(key string, since, now time.Time) []Sample {
 	if ph == nil {
 		return nil
 	}
-	first := max(h.tickOf(since), ph.lastTick-int64(ph.n)+1)
+	first := max(h.tickOf(since), ph.lastTick-int64(ph.samples.n)+1)
 	last := h.tickOf(now)
 	var out []Sample
 	for t := first; t <= last; t++ {
@@ -227,8 +201,8 @@ func (h *History) Samples(key string, since, now time.Time) []Sample {
 // at returns the sample of tick t, a gap when it is not in the ring.
 func (ph *poolHist) at(t int64) psample {
 	back := ph.lastTick - t
-	if back < 0 || back >= int64(ph.n) {
+	if back < 0 || back >= int64(ph.samples.n) {
 		return gapSample
 	}
-	return ph.ring[(ph.head-1-int(back)+2*len(ph.ring))%len(ph.ring)]
+	return ph.samples.back(int(back))
 }

@@ -15,13 +15,11 @@ func (s *Store) History() *History {
 // than the defaults, alert rules). Call it before the first Ingest.
 func (s *Store) UseHistory(h *History) { s.hist = h }
 
-// observe feeds the history a fleet just built, with each source's pools
-// in the order it reported them.
+// observe feeds the history a fleet just built, with each source's
+// backends in the order it reported them.
 func (s *Store) observe(f *Fleet) {
-	s.History().observe(f, func(source string) []Pool {
-		if st := s.sources[source]; st != nil {
-			return st.pools
-		}
-		return nil
+	s.History().observe(f, func(source string, fn func(pool string, b *Backend)) {
+		st := s.sources[source]
+		s.eachBackend(source, func(pi int, b *Backend) { fn(st.pools[pi].Name, b) })
 	})
 }

@@ -4,7 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"runtime"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -154,11 +157,16 @@ func TestHistoryViewIsImmutable(t *testing.T) {
 	if bh := v.Backend(&row); !bh.Exact || bh.Flaps != 1 || !bh.Since.Equal(t0.Add(2*time.Second)) {
 		t.Errorf("view backend %+v", bh)
 	}
+	kept := fmt.Sprint(sp)
 	now := t0.Add(4 * time.Second)
 	ok.At = now
 	s.Ingest(ok)
-	if len(v.Events()) != evs || v.Backend(&row).Flaps != 1 {
+	next := s.History().View(now, 3).Spark("haproxy/web")
+	if len(v.Events()) != evs || v.Backend(&row).Flaps != 1 || fmt.Sprint(v.Spark("haproxy/web")) != kept {
 		t.Error("a view changed after the history moved on")
+	}
+	if fmt.Sprint(next) == kept {
+		t.Errorf("the next view's spark %+v is the old one's", next)
 	}
 }
 
@@ -258,8 +266,7 @@ func historyHeap(window time.Duration) (heapMB, sysMB float64) {
 			f.Sources[i].LastPoll = now
 		}
 		for j := range 100 {
-			pools := s.sources[fmt.Sprintf("lb%d", j%4)].pools
-			p := &pools[(poll*131+j*97)%len(pools)]
+			p := &f.Pools[(poll*131+j*97)%len(f.Pools)] // the store's one copy of the backends
 			bk := &p.Backends[j%len(p.Backends)]
 			if bk.Health == Healthy {
 				bk.Health = Unhealthy
@@ -300,7 +307,7 @@ func BenchmarkHistoryObserve100k(b *testing.B) {
 
 func TestPoolRingTicks(t *testing.T) {
 	t.Parallel()
-	ph := &poolHist{ring: make([]psample, 6)}
+	ph := &poolHist{samples: sampleRing{size: 6}}
 	for _, tc := range []struct {
 		tick int64
 		req  float64
@@ -324,38 +331,125 @@ func TestPoolRingTicks(t *testing.T) {
 	}
 }
 
-// TestKeyIndexCollisions: with every key hashing alike, records are still
-// found, removed and their slots reused by key.
+// TestKeyIndexCollisions: with keys hashing alike (all to one slot, or
+// to a few slots at the end of the table so that probes wrap around),
+// records are still found, removed and their slots reused by key, through
+// random puts and deletes checked against a map.
 func TestKeyIndexCollisions(t *testing.T) {
 	t.Parallel()
-	for _, hash := range []func(backendKey) uint64{hashKey, func(backendKey) uint64 { return 7 }} {
-		x := newKeyIndex()
-		x.hash = hash
+	for name, hash := range map[string]func(backendKey) uint64{
+		"maphash": hashKey,
+		"one":     func(backendKey) uint64 { return 7 },
+		"wrap":    func(k backendKey) uint64 { return 1<<40 - 1 - uint64(len(k.name)%3) },
+	} {
+		rng := rand.New(rand.NewPCG(5, 6))
+		var x keyIndex
 		var recs []backendHist
+		var free []int32
 		ref := map[backendKey]int32{}
-		key := func(i int) backendKey { return backendKey{pool: "p", name: fmt.Sprint(i)} }
-		for i := range 50 {
-			recs = append(recs, backendHist{key: key(i), used: true})
-			x.put(key(i), int32(i), recs)
-			ref[key(i)] = int32(i)
-		}
-		for i := 0; i < 50; i += 3 { // evict, as History.evict does
-			x.del(key(i), recs)
-			delete(ref, key(i))
-			recs[i] = backendHist{}
-		}
-		for i := 0; i < 50; i += 6 { // reuse the slots for new keys
-			k := key(1000 + i)
-			recs[i] = backendHist{key: k, used: true}
-			x.put(k, int32(i), recs)
-			ref[k] = int32(i)
-		}
-		for i := range 1100 {
-			r, ok := x.get(key(i), recs)
-			want, wantOK := ref[key(i)]
-			if ok != wantOK || ok && r != want {
-				t.Fatalf("get(%v) = %d, %v; want %d, %v", key(i), r, ok, want, wantOK)
+		key := func(i int) backendKey { return backendKey{pool: "p", name: strings.Repeat("x", i%7) + strconv.Itoa(i)} }
+		for step := range 2000 {
+			k := key(rng.IntN(300))
+			if r, ok := ref[k]; ok && rng.IntN(2) == 0 { // evict, as History.evict does
+				x.del(r, recs)
+				delete(ref, k)
+				recs[r] = backendHist{}
+				free = append(free, r)
+			} else if !ok {
+				rec := backendHist{key: k, hash: hash(k), seen: 1}
+				var r int32
+				if n := len(free); n > 0 {
+					r, free = free[n-1], free[:n-1]
+					recs[r] = rec
+				} else {
+					r = int32(len(recs))
+					recs = append(recs, rec)
+				}
+				x.put(r, recs)
+				ref[k] = r
 			}
+			if step%16 != 0 {
+				continue
+			}
+			for i := range 300 {
+				k := key(i)
+				r, ok := x.get(k, hash(k), recs)
+				want, wantOK := ref[k]
+				if ok != wantOK || ok && r != want {
+					t.Fatalf("%s: get(%v) = %d, %v; want %d, %v", name, k, r, ok, want, wantOK)
+				}
+			}
+		}
+		if x.n != len(ref) {
+			t.Errorf("%s: index counts %d keys, holds %d", name, x.n, len(ref))
+		}
+	}
+}
+
+// TestHistoryViewFindsEveryBackend: a view answers for each backend what
+// the history does (time in state, exact, flaps in the window), for
+// backends that changed on several sources and those that did not.
+func TestHistoryViewFindsEveryBackend(t *testing.T) {
+	t.Parallel()
+	now := t0
+	s := NewStore(func() time.Time { return now })
+	var f *Fleet
+	for poll := range 12 {
+		now = t0.Add(time.Duration(poll) * 2 * time.Second)
+		for src := range 3 {
+			var bs []Backend
+			for i := range 40 {
+				h := Healthy
+				if (i*(src+1)+poll/(1+i%4))%5 == 0 {
+					h = Unhealthy
+				}
+				bs = append(bs, be("s"+strconv.Itoa(i), h, 0, 0))
+			}
+			f = s.Ingest(snap("lb"+strconv.Itoa(src), now, web(bs...), Pool{Name: "api", Backends: bs[:7]}))
+		}
+	}
+	v := s.History().View(now, 0)
+	n, changed := 0, 0
+	for _, p := range f.Pools {
+		for i := range p.Backends {
+			b := &p.Backends[i]
+			since, exact := s.History().TimeInState(b)
+			want := BackendHistory{Since: since, Exact: exact, Flaps: s.History().Changes(KeyOf(b), now.Add(-DefaultHistoryWindow))}
+			if !exact {
+				want.Since = v.first[b.Source]
+			}
+			if got := v.Backend(b); got != want {
+				t.Errorf("%s %s/%s: view %+v, history %+v", b.Source, b.Pool, b.Name, got, want)
+			}
+			n++
+			if exact {
+				changed++
+			}
+		}
+	}
+	if changed == 0 || changed == n {
+		t.Fatalf("%d of %d backends changed: the test needs both kinds", changed, n)
+	}
+}
+
+// TestHistoryTimeInStateExact: a backend seen from the first poll, or
+// appearing later, has been in its state at least since then (not
+// exact); once lbtop sees it change, since when is exact.
+func TestHistoryTimeInStateExact(t *testing.T) {
+	t.Parallel()
+	one := snap("lb", t0, web(be("a", Healthy, 0, 0)))
+	two := snap("lb", t0, web(be("a", Healthy, 0, 0), be("b", Healthy, 0, 0)))
+	flip := snap("lb", t0, web(down("a", "L4CON"), be("b", Healthy, 0, 0)))
+	s, _ := histRun(t, one, two, flip)
+	h := s.History()
+	for _, c := range []struct {
+		name  string
+		since time.Time
+		exact bool
+	}{{"a", t0.Add(4 * time.Second), true}, {"b", t0.Add(2 * time.Second), false}} {
+		row := BackendRow{Backend: Backend{Name: c.name}, Source: "lb", Pool: "web"}
+		if since, exact := h.TimeInState(&row); !since.Equal(c.since) || exact != c.exact {
+			t.Errorf("%s: since %v exact %v, want %v %v", c.name, since, exact, c.since, c.exact)
 		}
 	}
 }

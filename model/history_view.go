@@ -1,7 +1,10 @@
 package model
 
 import (
+	"cmp"
+	"hash/maphash"
 	"math"
+	"slices"
 	"time"
 )
 
@@ -14,10 +17,28 @@ type HistoryView struct {
 	Window     time.Duration
 	Resolution time.Duration
 
-	backends map[BackendKey]BackendHistory // only those with a change or seen late
-	first    map[string]time.Time          // source → first good poll
-	spark    map[string][]SparkPoint
+	backends []viewBackend        // only those with a change or seen late, by hash
+	first    map[string]time.Time // source → first good poll
+	sparkAt  map[string]int32     // pool key → index in sparks; shared by views
+	sparks   [][]SparkPoint       // each shared with History and other views
 	events   []Event
+}
+
+// viewBackend is one backend of a view. A view lists every backend that
+// changed in the window (tens of thousands at 100k backends, one view per
+// poll), so it is kept small and sorted rather than in a map keyed by
+// BackendKey: 40 bytes a backend instead of ~150.
+type viewBackend struct {
+	hash  uint64 // viewHash of its key
+	name  string // checked on a hit
+	since int64  // unix ns
+	flaps int32
+	exact bool
+}
+
+// viewHash is the hash of a backend's key and source.
+func viewHash(source string, keyHash uint64) uint64 {
+	return mix(keyHash, maphash.String(keySeed, source))
 }
 
 // BackendHistory is what the screen shows of one backend's past.
@@ -42,39 +63,61 @@ type SparkPoint struct {
 func (h *History) View(now time.Time, points int) *HistoryView {
 	v := &HistoryView{
 		At: now, Window: h.window, Resolution: h.res,
-		backends: make(map[BackendKey]BackendHistory, len(h.notable)),
-		first:    make(map[string]time.Time, len(h.sources)),
-		spark:    make(map[string][]SparkPoint, len(h.pools)),
-		events:   h.events[:len(h.events):len(h.events)],
+		first:  make(map[string]time.Time, len(h.sources)),
+		events: h.events[:len(h.events):len(h.events)],
 	}
 	for name, s := range h.sources {
 		v.first[name] = s.firstPoll
 	}
 	cut := now.Add(-h.window).UnixNano()
-	for k := range h.notable {
-		bh := h.find(k)
-		if bh == nil {
-			continue
-		}
-		v.backends[k] = BackendHistory{Since: time.Unix(0, bh.since), Exact: bh.since != bh.firstSeen, Flaps: countSince(bh.changes, cut)}
+	n := 0
+	for _, sb := range h.backends {
+		n += len(sb.notable)
 	}
-	if points > 0 {
-		last := h.tickOf(now)
-		buf := make([]SparkPoint, points*len(h.pools))
-		for key, ph := range h.pools {
-			pts := buf[:points:points]
-			buf = buf[points:]
-			for i := range pts {
-				pts[i] = ph.spark(last - int64(points-1-i))
-			}
-			v.spark[key] = pts
+	v.backends = make([]viewBackend, 0, n)
+	for src, sb := range h.backends {
+		for _, r := range sb.notable {
+			bh := &sb.recs[r]
+			v.backends = append(v.backends, viewBackend{hash: viewHash(src, bh.hash), name: bh.key.name, since: bh.since, exact: bh.exact, flaps: int32(countSince(bh.changes, cut))})
 		}
+	}
+	slices.SortFunc(v.backends, func(a, b viewBackend) int { return cmp.Compare(a.hash, b.hash) })
+	if points > 0 {
+		h.sparks(v, points)
 	}
 	return v
 }
 
+// sparks gives v every pool's last points. A pool keeps the points it
+// made for the last view and hands them to the next while it has no new
+// sample and the tick is the same: a view is built after each source's
+// poll, and most pools are not that source's. The index of pools is kept
+// too until one comes or goes.
+func (h *History) sparks(v *HistoryView, points int) {
+	if h.sparkAt == nil {
+		h.sparkAt = make(map[string]int32, len(h.pools))
+		h.sparkOf = h.sparkOf[:0]
+		for key, ph := range h.pools {
+			h.sparkAt[key] = int32(len(h.sparkOf))
+			h.sparkOf = append(h.sparkOf, ph)
+		}
+	}
+	last := h.tickOf(v.At)
+	v.sparkAt, v.sparks = h.sparkAt, make([][]SparkPoint, len(h.sparkOf))
+	for i, ph := range h.sparkOf {
+		if len(ph.sparkPts) != points || ph.sparkTick != last {
+			pts := make([]SparkPoint, points)
+			for i := range pts {
+				pts[i] = ph.spark(last - int64(points-1-i))
+			}
+			ph.sparkPts, ph.sparkTick = pts, last
+		}
+		v.sparks[i] = ph.sparkPts
+	}
+}
+
 func (ph *poolHist) spark(t int64) SparkPoint {
-	if ph.n > 0 && t == ph.lastTick+1 {
+	if ph.samples.n > 0 && t == ph.lastTick+1 {
 		// The tick in progress: the pool's source has not polled in it
 		// yet (a view is built whenever any source polls). Not a gap:
 		// it shows the last sample, as a poll skipped by jitter does.
@@ -98,7 +141,7 @@ func (v *HistoryView) Backend(b *BackendRow) BackendHistory {
 	if v == nil {
 		return BackendHistory{Since: b.Since, Exact: !b.Since.IsZero()}
 	}
-	bh, ok := v.backends[KeyOf(b)]
+	bh, ok := v.backend(b)
 	if !ok {
 		bh = BackendHistory{Since: v.first[b.Source]}
 	}
@@ -108,12 +151,27 @@ func (v *HistoryView) Backend(b *BackendRow) BackendHistory {
 	return bh
 }
 
+// backend finds a row among the view's backends.
+func (v *HistoryView) backend(b *BackendRow) (BackendHistory, bool) {
+	h := viewHash(b.Source, hashKey(backendKey{b.Pool, b.Instance, b.Name}))
+	i, _ := slices.BinarySearchFunc(v.backends, h, func(e viewBackend, h uint64) int { return cmp.Compare(e.hash, h) })
+	for ; i < len(v.backends) && v.backends[i].hash == h; i++ {
+		if e := &v.backends[i]; e.name == b.Name {
+			return BackendHistory{Since: time.Unix(0, e.since), Exact: e.exact, Flaps: int(e.flaps)}, true
+		}
+	}
+	return BackendHistory{}, false
+}
+
 // Spark returns a pool's last points (oldest first), or nil.
 func (v *HistoryView) Spark(poolKey string) []SparkPoint {
 	if v == nil {
 		return nil
 	}
-	return v.spark[poolKey]
+	if i, ok := v.sparkAt[poolKey]; ok {
+		return v.sparks[i]
+	}
+	return nil
 }
 
 // Events returns the recent events, oldest first. The slice is shared:

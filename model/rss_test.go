@@ -47,7 +47,7 @@ func TestMain(m *testing.M) {
 // and what the dashboard's engine does after each Ingest (take the
 // events, build the history view, keep the last fleet and view alive
 // while the next is built). The child keeps the binary's soft memory
-// limit (internal/memlimit: --memory-limit, default 170MiB; set
+// limit (internal/memlimit: --memory-limit, default 150MiB; set
 // LBTOP_MEMORY_LIMIT=off to see the process without it). It reports the
 // child's peak RSS (VmHWM), its RSS and live heap after a final GC, the
 // highest live heap the GC saw during the run, and the share of CPU time
@@ -59,7 +59,16 @@ func TestMain(m *testing.M) {
 //
 // It takes 10–30 minutes on a 2-core machine. LBTOP_RSS_TICKS shortens
 // the session for a quick look (default 900; the target is checked only
-// for the whole 30 minutes).
+// for the whole 30 minutes); the live heap is flat after ~150 ticks
+// (the events list is full, the rings are allocated), so 150 ticks show
+// it, not the peak. Figures at 5720f3d, three runs at once on the
+// shared 2-core VM (load average 5–9): peak RSS 159.4 MB with
+// LBTOP_MEMORY_LIMIT=150MiB, now the default (GC 18.6% of the CPU), 181.1
+// MB with 170MiB (14.9%), 268.5 MB without a limit (9.7%); live heap
+// 108.4 MB after the final GC, 123–130 MB at its peak. At 06014a4 (with
+// 170MiB) the peak was over 228 MB (VmHWM of a run stopped unfinished
+// after 29 CPU-minutes), ~131 MB live, GC about a third of the CPU.
+// Alone at eab766e with the default: 161.0 MB, GC 17.3%, in 10 minutes.
 func BenchmarkSessionRSS100k(b *testing.B) {
 	ticks := "900"
 	if v := os.Getenv("LBTOP_RSS_TICKS"); v != "" {

@@ -14,13 +14,14 @@ const (
 	KindKubernetes Kind = "kubernetes"
 )
 
-// Backend is one upstream server as one source reports it.
+// Backend is one upstream server as one source reports it. Its one-byte
+// fields sit together (Health to Fault): spread between the wider ones,
+// their padding cost 16 bytes per backend, 1.6 MB per copy of a fleet of
+// 100,000.
 type Backend struct {
 	Name    string // the system's name for it (HAProxy svname, Envoy hostname or address)
 	Address string // host:port when known
 	Zone    string // locality zone when known
-	Health  Health
-	Backup  bool   // only used when the primaries are gone
 	Reason  string // why, in the system's own words: "L7STS 503", "/failed_outlier_check", "MAINT"
 	Weight  int    // current weight; -1 when the system does not report one
 	Active  int64  // active connections or sessions
@@ -34,18 +35,25 @@ type Backend struct {
 	// responses). The Store turns their deltas between polls into rates.
 	// ReqRate and ErrRate are per-second rates. Sources that read rates
 	// directly (Prometheus) set them with HasRates; otherwise the Store
-	// computes them from Counters. (The two flags sit together: apart,
-	// each cost 8 bytes of padding per backend, as Backup did.)
+	// computes them from Counters.
 	Requests uint64
 	Errors   uint64
 	ReqRate  float64
 	ErrRate  float64
-	Counters bool // Requests and Errors are meaningful
-	HasRates bool
 
 	// Since is when the backend entered its current state, when the
 	// system says (HAProxy lastchg); zero otherwise.
 	Since time.Time
+
+	// Facts are the details the diagnosis cites: the last check,
+	// passive-check counts, downtime, queue and limit. Nil when the
+	// source reports none; read it with FactsOf.
+	Facts *BackendFacts
+
+	Health   Health
+	Backup   bool // only used when the primaries are gone
+	Counters bool // Requests and Errors are meaningful
+	HasRates bool
 
 	// Admin is the administrative state (drain, maint, ready) when the
 	// system reports it; AdminUnknown otherwise. Actions are verified
@@ -61,11 +69,6 @@ type Backend struct {
 	// the kinds the diagnosis tells apart (see facts.go); FaultNone when
 	// it serves or the source says nothing more.
 	Fault Fault
-
-	// Facts are the details the diagnosis cites: the last check,
-	// passive-check counts, downtime, queue and limit. Nil when the
-	// source reports none; read it with FactsOf.
-	Facts *BackendFacts
 }
 
 // Pool is a group of backends that share traffic: an HAProxy backend, an

@@ -29,6 +29,9 @@ type Store struct {
 	lastIndex  map[string]int
 	lastStamps []poolStamp
 
+	lastKeys [][]string // per source, the poolKeys the last fleet was numbered with
+	lastAt   []int32    // and that numbering (see Fleet)
+
 	hist *History // see history_store.go
 
 	demand sortDemand // which pool orders the UI asks for (fleet_sort.go)
@@ -38,15 +41,24 @@ type Store struct {
 
 type sourceState struct {
 	status   SourceStatus
-	poolKind Kind            // kind its pools merge under; status.Kind unless MergeAs
-	pools    []Pool          // last good data, with rates filled in
-	prev     []counterSample // per backend of pools, in order (store_rates.go)
-	prevF    []factSample    // per pool
-	prevAt   time.Time
-	prevM    map[string]float64 // previous counter metrics
-	seq      uint64             // Store.seq at this source's last ingest
-	hay      []string           // per pool, see haystack
-	keys     []string           // per pool: PoolRow.Key, then Fleet.bySrc's key (see poolKeys)
+	poolKind Kind // kind its pools merge under; status.Kind unless MergeAs
+
+	// pools is the last good poll, without its backends: they are rows
+	// (with rates filled in), held by fresh until the next fleet is
+	// built, then by that fleet's rows, their one copy, where the next
+	// poll and fleet find them by their place in the poll (lastRows).
+	pools []Pool
+	fresh []BackendRow // by place in the poll, while full
+	full  bool
+	off   []int // flat position of each pool's first backend in that poll; len(pools)+1
+
+	prev   []counterSample // per backend of pools, in order (store_rates.go)
+	prevF  []factSample    // per pool
+	prevAt time.Time
+	prevM  map[string]float64 // previous counter metrics
+	seq    uint64             // Store.seq at this source's last ingest
+	hay    []string           // per pool, see haystack
+	keys   []string           // per pool: PoolRow.Key, then Fleet.bySrc's key (see poolKeys)
 }
 
 // MinRateWindow is the shortest time over which a counter delta becomes
@@ -132,30 +144,100 @@ func (s *Store) Ingest(snap Snapshot) *Fleet {
 	st.status.OK = true
 	st.status.Err = ""
 	st.status.LastOK = snap.At
-	last := newPrevPoll(st.pools)
-	st.pools, st.prev = withRates(snap.Pools, last, st.prev, snap.At, s.minRate)
+	last := newPrevPoll(st.pools, st.off, s.lastRows(snap.Source, st))
+	st.pools, st.off, st.fresh, st.prev = withRates(snap.Source, snap.Pools, last, st.prev, snap.At, s.minRate)
+	st.full = true
 	st.prevF = factRates(st.pools, last, st.prevF, snap.At, s.minRate)
 	st.status.Metrics, st.prevM = metricRates(snap.Metrics, st.prevM, snap.At.Sub(st.prevAt).Seconds())
 	st.prevAt = snap.At
 	st.status.Note = snap.Note
 	st.status.ProxyFailing = snap.ProxyFailing
 	hay := make([]string, len(st.pools))
+	moved := len(st.pools) != len(last.pools)
 	for i, p := range st.pools {
-		if k := last.pool(i, p.Name); k >= 0 && k < len(st.hay) && sameNames(&last.pools[k], &p) {
+		k := last.pool(i, p.Name)
+		moved = moved || k != i
+		if rows := st.fresh[st.off[i]:st.off[i+1]]; k >= 0 && k < len(st.hay) && last.sameNames(k, rows) {
 			hay[i] = st.hay[k]
 		} else {
-			hay[i] = haystack(p)
+			hay[i] = haystack(p.Name, rows)
 		}
 	}
 	st.hay = hay
-	st.keys = nil
-	st.status.Pools = len(st.pools)
-	n := 0
-	for _, p := range st.pools {
-		n += len(p.Backends)
+	if moved {
+		st.keys = nil // the same pools in the same places keep theirs, and the fleet its numbering
 	}
-	st.status.Backends = n
+	st.status.Pools = len(st.pools)
+	st.status.Backends = st.off[len(st.pools)]
 	return s.Fleet()
+}
+
+// offsets returns the flat position of each pool's first backend, and
+// their number last.
+func offsets(pools []Pool) []int {
+	off := make([]int, len(pools)+1)
+	for i, p := range pools {
+		off[i+1] = off[i] + len(p.Backends)
+	}
+	return off
+}
+
+// lastRows returns the rows of the last fleet that hold the source's last
+// poll, by their flat position in it; nil while the poll's own backends
+// are kept (full) or before its first poll. A fleet keeps every row it
+// took from a source's poll until the source polls again (its stamp
+// changes only then), so the last fleet holds them all.
+func (s *Store) lastRows(name string, st *sourceState) []*BackendRow {
+	if st.full || len(st.pools) == 0 || s.last == nil {
+		return nil
+	}
+	rows := make([]*BackendRow, st.off[len(st.pools)])
+	keys := st.poolKeys(name)
+	for pi := range st.pools {
+		i, ok := s.last.bySrc[keys[len(st.pools)+pi]]
+		if !ok || st.off[pi] == st.off[pi+1] {
+			continue
+		}
+		bs := s.last.Pools[i].Backends
+		for j := range bs {
+			// A pool the source reports twice (two exporters) is one
+			// row, read twice: each place is set to the same row.
+			if b := &bs[j]; b.Source == name && int(b.pos) < len(rows) {
+				rows[b.pos] = b
+			}
+		}
+	}
+	return rows
+}
+
+// backendAt returns backend k (a flat position) of pool pi of the
+// source's last poll: from its pools while they are full, else from rows
+// (lastRows); nil if the last fleet lost it, which it does not.
+func (st *sourceState) backendAt(rows []*BackendRow, pi, k int) *Backend {
+	if st.full {
+		return &st.fresh[k].Backend
+	}
+	if k < len(rows) && rows[k] != nil {
+		return &rows[k].Backend
+	}
+	return nil
+}
+
+// eachBackend calls fn with every backend of the source's last poll, in
+// its order, and the index of its pool.
+func (s *Store) eachBackend(name string, fn func(pi int, b *Backend)) {
+	st := s.sources[name]
+	if st == nil {
+		return
+	}
+	rows := s.lastRows(name, st)
+	for pi := range st.pools {
+		for k := st.off[pi]; k < st.off[pi+1]; k++ {
+			if b := st.backendAt(rows, pi, k); b != nil {
+				fn(pi, b)
+			}
+		}
+	}
 }
 
 // poolKeys returns, per pool, its PoolRow.Key and then its Fleet.bySrc
@@ -190,30 +272,22 @@ func mix(h, v uint64) uint64 {
 // name and its backends' names and addresses, one per line (so a regular
 // expression's ^ and $ anchor at each name). It is built once per poll
 // of the source, not per fleet, since lower-casing 100k names costs ~10 ms.
-func haystack(p Pool) string {
+func haystack(pool string, rows []BackendRow) string {
 	var b strings.Builder
-	b.WriteString(strings.ToLower(p.Name))
-	for _, be := range p.Backends {
+	n := len(pool)
+	for i := range rows {
+		n += 2 + len(rows[i].Name) + len(rows[i].Address)
+	}
+	b.Grow(n) // lower-casing ASCII keeps the length; grown by doubling, it kept up to twice
+	b.WriteString(strings.ToLower(pool))
+	for i := range rows {
+		be := &rows[i]
 		b.WriteByte('\n')
 		b.WriteString(strings.ToLower(be.Name))
 		b.WriteByte('\n')
 		b.WriteString(strings.ToLower(be.Address))
 	}
 	return b.String()
-}
-
-// sameNames reports whether two polls of a pool list the same backend
-// names and addresses (then its haystack is the same).
-func sameNames(a, b *Pool) bool {
-	if len(a.Backends) != len(b.Backends) {
-		return false
-	}
-	for i := range a.Backends {
-		if a.Backends[i].Name != b.Backends[i].Name || a.Backends[i].Address != b.Backends[i].Address {
-			return false
-		}
-	}
-	return true
 }
 
 // summarize fills a pool row's totals, sorts its backends worst first and

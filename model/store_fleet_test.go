@@ -102,3 +102,42 @@ func clonePools(ps []Pool) []Pool {
 	}
 	return out
 }
+
+// TestFleetNumbersPoolsThatMove: pools appearing, moving and leaving on
+// one source while another keeps its own are each found where they are
+// (Pool, Locate), fleet after fleet, as a store that saw only the last
+// polls finds them.
+func TestFleetNumbersPoolsThatMove(t *testing.T) {
+	t.Parallel()
+	now := t0
+	s := NewStore(func() time.Time { return now })
+	pool := func(name string) Pool { return Pool{Name: name, Backends: []Backend{be(name+"-1", Healthy, 1, 0)}} }
+	steady := snap("lb2", now, pool("x"), pool("a"))
+	for _, names := range [][]string{{"a", "b"}, {"a", "b"}, {"b", "a", "c"}, {"b", "a", "c"}, {"c"}, {}, {"d", "a"}} {
+		now = now.Add(2 * time.Second)
+		var ps []Pool
+		for _, n := range names {
+			ps = append(ps, pool(n))
+		}
+		s.Ingest(snap("lb1", now, ps...))
+		steady.At = now
+		f := s.Ingest(steady)
+		fresh := NewStore(func() time.Time { return now })
+		fresh.Ingest(snap("lb1", now, ps...))
+		want := fresh.Ingest(steady)
+		if len(f.Pools) != len(want.Pools) {
+			t.Fatalf("polls %v: %d pools, want %d", names, len(f.Pools), len(want.Pools))
+		}
+		for _, wp := range want.Pools {
+			p := f.Pool(wp.Key)
+			if p == nil || !reflect.DeepEqual(p.Sources, wp.Sources) || len(p.Backends) != len(wp.Backends) {
+				t.Fatalf("polls %v: pool %s is %+v, want %+v", names, wp.Key, p, wp)
+			}
+			for _, b := range wp.Backends {
+				if lp, lb := f.Locate(b.Ref()); lp != p || lb == nil {
+					t.Errorf("polls %v: %s not located", names, b.Ref())
+				}
+			}
+		}
+	}
+}

@@ -338,7 +338,7 @@ func (o *options) flagSet(getenv func(string) string) (*flag.FlagSet, error) {
 		}
 		o.memLimit = n
 	}
-	fs.Var(sizeFlag{&o.memLimit}, "memory-limit", "dashboard, watch and serve: soft limit on lbtop's memory, raised to 1.25 × the live heap + 16MiB when the fleet needs more; off for none; ignored when GOMEMLIMIT is set (default 170MiB; env LBTOP_MEMORY_LIMIT)")
+	fs.Var(sizeFlag{&o.memLimit}, "memory-limit", "dashboard, watch and serve: soft limit on lbtop's memory, raised to 1.25 × the live heap + 16MiB when the fleet needs more; off for none; ignored when GOMEMLIMIT is set (default 150MiB; env LBTOP_MEMORY_LIMIT)")
 	fs.StringVar(&o.record, "record", "", "dashboard and watch: append every snapshot and event to this recording for lbtop replay (docs/recording.md)")
 	fs.BoolVar(&o.bell, "bell", false, "dashboard and watch: ring the terminal bell when an alert rule fires or a pool loses its last healthy backend")
 	fs.StringVar(&o.auditLog, "audit-log", envOr(getenv, "LBTOP_AUDIT_LOG", ""), "append one JSON line per action to this file (default $XDG_STATE_HOME/lbtop/audit.log or ~/.local/state/lbtop/audit.log, audit-demo.log there with --demo; env LBTOP_AUDIT_LOG)")

@@ -4,8 +4,8 @@
 // Go's garbage collector lets the heap grow to twice what is live before
 // it collects (GOGC=100). lbtop's live heap is mostly long-lived (the
 // fleet, its history), so that headroom doubles the process's size: at
-// 100,000 backends with 30 minutes of history, ~130 MB live became
-// ~350 MB RSS. A soft limit (runtime/debug.SetMemoryLimit) makes the
+// 100,000 backends with 30 minutes of history, ~108 MB live became
+// ~270 MB RSS. A soft limit (runtime/debug.SetMemoryLimit) makes the
 // collector run more often near the limit instead. It is the last piece
 // of the memory budget, after the data itself was made small, never a
 // substitute: the limit is kept at least 1.25 × the live heap + 16 MiB,
@@ -27,8 +27,11 @@ import (
 
 // Default is lbtop's soft memory limit when none is given, sized for a
 // dashboard of 100,000 backends with 30 minutes of history within 200 MB
-// RSS (model's BenchmarkSessionRSS100k). Smaller fleets never reach it.
-const Default = 170 << 20
+// RSS: model's BenchmarkSessionRSS100k peaks at 159–161 MB with it (GC
+// 17–19% of the CPU; 181 MB and 15% with 170MiB), and lbtop's own binary maps
+// ~34 MB more code pages than that test binary. Smaller fleets never
+// reach it.
+const Default = 150 << 20
 
 // floor is the least headroom kept above the live heap; window is how
 // many samples of it the limit follows.
