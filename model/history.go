@@ -223,27 +223,6 @@ func (h *History) Flapping(k BackendKey, now time.Time) (n int, flapping bool) {
 	return n, n >= FlapThreshold
 }
 
-// RecentChanges returns, for every backend that changed state at or after
-// since, how many times it did. Its cost is proportional to the backends
-// that ever changed in the window, not to the fleet: the Store uses it to
-// mark flapping members without a lookup per backend.
-func (h *History) RecentChanges(since time.Time) map[BackendKey]int {
-	if h == nil {
-		return nil
-	}
-	cut := since.UnixNano()
-	var out map[BackendKey]int
-	h.eachNotable(func(k BackendKey, bh *backendHist) {
-		if n := countSince(bh.changes, cut); n > 0 {
-			if out == nil {
-				out = make(map[BackendKey]int)
-			}
-			out[k] = n
-		}
-	})
-	return out
-}
-
 // Changes counts a backend's state changes at or after since (appearing
 // after its source's first poll counts as one).
 func (h *History) Changes(k BackendKey, since time.Time) int {

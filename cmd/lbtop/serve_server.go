@@ -332,17 +332,17 @@ func sharedActions(kept []ui.PeerActionMsg, msg ui.PeerActionMsg) []ui.PeerActio
 		out = append(out, k)
 	}
 	out = append(out, msg)
-	if msg.Result == nil {
+	drop := ended + 1 - ui.MaxPeerResults // the oldest ended ones over the bound
+	if msg.Result == nil || drop <= 0 {
 		return out
 	}
-	for i := 0; ended >= ui.MaxPeerResults; i++ { // drop the oldest ended ones
-		if out[i].Result != nil {
-			out = slices.Delete(out, i, i+1)
-			ended--
-			i--
+	return slices.DeleteFunc(out, func(k ui.PeerActionMsg) bool {
+		if k.Result != nil && drop > 0 {
+			drop--
+			return true
 		}
-	}
-	return out
+		return false
+	})
 }
 
 // runnerFor is a runner for one operator: the shared write path and
