@@ -1,7 +1,6 @@
 package main
 
 import (
-	"io"
 	"log/slog"
 	"slices"
 	"strconv"
@@ -151,7 +150,9 @@ func BenchmarkSessionFrame(b *testing.B) {
 			name = "all"
 		}
 		b.Run(name, func(b *testing.B) {
-			p := &painter{w: io.Discard, env: []string{"TERM=xterm-256color"}}
+			var sent countWriter
+			p := &painter{w: &sent}
+			frames := 0
 			for i := 0; b.Loop(); i++ {
 				if all {
 					p.lines = nil
@@ -159,7 +160,17 @@ func BenchmarkSessionFrame(b *testing.B) {
 				if err := p.paint(frame{content: views[i%len(views)], width: 120, height: 40, profile: colorprofile.ANSI256}); err != nil {
 					b.Fatal(err)
 				}
+				frames++
 			}
+			b.ReportMetric(float64(sent)/float64(frames), "bytes/frame")
 		})
 	}
+}
+
+// countWriter counts the bytes written to it.
+type countWriter int
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	*c += countWriter(len(p))
+	return len(p), nil
 }

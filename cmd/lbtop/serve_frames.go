@@ -158,11 +158,10 @@ func (ss *session) forward(done <-chan struct{}) {
 
 // program makes the session's Bubble Tea program: the dashboard m with
 // frame pacing, the session's bounded input, and the painter drawing on
-// out, a terminal whose environment is env, instead of Bubble Tea's
-// renderer. Bubble Tea still ticks its (now idle) render loop, at
-// serveFPS.
-func (ss *session) program(m ui.Model, out io.Writer, env []string, opts ...tea.ProgramOption) {
-	ss.frames.paint = newPainter(out, env)
+// out instead of Bubble Tea's renderer. Bubble Tea still ticks its (now
+// idle) render loop, at serveFPS.
+func (ss *session) program(m ui.Model, out io.Writer, opts ...tea.ProgramOption) {
+	ss.frames.paint = newPainter(out)
 	ss.p = tea.NewProgram(paced{m, &ss.frames}, append(opts,
 		tea.WithInput(ss.in), tea.WithoutRenderer(), tea.WithFPS(serveFPS), tea.WithFilter(ss.ticked))...)
 }

@@ -22,7 +22,7 @@ func benchSession(b *testing.B, opts ui.Options, out io.Writer, idle bool) *sess
 	if idle {
 		ss.in.lastNS.Store(time.Now().Add(-time.Hour).UnixNano())
 	}
-	ss.program(ui.New(nil, opts), out, []string{"TERM=xterm-256color"}, tea.WithOutput(io.Discard),
+	ss.program(ui.New(nil, opts), out, tea.WithOutput(io.Discard),
 		tea.WithWindowSize(120, 40), tea.WithoutSignalHandler())
 	done, ran := make(chan struct{}), make(chan struct{})
 	go func() { _, _ = ss.p.Run(); close(ran) }()

@@ -7,33 +7,31 @@ import (
 	"time"
 
 	"github.com/charmbracelet/colorprofile"
-	uv "github.com/charmbracelet/ultraviolet"
 	"github.com/charmbracelet/x/ansi"
 )
 
 // painter is a serve session's renderer, in place of Bubble Tea's. Bubble
 // Tea's renderer wakes up serveFPS times a second per program whether or
-// not anything changed, and redraws and diffs every cell of a new frame;
-// with dozens of idle dashboards in one process those wake-ups and full
-// diffs were most of a session's cost. The painter draws only when the
-// dashboard built a new frame, and hands the terminal diff (Ultraviolet's
-// TerminalRenderer, the engine under Bubble Tea's own renderer) only the
-// lines whose text changed. Its goroutine is the session terminal's one
+// not anything changed, and keeps two cell buffers of the screen (112
+// bytes a cell: over a megabyte at 120×40, per session) to diff every cell
+// of a new frame. The dashboard's frames are whole lines of styled text,
+// so the painter diffs lines instead: it keeps the text of the lines it
+// painted last and sends only the lines whose text changed, each as it
+// is, on a line erased first. Its goroutine is the session terminal's one
 // writer: a client that stops reading holds that goroutine only, and the
 // frames it misses meanwhile are replaced by the newest.
 type painter struct {
 	w      io.Writer
-	env    []string
 	frames chan frame // one slot: the newest frame not painted yet
 	quit   chan struct{}
 	done   chan struct{}
 
 	// Owned by the painting goroutine.
 	out     bytes.Buffer
-	scr     *uv.TerminalRenderer
-	buf     uv.ScreenBuffer
-	row     *uv.Buffer // one line, drawn before it is copied into buf
-	lines   []string   // the text of each screen line painted last
+	conv    colorprofile.Writer // converts a line's colors for a terminal with fewer
+	lines   []string            // the text of each screen line painted last
+	width   int
+	height  int
 	profile colorprofile.Profile
 	started bool
 }
@@ -46,23 +44,18 @@ type frame struct {
 	profile       colorprofile.Profile
 }
 
-// conversion is the color profile the renderer converts each cell's colors
-// to. The dashboard paints with the 256-color palette only (ui's styles;
-// ui.TestStylesUsePaletteColors), which a 256-color or true-color terminal
-// shows as it is: converting every cell emitted (a map lookup per color)
-// was a third of a frame, for no change. Terminals with fewer colors, or
-// none, still get their colors converted.
-func conversion(p colorprofile.Profile) colorprofile.Profile {
-	if p == colorprofile.ANSI256 {
-		return colorprofile.TrueColor
-	}
-	return p
+// needsConversion reports whether lines must have their colors converted
+// for a terminal of profile p. The dashboard paints with the 256-color
+// palette only (ui's styles; ui.TestStylesUsePaletteColors), which a
+// 256-color or true-color terminal shows as it is; terminals with fewer
+// colors, or none, get them converted (or dropped).
+func needsConversion(p colorprofile.Profile) bool {
+	return p != colorprofile.ANSI256 && p != colorprofile.TrueColor
 }
 
-// newPainter starts the painter of the terminal w, whose environment
-// (TERM, COLORTERM) is env.
-func newPainter(w io.Writer, env []string) *painter {
-	p := &painter{w: w, env: env, frames: make(chan frame, 1), quit: make(chan struct{}), done: make(chan struct{})}
+// newPainter starts the painter of the terminal w.
+func newPainter(w io.Writer) *painter {
+	p := &painter{w: w, frames: make(chan frame, 1), quit: make(chan struct{}), done: make(chan struct{})}
 	go p.run()
 	return p
 }
@@ -115,97 +108,98 @@ func (p *painter) run() {
 }
 
 // paint draws f: the lines that changed since the last frame, or all of
-// them after a resize or a change of color profile.
+// them after a resize or a change of color profile. Each line is drawn on
+// a line erased first, which leaves no tail of a longer line it replaces;
+// a line wider than the terminal (the dashboard fits its lines to the
+// width, so only a bug makes one) is cut, not wrapped onto the next. The
+// frame goes out in one write, inside synchronized output for the
+// terminals that know it. Autowrap stays on: a client killed mid-session
+// cannot restore the terminal, and its shell should not be left without
+// it.
 func (p *painter) paint(f frame) error {
 	if f.width <= 0 || f.height <= 0 {
 		return nil
 	}
-	full := false
+	p.out.Reset()
+	p.out.WriteString(ansi.SetModeSynchronizedOutput)
 	if !p.started {
-		p.start(f)
-		p.out.WriteString(ansi.SetModeAltScreenSaveCursor + ansi.ResetModeTextCursorEnable + ansi.SetModeBracketedPaste)
-		full = true
+		p.out.WriteString(ansi.SetModeAltScreenSaveCursor + ansi.ResetModeTextCursorEnable +
+			ansi.SetModeBracketedPaste)
+		p.started = true
+		p.lines = nil
 	}
-	if f.profile != p.profile {
-		p.profile = f.profile
-		p.scr.SetColorProfile(conversion(f.profile))
-		p.scr.Erase()
-		full = true
-	}
-	if f.width != p.buf.Width() || f.height != p.buf.Height() {
-		p.buf.Resize(f.width, f.height)
-		p.scr.Resize(f.width, f.height)
-		p.scr.Erase()
-		full = true
+	if f.width != p.width || f.height != p.height || f.profile != p.profile {
+		p.width, p.height, p.profile = f.width, f.height, f.profile
+		p.conv = colorprofile.Writer{Forward: &p.out, Profile: f.profile}
+		p.out.WriteString(ansi.ResetStyle + ansi.EraseEntireScreen)
+		p.lines = nil // the screen is blank: every line of text is drawn
 	}
 	lines := strings.Split(f.content, "\n")
 	if len(lines) > f.height { // as Bubble Tea does: the top lines go
 		lines = lines[len(lines)-f.height:]
 	}
+	drawn := 0
 	for y := range f.height {
-		line := ""
+		line, was := "", ""
 		if y < len(lines) {
 			line = lines[y]
 		}
-		if !full && y < len(p.lines) && p.lines[y] == line {
+		if y < len(p.lines) {
+			was = p.lines[y]
+		}
+		if line == was {
 			continue
 		}
-		p.drawLine(y, line)
+		if !surelyFits(line, f.width) && ansi.StringWidthWc(line) > f.width {
+			line = ansi.TruncateWc(line, f.width, "")
+		}
+		p.out.WriteString(ansi.CursorPosition(1, y+1) + ansi.EraseEntireLine)
+		if needsConversion(f.profile) {
+			_, _ = p.conv.WriteString(line)
+		} else {
+			p.out.WriteString(line)
+		}
+		p.out.WriteString(ansi.ResetStyle)
+		drawn++
 	}
 	p.lines = lines
-	p.scr.Render(p.buf.RenderBuffer)
-	if err := p.scr.Flush(); err != nil {
-		return err
-	}
-	if p.out.Len() == 0 {
+	if drawn == 0 && p.out.Len() == len(ansi.SetModeSynchronizedOutput) {
 		return nil
 	}
+	p.out.WriteString(ansi.ResetModeSynchronizedOutput)
 	_, err := p.w.Write(p.out.Bytes())
-	p.out.Reset()
 	return err
 }
 
-// drawLine draws one line of text into row y of buf. It is drawn on a
-// plain one-line buffer, then copied and the row marked for the diff:
-// drawn on buf itself, every cell would be compared with the one it
-// replaces, twice (clearing, then writing), to learn what Render works out
-// anyway.
-func (p *painter) drawLine(y int, text string) {
-	w := p.buf.Width()
-	if p.row == nil || p.row.Width() != w {
-		p.row = uv.NewBuffer(w, 1)
+// surelyFits reports, without measuring the text, that line is no wider
+// than w cells: counting an ASCII byte outside its CSI (SGR) sequences as
+// one cell and any other character as two (none is wider), it comes to
+// at most w. It answers false when it cannot tell (more than w, or
+// another kind of escape), and the line is then measured as terminals
+// measure, by wcwidth.
+func surelyFits(line string, w int) bool {
+	n := 0
+	for i := 0; i < len(line); i++ {
+		switch c := line[i]; {
+		case c == ansi.ESC:
+			if i+1 >= len(line) || line[i+1] != '[' {
+				return false
+			}
+			i += 2
+			for i < len(line) && (line[i] < 0x40 || line[i] > 0x7e) { // parameters up to the final byte
+				i++
+			}
+			continue
+		case c < 0x80:
+			n++
+		case c >= 0xc0: // the first byte of a character
+			n += 2
+		}
+		if n > w {
+			return false
+		}
 	}
-	p.row.Clear()
-	uv.NewStyledString(text).Draw(lineScreen{p.row}, p.row.Bounds())
-	copy(p.buf.Lines[y], p.row.Lines[0])
-	p.buf.TouchLine(0, y, w)
-}
-
-// lineScreen is a plain buffer drawn on as a screen, measuring text as
-// Bubble Tea's screen does (wcwidth).
-type lineScreen struct{ *uv.Buffer }
-
-// WidthMethod implements uv.Screen.
-func (lineScreen) WidthMethod() uv.WidthMethod { return ansi.WcWidth }
-
-// start sets up the terminal renderer as Bubble Tea's does for a program
-// on the alternate screen of a terminal it reaches without a local TTY
-// (newlines map to CR LF; no hard tabs, no backspace moves).
-func (p *painter) start(f frame) {
-	p.scr = uv.NewTerminalRenderer(&p.out, p.env)
-	p.scr.SetTabStops(-1)
-	p.scr.SetBackspace(false)
-	p.scr.SetMapNewline(true)
-	p.scr.SetScrollOptim(false)
-	p.profile = f.profile
-	p.scr.SetColorProfile(conversion(f.profile))
-	p.scr.SaveCursor()
-	p.scr.SetFullscreen(true)
-	p.scr.SetRelativeCursor(false)
-	p.scr.Erase()
-	p.buf = uv.NewScreenBuffer(f.width, f.height)
-	p.scr.Resize(f.width, f.height)
-	p.started = true
+	return true
 }
 
 // restore gives the terminal back as the session found it.
@@ -213,9 +207,8 @@ func (p *painter) restore() {
 	if !p.started {
 		return
 	}
-	p.scr.MoveTo(0, p.buf.Height()-1)
-	_ = p.scr.Flush()
-	tail := ansi.ResetModeAltScreenSaveCursor + ansi.SetModeTextCursorEnable + ansi.ResetModeBracketedPaste
-	_, _ = p.w.Write(append(p.out.Bytes(), tail...))
 	p.out.Reset()
+	p.out.WriteString(ansi.ResetStyle + ansi.CursorPosition(1, p.height) +
+		ansi.ResetModeAltScreenSaveCursor + ansi.SetModeTextCursorEnable + ansi.ResetModeBracketedPaste)
+	_, _ = p.w.Write(p.out.Bytes())
 }

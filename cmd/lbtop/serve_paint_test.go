@@ -33,7 +33,7 @@ func TestPainterOnRealTerminal(t *testing.T) {
 	var m tea.Model = ui.New(nil, ui.Options{ReadOnly: true, User: "u", Identity: "u · viewer"})
 	m, _ = m.Update(tea.WindowSizeMsg{Width: w, Height: h})
 	var out bytes.Buffer
-	p := &painter{w: &out, env: []string{"TERM=tmux-256color"}}
+	p := &painter{w: &out}
 	var sizes []int
 	var last string
 	for i := range 6 {
@@ -111,4 +111,91 @@ func waitFile(t *testing.T, path string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("%s not written in 5 s", path)
+}
+
+// TestPainterFrames: what the painter sends for a run of frames: the
+// first draws every line that has text, an unchanged frame sends
+// nothing, a changed line goes alone, a line wider than the terminal is
+// cut at its edge (by wcwidth: a wide character counts two), and a resize
+// or another color profile draws the whole screen again.
+func TestPainterFrames(t *testing.T) {
+	var out bytes.Buffer
+	p := &painter{w: &out}
+	paint := func(content string, w, h int, prof colorprofile.Profile) string {
+		t.Helper()
+		out.Reset()
+		if err := p.paint(frame{content: content, width: w, height: h, profile: prof}); err != nil {
+			t.Fatal(err)
+		}
+		return out.String()
+	}
+	drawn := func(s string) []string { // the text of each line drawn, in order
+		var ls []string
+		for _, part := range strings.Split(s, ansi.EraseEntireLine)[1:] {
+			ls = append(ls, strings.TrimSuffix(ansi.Strip(part), "\n"))
+		}
+		return ls
+	}
+	first := paint("one\n\nthree", 10, 4, colorprofile.ANSI256)
+	if !strings.Contains(first, ansi.SetModeAltScreenSaveCursor) || !strings.Contains(first, ansi.EraseEntireScreen) {
+		t.Errorf("first frame %q: want the alternate screen and the screen erased", first)
+	}
+	if got := drawn(first); strings.Join(got, "|") != "one|three" {
+		t.Errorf("first frame drew %q, want one and three (blank lines are blank already)", got)
+	}
+	if s := paint("one\n\nthree", 10, 4, colorprofile.ANSI256); s != "" {
+		t.Errorf("an unchanged frame sent %q, want nothing", s)
+	}
+	s := paint("one\n\nTHREE", 10, 4, colorprofile.ANSI256)
+	if got := drawn(s); len(got) != 1 || got[0] != "THREE" || !strings.Contains(s, ansi.CursorPosition(1, 3)) {
+		t.Errorf("changed line 3 sent %q (%q), want THREE alone at row 3", s, got)
+	}
+	wide := strings.Repeat("世", 8) // 16 cells
+	s = paint("one\n"+strings.Repeat("x", 14)+"\n"+wide, 10, 4, colorprofile.ANSI256)
+	if got := drawn(s); strings.Join(got, "|") != "xxxxxxxxxx|世世世世世" {
+		t.Errorf("wide lines drew %q, want each cut at 10 cells", got)
+	}
+	s = paint("one\n\nthree", 12, 4, colorprofile.ANSI256)
+	if !strings.Contains(s, ansi.EraseEntireScreen) || strings.Join(drawn(s), "|") != "one|three" {
+		t.Errorf("after a resize sent %q: want the screen erased and every line drawn", s)
+	}
+	s = paint("\x1b[38;5;196mred\x1b[m", 12, 4, colorprofile.ANSI)
+	if !strings.Contains(s, ansi.EraseEntireScreen) || strings.Contains(s, "38;5;196") || !strings.Contains(s, "red") {
+		t.Errorf("a 16-color terminal got %q: want the screen redrawn, the color converted", s)
+	}
+	s = paint("\x1b[38;5;196mRED\x1b[m", 12, 4, colorprofile.Ascii)
+	if strings.Contains(s, "38;5") || strings.Contains(s, "[91m") || !strings.Contains(s, "RED") {
+		t.Errorf("a terminal without colors got %q: want the text without its color", s)
+	}
+	out.Reset()
+	p.restore()
+	if s := out.String(); !strings.Contains(s, ansi.ResetModeAltScreenSaveCursor) || !strings.Contains(s, ansi.SetModeTextCursorEnable) {
+		t.Errorf("restore sent %q: want the main screen and the cursor back", s)
+	}
+}
+
+// TestSurelyFits: the quick test never says a line fits when it does
+// not, and says so for the common dashboard line (ASCII and SGR).
+func TestSurelyFits(t *testing.T) {
+	for _, c := range []struct {
+		line string
+		w    int
+		want bool
+	}{
+		{"abc", 3, true},
+		{"abcd", 3, false},
+		{"\x1b[38;5;196mabc\x1b[m", 3, true},
+		{"世", 2, true},
+		{"世a", 2, false},
+		{"│ab", 3, false}, // one cell, but counted as two: measured
+		{"\x1b]8;;http://x\x07ab", 10, false},
+		{"ab\x1b", 10, false},
+	} {
+		if got := surelyFits(c.line, c.w); got != c.want {
+			t.Errorf("surelyFits(%q, %d) = %v, want %v", c.line, c.w, got, c.want)
+		}
+		if surelyFits(c.line, c.w) && ansi.StringWidthWc(c.line) > c.w {
+			t.Errorf("surelyFits(%q, %d): the line is %d wide", c.line, c.w, ansi.StringWidthWc(c.line))
+		}
+	}
 }

@@ -243,11 +243,9 @@ func (s *server) dashboard(sess ssh.Session, id identity) {
 	}
 	done := make(chan struct{})
 	mw := bubbletea.MiddlewareWithProgramHandler(func(sess ssh.Session) *tea.Program {
-		pty, _, _ := sess.Pty()
-		env := append(sess.Environ(), "TERM="+pty.Term) // as bubbletea.MakeOptions does
 		// The painter is the terminal's one writer: Bubble Tea's output
 		// (nothing, with its renderer off) goes nowhere.
-		ss.program(ui.New(s.hub, opts), sess, env, append(bubbletea.MakeOptions(sess), tea.WithOutput(io.Discard))...)
+		ss.program(ui.New(s.hub, opts), sess, append(bubbletea.MakeOptions(sess), tea.WithOutput(io.Discard))...)
 		s.join(ss)
 		go ss.forward(done)
 		go s.watchIdle(ss, done)
