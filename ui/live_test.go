@@ -68,6 +68,7 @@ type liveRig struct {
 	runner *actions.Runner
 	store  *model.Store
 	log    *actions.Log
+	ctx    context.Context // the program's root (Options.Context); nil: none
 }
 
 func newLiveRig(t *testing.T, srcs ...sources.Source) *liveRig {
@@ -93,7 +94,7 @@ func newLiveRig(t *testing.T, srcs ...sources.Source) *liveRig {
 // model starts the dashboard model on a fresh poll of every source.
 func (r *liveRig) model(t *testing.T, audit []actions.Entry) Model {
 	t.Helper()
-	m := New(r.hub, Options{Executor: r.runner, NoColor: true, Floor: 0.3, User: "ana", Audit: audit})
+	m := New(r.hub, Options{Executor: r.runner, NoColor: true, Floor: 0.3, User: "ana", Audit: audit, Context: r.ctx})
 	m = update(t, m, tea.WindowSizeMsg{Width: 160, Height: 40})
 	return r.repoll(t, m)
 }
@@ -305,20 +306,20 @@ func TestQuitWithActionPending(t *testing.T) {
 		t.Fatal("q after the question closed did not quit")
 	}
 
-	// Quit anyway: the pending action gets an abandoned line.
+	// Quit anyway: the pending action gets an abandoned line (main calls
+	// Abandon once the program ends), then main cancels the program's
+	// root context, which ends the action still running at once.
 	rig2 := newLiveRig(t, envoy.New("edge", env.srv.URL, nil))
-	block := make(chan struct{})
-	t.Cleanup(func() { close(block) })
+	root, cancelRoot := context.WithCancel(context.Background())
+	defer cancelRoot()
+	rig2.ctx = root
 	rig2.runner.Do = func(ctx context.Context, a model.Action) error {
-		select {
-		case <-block:
-		case <-ctx.Done():
-		}
+		<-ctx.Done() // the proxy never answers
 		return ctx.Err()
 	}
 	m = typeText(t, press(t, rig2.model(t, nil), "F"), "edge") // the proxy fails now: F restores it
 	m, cmd = updateCmd(t, m, keyMsg("enter"))
-	go cmd()
+	go func() { done <- cmd() }()
 	for rig2.runner.Pending() == 0 {
 		time.Sleep(time.Millisecond)
 	}
@@ -333,6 +334,13 @@ func TestQuitWithActionPending(t *testing.T) {
 	if ab := rig2.runner.Abandon(); len(ab) != 1 || ab[0].Outcome != actions.Abandoned {
 		t.Fatalf("Abandon: %+v", ab)
 	}
+	cancelRoot()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the action still runs 5 s after the program's root context ended")
+	}
+	rig2.runner.Wait()
 	if got := results(rig2.audit(t)); got != "proxy-ok:abandoned" && got != "proxy-fail:abandoned" {
 		t.Fatalf("audit after quit anyway: %s", got)
 	}
