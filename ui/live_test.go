@@ -148,7 +148,8 @@ func results(es []actions.Entry) string {
 // TestProxyFailEndToEnd: F needs the proxy's name typed (y is a letter
 // there); the Runner sends it, audits "sent" then the outcome, verified
 // by reading Envoy's own state back; the header and o show it, also to a
-// restarted lbtop, and a lists it; u restores it, audited the same way.
+// restarted lbtop (r on its row of o offers to restore it), and a
+// lists it; u restores it, audited the same way.
 func TestProxyFailEndToEnd(t *testing.T) {
 	t.Parallel()
 	env := startEnvoyStandIn(t)
@@ -174,6 +175,9 @@ func TestProxyFailEndToEnd(t *testing.T) {
 	}
 	if v := view(press(t, m, "o")); !strings.Contains(v, "PROXY edge FAILING") {
 		t.Fatalf("o does not list the failing proxy:\n%s", v)
+	}
+	if o := press(t, m, "o", "r"); !o.dialog.open || !strings.Contains(view(o), "Restore the whole proxy edge") {
+		t.Fatalf("r on the proxy's row of o: %q\n%s", o.msg.text, view(o))
 	}
 	if v := view(press(t, m, "a")); !strings.Contains(v, "confirmed: proxy-fail edge — the proxy now FAILS its health check") {
 		t.Fatalf("a does not list the proxy-fail:\n%s", v)
