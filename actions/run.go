@@ -244,11 +244,11 @@ func orDefault(d, def time.Duration) time.Duration {
 // the write returned shows the new state; the write's own reply is never
 // taken as proof.
 func (r *Runner) Run(ctx context.Context, req Request) Result {
+	if err := req.Before.Addressable(); err != nil {
+		return r.Refuse(req, err) // never in flight: nothing to wait for or abandon
+	}
 	id := r.begin(req)
 	res := Result{Request: req}
-	if err := req.Before.Addressable(); err != nil {
-		return r.Refuse(req, err)
-	}
 	wctx, cancel := context.WithTimeout(ctx, orDefault(r.WriteTimeout, 10*time.Second))
 	err := r.Do(wctx, req.Action)
 	cancel()

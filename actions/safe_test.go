@@ -54,6 +54,21 @@ func TestEscapedNameIsNeverSent(t *testing.T) {
 	if err != nil || len(es) != 1 || es[0].Result != actions.Refused {
 		t.Fatalf("audit %+v, %v", es, err)
 	}
+	// A refusal is not in flight: a quitting dashboard neither waits for
+	// it forever nor writes an "abandoned" line after its "refused".
+	if n := r.Pending(); n != 0 {
+		t.Fatalf("%d pending after a refusal", n)
+	}
+	if ab := r.Abandon(); len(ab) != 0 {
+		t.Fatalf("Abandon after a refusal: %+v", ab)
+	}
+	waited := make(chan struct{})
+	go func() { r.Wait(); close(waited) }()
+	select {
+	case <-waited:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Wait still blocks 5 s after the refusal")
+	}
 }
 
 // TestSystemReplyIsSanitized: a write answered with megabytes of text

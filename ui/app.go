@@ -5,6 +5,7 @@
 package ui
 
 import (
+	"context"
 	"strings"
 	"time"
 
@@ -28,6 +29,11 @@ type Options struct {
 	// Executor performs every action end to end (write, verifying poll,
 	// audit lines); without it actions are disabled.
 	Executor Executor
+	// Context is the program's root: every action runs under a context
+	// derived from it, so ending the program (quit anyway, a signal)
+	// cancels the actions still running instead of leaving them to their
+	// timeouts. context.Background() when nil.
+	Context context.Context
 	// Floor is the share of a pool's backends that must stay serving
 	// before an action needs the pool name typed; actions.DefaultFloor
 	// when zero.
@@ -99,6 +105,9 @@ func New(actor Actor, opts Options) Model {
 	}
 	if opts.Floor <= 0 {
 		opts.Floor = actions.DefaultFloor
+	}
+	if opts.Context == nil {
+		opts.Context = context.Background()
 	}
 	return Model{
 		actor: actor,

@@ -238,11 +238,12 @@ func (m Model) applyDialog() (tea.Model, tea.Cmd) {
 
 // execCmd performs one request end to end through the Executor (write,
 // verifying re-poll, audit line) off the UI goroutine, bounded by the
-// action timeout plus the verification's own.
+// action timeout plus the verification's own, and by the program's root
+// context.
 func (m Model) execCmd(req actions.Request, batch int) tea.Cmd {
-	ex, timeout := m.opts.Executor, m.opts.ActionTimeout+verifyAllowance
+	ex, root, timeout := m.opts.Executor, m.opts.Context, m.opts.ActionTimeout+verifyAllowance
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		ctx, cancel := context.WithTimeout(root, timeout)
 		defer cancel()
 		return ActionResultMsg{Result: ex.Run(ctx, req), Batch: batch}
 	}

@@ -68,6 +68,7 @@ type liveRig struct {
 	runner *actions.Runner
 	store  *model.Store
 	log    *actions.Log
+	ctx    context.Context // the program's root (Options.Context); nil: none
 }
 
 func newLiveRig(t *testing.T, srcs ...sources.Source) *liveRig {
@@ -93,7 +94,7 @@ func newLiveRig(t *testing.T, srcs ...sources.Source) *liveRig {
 // model starts the dashboard model on a fresh poll of every source.
 func (r *liveRig) model(t *testing.T, audit []actions.Entry) Model {
 	t.Helper()
-	m := New(r.hub, Options{Executor: r.runner, NoColor: true, Floor: 0.3, User: "ana", Audit: audit})
+	m := New(r.hub, Options{Executor: r.runner, NoColor: true, Floor: 0.3, User: "ana", Audit: audit, Context: r.ctx})
 	m = update(t, m, tea.WindowSizeMsg{Width: 160, Height: 40})
 	return r.repoll(t, m)
 }
@@ -147,7 +148,8 @@ func results(es []actions.Entry) string {
 // TestProxyFailEndToEnd: F needs the proxy's name typed (y is a letter
 // there); the Runner sends it, audits "sent" then the outcome, verified
 // by reading Envoy's own state back; the header and o show it, also to a
-// restarted lbtop; u restores it, audited the same way.
+// restarted lbtop (r on its row of o offers to restore it), and a
+// lists it; u restores it, audited the same way.
 func TestProxyFailEndToEnd(t *testing.T) {
 	t.Parallel()
 	env := startEnvoyStandIn(t)
@@ -173,6 +175,12 @@ func TestProxyFailEndToEnd(t *testing.T) {
 	}
 	if v := view(press(t, m, "o")); !strings.Contains(v, "PROXY edge FAILING") {
 		t.Fatalf("o does not list the failing proxy:\n%s", v)
+	}
+	if o := press(t, m, "o", "r"); !o.dialog.open || !strings.Contains(view(o), "Restore the whole proxy edge") {
+		t.Fatalf("r on the proxy's row of o: %q\n%s", o.msg.text, view(o))
+	}
+	if v := view(press(t, m, "a")); !strings.Contains(v, "confirmed: proxy-fail edge — the proxy now FAILS its health check") {
+		t.Fatalf("a does not list the proxy-fail:\n%s", v)
 	}
 	// A restarted lbtop reads the state from Envoy and who from the audit.
 	again := rig.model(t, rig.audit(t))
@@ -305,20 +313,20 @@ func TestQuitWithActionPending(t *testing.T) {
 		t.Fatal("q after the question closed did not quit")
 	}
 
-	// Quit anyway: the pending action gets an abandoned line.
+	// Quit anyway: the pending action gets an abandoned line (main calls
+	// Abandon once the program ends), then main cancels the program's
+	// root context, which ends the action still running at once.
 	rig2 := newLiveRig(t, envoy.New("edge", env.srv.URL, nil))
-	block := make(chan struct{})
-	t.Cleanup(func() { close(block) })
+	root, cancelRoot := context.WithCancel(context.Background())
+	defer cancelRoot()
+	rig2.ctx = root
 	rig2.runner.Do = func(ctx context.Context, a model.Action) error {
-		select {
-		case <-block:
-		case <-ctx.Done():
-		}
+		<-ctx.Done() // the proxy never answers
 		return ctx.Err()
 	}
 	m = typeText(t, press(t, rig2.model(t, nil), "F"), "edge") // the proxy fails now: F restores it
 	m, cmd = updateCmd(t, m, keyMsg("enter"))
-	go cmd()
+	go func() { done <- cmd() }()
 	for rig2.runner.Pending() == 0 {
 		time.Sleep(time.Millisecond)
 	}
@@ -333,6 +341,13 @@ func TestQuitWithActionPending(t *testing.T) {
 	if ab := rig2.runner.Abandon(); len(ab) != 1 || ab[0].Outcome != actions.Abandoned {
 		t.Fatalf("Abandon: %+v", ab)
 	}
+	cancelRoot()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the action still runs 5 s after the program's root context ended")
+	}
+	rig2.runner.Wait()
 	if got := results(rig2.audit(t)); got != "proxy-ok:abandoned" && got != "proxy-fail:abandoned" {
 		t.Fatalf("audit after quit anyway: %s", got)
 	}

@@ -62,7 +62,9 @@ func kubeService(t *testing.T, c *kubetest.Cluster, ns, name string, pods ...str
 // run of a drain of a Service's last ready endpoint exits 1, saying it
 // would be refused without --force and why; a dry run of an ordinary
 // drain exits 0 and prints the Pod status patch; ready on a ready
-// endpoint is refused as a no-op; nothing changes on the server.
+// endpoint is refused as a no-op, maint and a weight on a Service as
+// beyond Kubernetes; the dashboard over the same sources says the same before any
+// confirmation; nothing changes on the server.
 func TestDryRunKubernetes(t *testing.T) {
 	t.Parallel()
 	c := kubetest.Start(t)
@@ -70,6 +72,7 @@ func TestDryRunKubernetes(t *testing.T) {
 	kubeService(t, c, ns, "one", "solo")
 	kubeService(t, c, ns, "two", "a", "b")
 	kube := []string{"--kube", "--kubeconfig", c.Kubeconfig, "--namespace", ns}
+	serviceWeight := `pool "` + ns + `/two" is a Service: weights belong to HTTPRoute backendRefs`
 	for _, tc := range []struct {
 		args []string
 		code int
@@ -83,6 +86,8 @@ func TestDryRunKubernetes(t *testing.T) {
 			[]string{"dry run: would be refused: b on k8s is already ready: nothing to change"}},
 		{[]string{"maint", ns + "/two/b", "--dry-run"}, exitError,
 			[]string{"Kubernetes has no maintenance state for an endpoint"}},
+		{[]string{"weight", "5", ns + "/two/b", "--dry-run"}, exitError,
+			[]string{"dry run: would be refused: weight refused: ", serviceWeight}},
 	} {
 		code, out, errs := actRun(t, "", append(tc.args, kube...)...)
 		for _, w := range tc.want {
@@ -91,6 +96,27 @@ func TestDryRunKubernetes(t *testing.T) {
 			}
 		}
 	}
+	// The dashboard over the same sources refuses the same actions with
+	// the same words before any confirmation (both call actions.Plan),
+	// and asks for the pool name where the CLI wants --force.
+	hub, fleet := cliFleet(t, &options{kube: true, kubeconfig: c.Kubeconfig, namespaces: []string{ns}})
+	for _, tc := range []struct {
+		pool, backend string // the filters that put the cursor on it (ns/two holds a b)
+		keys          []string
+		want          string
+		asks          bool // a confirmation opens (a risky one)
+	}{
+		{ns + "/one", "10.9.0.1:8080", []string{"d"}, "RISK     the last healthy backend: nothing serves " + ns + "/one after this", true},
+		{ns + "/two", "10.9.0.2:8080", []string{"r"}, "b on k8s is already ready: nothing to change", false},
+		{ns + "/two", "10.9.0.2:8080", []string{"m"}, "Kubernetes has no maintenance state for an endpoint", false},
+		{ns + "/two", "10.9.0.2:8080", []string{"w", "5", "enter"}, serviceWeight, false},
+	} {
+		v := dialogSays(t, hub, fleet, tc.pool, tc.backend, tc.keys...)
+		if !strings.Contains(v, tc.want) || strings.Contains(v, "Confirm ") != tc.asks {
+			t.Errorf("dialog %s/%s %v: want %q, confirmation %v\n%s", tc.pool, tc.backend, tc.keys, tc.want, tc.asks, v)
+		}
+	}
+
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	for _, pod := range []string{"solo", "a"} {

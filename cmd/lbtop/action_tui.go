@@ -59,8 +59,12 @@ func runTUI(ctx context.Context, o *options, entries []sources.Entry, cfg *confi
 		opts.Audit = es
 		notes = actions.AdminNotes(actions.LastBy(es))
 	}
+	// The program's root: actions run under it, so once the program
+	// has ended and Abandon below has written their lines, the deferred
+	// cancel stops the actions still running.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	opts.Context = ctx
 	// lbtop's own signal context (signalContext) ends the program: Bubble
 	// Tea's handler would turn SIGTERM into a graceful quit with exit 0.
 	p := tea.NewProgram(ui.New(hub, opts), tea.WithContext(ctx), tea.WithFPS(uiFPS), tea.WithoutSignalHandler())

@@ -173,6 +173,8 @@ func (h *haproxyServer) run(out *bytes.Buffer, w []string) {
 			return
 		}
 		st.writeStat(out, now, f)
+	case arg(0) == "show" && arg(1) == "servers" && arg(2) == "state":
+		st.writeServersState(out, now, arg(3))
 	case arg(0) == "show" && arg(1) == "info":
 		fmt.Fprintf(out, "Name: HAProxy\nVersion: %s\nRelease_date: 2026/10/17\nNbthread: 2\nNbproc: 1\nProcess_num: 1\nPid: 1\n"+
 			"Uptime: %s\nUptime_sec: %d\nMaxconn: 9984\nCurrConns: %d\nCumReq: %d\nStopping: 0\n",
@@ -216,6 +218,7 @@ const cliHelp = "  disable server (DEPRECATED)             : disable a server fo
 	"  set server <bk>/<srv> [opts]            : change a server's state, weight, address or ssl\n" +
 	"  set weight <bk>/<srv>  (DEPRECATED)     : change a server's weight (use 'set server' instead)\n" +
 	"  show info [desc|json|typed|float]*      : report information about the running process\n" +
+	"  show servers state [<backend>]          : dump volatile server information (all or for a single backend)\n" +
 	"  show stat [desc|json|no-maint|typed|up]*: report counters for each proxy and server\n" +
 	"  show version                            : show version of the current process\n" +
 	"  help [<command>]                        : list matching or all commands\n" +

@@ -11,6 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lbtop/lbtop/model"
+	"github.com/lbtop/lbtop/sources/haproxy"
 )
 
 const haproxyBin = "/usr/sbin/haproxy"
@@ -144,13 +147,12 @@ func TestConformsToRealHAProxy(t *testing.T) {
 	}
 }
 
-// TestFilledColumnsMatchRealHAProxy compares which columns HAProxy fills
-// for each kind of row (frontend, backend, server without check, server
-// DOWN on a failed check) with what the emulation fills.
-func TestFilledColumnsMatchRealHAProxy(t *testing.T) {
-	t.Parallel()
-	real := startRealHAProxy(t)
-	f := startFleet(t, 1)
+// cart02Down starts a real HAProxy and the demo fleet with cart/cart-02
+// DOWN on a failed check in both, and returns the real one's rows then.
+func cart02Down(t *testing.T) (real string, f *Fleet, realRows []stat) {
+	t.Helper()
+	real = startRealHAProxy(t)
+	f = startFleet(t, 1)
 	f.sim.mu.Lock()
 	sv := f.sim.ha.backend("cart").server("cart-02")
 	sv.fault, sv.steady = fault{kind: faultRefused, left: 1000}, false
@@ -158,17 +160,89 @@ func TestFilledColumnsMatchRealHAProxy(t *testing.T) {
 	for range 5 {
 		f.Step()
 	}
-	var realRows []stat
 	for deadline := time.Now().Add(10 * time.Second); ; {
 		realRows = showStat(t, real)
 		if find(t, realRows, "cart", "cart-02")["status"] == "DOWN" {
-			break
+			return real, f, realRows
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("real cart-02 never went DOWN")
 		}
 		time.Sleep(20 * time.Millisecond) // polling HAProxy's own check timer
 	}
+}
+
+// TestServersStateLikeRealHAProxy: `show servers state` has HAProxy's
+// framing and header, and the administrative state lbtop reads from it
+// matches HAProxy's for a DOWN server drained, readied and put in
+// maintenance by hand; lbtop's HAProxy source then tells a drained DOWN server from
+// a ready one on the demo as on a real HAProxy, so r on a DOWN but ready
+// server is refused as a no-op there too.
+func TestServersStateLikeRealHAProxy(t *testing.T) {
+	t.Parallel()
+	real, f, _ := cart02Down(t)
+	demo := f.HAProxyAddr()
+	if got, want := cli(t, demo, "show servers state nosuch"), cli(t, real, "show servers state nosuch"); got != want {
+		t.Errorf("unknown backend: demo %q, haproxy %q", got, want)
+	}
+	src := haproxy.New("demo", demo)
+	for _, c := range []struct {
+		state string
+		admin model.AdminState
+	}{{"drain", model.AdminDrain}, {"ready", model.AdminReady}, {"maint", model.AdminMaint}, {"ready", model.AdminReady}} {
+		cmd := "set server cart/cart-02 state " + c.state
+		if cli(t, real, cmd) != "\n" || cli(t, demo, cmd) != "\n" {
+			t.Fatalf("%s refused", cmd)
+		}
+		states := map[string][]string{}
+		for name, addr := range map[string]string{"haproxy": real, "demo": demo} {
+			out := cli(t, addr, "show servers state cart")
+			lines := strings.Split(strings.TrimSuffix(out, "\n\n"), "\n")
+			if len(lines) < 3 || lines[0] != "1" || lines[1] != serversStateHeader || !strings.HasSuffix(out, "\n\n") {
+				t.Fatalf("%s: show servers state cart:\n%q", name, out)
+			}
+			for _, l := range lines[2:] {
+				// The operational state of cart-02 right after a change
+				// is HAProxy's until its next check: compared for cart-01.
+				switch w := strings.Fields(l); {
+				case len(w) == 25 && w[1] == "cart" && w[3] == "cart-01":
+					states[name] = append(states[name], "cart-01 op "+w[5]+" admin "+w[6])
+				case len(w) == 25 && w[1] == "cart" && w[3] == "cart-02":
+					states[name] = append(states[name], "cart-02 admin "+w[6])
+				}
+			}
+		}
+		if !slices.Equal(states["demo"], states["haproxy"]) {
+			t.Errorf("after %s: demo %v, haproxy %v", cmd, states["demo"], states["haproxy"])
+		}
+		snap, err := src.Poll(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b := findBackend(snap, "cart", "cart-02"); b.Admin != c.admin || (c.state != "maint" && b.Health.Serving()) {
+			t.Errorf("after %s lbtop reads cart-02 as %v, admin %v; want admin %v and not serving", cmd, b.Health, b.Admin, c.admin)
+		}
+	}
+}
+
+// findBackend returns the backend of a snapshot, or a zero one.
+func findBackend(s model.Snapshot, pool, name string) model.Backend {
+	for _, p := range s.Pools {
+		for _, b := range p.Backends {
+			if p.Name == pool && b.Name == name {
+				return b
+			}
+		}
+	}
+	return model.Backend{}
+}
+
+// TestFilledColumnsMatchRealHAProxy compares which columns HAProxy fills
+// for each kind of row (frontend, backend, server without check, server
+// DOWN on a failed check) with what the emulation fills.
+func TestFilledColumnsMatchRealHAProxy(t *testing.T) {
+	t.Parallel()
+	_, f, realRows := cart02Down(t)
 	demoRows := showStat(t, f.HAProxyAddr())
 	filled := func(r stat) []string {
 		var out []string

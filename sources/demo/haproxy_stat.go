@@ -276,3 +276,54 @@ func (be *haBackend) backendRow(now float64) *statRow {
 	r[fAggServerStatus], r[fAggServerCheckStatus], r[fAggCheckStatus] = "0", "0", "0"
 	return r
 }
+
+// serversStateHeader is the header of `show servers state` (format 1) in
+// HAProxy 2.6.
+const serversStateHeader = "# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight srv_iweight " +
+	"srv_time_since_last_change srv_check_status srv_check_result srv_check_health srv_check_state srv_agent_state " +
+	"bk_f_forced_id srv_f_forced_id srv_fqdn srv_port srvrecord srv_use_ssl srv_check_port srv_check_addr srv_agent_addr srv_agent_port"
+
+// writeServersState renders `show servers state [<backend>]`: the format
+// version, the header, then one line per server. What lbtop reads
+// (administrative state, which `show stat` hides behind a DOWN) and the
+// ids, names, address, operational state, weights and time since the
+// last change are the server's; the check columns are those of a server
+// whose check has not run (HAProxy's internal enums).
+func (st *haState) writeServersState(b *bytes.Buffer, now float64, backend string) {
+	if backend != "" && st.backend(backend) == nil {
+		b.WriteString("Can't find backend.\n")
+		return
+	}
+	b.WriteString("1\n" + serversStateHeader + "\n")
+	for _, be := range st.backends {
+		if backend != "" && be.spec.name != backend {
+			continue
+		}
+		for _, sv := range be.servers {
+			host, port, _ := strings.Cut(sv.addr, ":")
+			if sv.unresolved {
+				host, port = "-", "0"
+			}
+			op := 0 // SRV_ST_STOPPED
+			if !sv.checksStopped() && (sv.up || sv.check == checkNone) {
+				op = 2 // SRV_ST_RUNNING
+			}
+			admin := 0
+			switch {
+			case sv.admin == adminMaint:
+				admin = 0x01 // SRV_ADMF_FMAINT
+			case sv.admin == adminDrain:
+				admin = 0x08 // SRV_ADMF_FDRAIN
+			}
+			if sv.unresolved {
+				admin |= 0x20 // SRV_ADMF_RMAINT
+			}
+			b.WriteString(strings.Join([]string{
+				itoa(be.iid), be.spec.name, itoa(sv.sid), sv.name, host, itoa(op), itoa(admin),
+				itoa(sv.uweight), itoa(sv.iweight), i64(int64(now - sv.changedAt)),
+				"1", "0", "0", "0", "0", "0", "0", "-", port, "-", "0", "0", "-", "-", "0",
+			}, " "))
+			b.WriteByte('\n')
+		}
+	}
+}
