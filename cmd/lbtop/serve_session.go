@@ -228,6 +228,9 @@ func (s *server) fleetFor(sess ssh.Session) (*model.Fleet, bool) {
 func (s *server) dashboard(sess ssh.Session, id identity) {
 	ss := &session{id: id, mail: make(chan ui.FleetMsg, 1), msgs: make(chan tea.Msg, 8),
 		tick: make(chan struct{}, 1), in: newInput(sess)}
+	// No Options.Context: a session's actions outlive its connection (one
+	// that drops mid-action is still verified and audited), so they are
+	// not cancelled with the session.
 	opts := ui.Options{
 		ReadOnly: s.readOnly || id.role != roleOperator, Floor: s.floor,
 		User: id.name, Identity: id.label(), Audit: s.auditEntries(),
