@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
+	"github.com/clipperhouse/displaywidth"
 
 	"github.com/lbtop/lbtop/model"
 )
@@ -72,11 +73,18 @@ func spaces(n int) string {
 	return strings.Repeat(" ", n)
 }
 
+// measure measures text as lipgloss and ansi.StringWidth do (grapheme
+// clusters; escape sequences take no room), with displaywidth, the
+// library under them, called directly: ansi.StringWidth walks the text
+// one cluster at a time through its own parser, and was a fifth of a
+// pools frame for cells with a glyph or a sparkline.
+var measure = displaywidth.Options{ControlSequences: true}
+
 // width is the display width of s (ASCII fast path).
 func width(s string) int {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= 0x80 || s[i] < 0x20 {
-			return ansi.StringWidth(s)
+			return measure.String(s)
 		}
 	}
 	return len(s)
@@ -85,8 +93,15 @@ func width(s string) int {
 // fit cuts s to w cells (with an ellipsis) and pads it to exactly w cells,
 // on the left when right is set so numbers line up.
 func fit(s string, w int, right bool) string {
+	var sb strings.Builder
+	writeFit(&sb, s, w, right)
+	return sb.String()
+}
+
+// writeFit writes fit(s, w, right) to sb.
+func writeFit(sb *strings.Builder, s string, w int, right bool) {
 	if w <= 0 {
-		return ""
+		return
 	}
 	sw := width(s)
 	if sw > w {
@@ -94,9 +109,12 @@ func fit(s string, w int, right bool) string {
 		sw = width(s)
 	}
 	if right {
-		return spaces(w-sw) + s
+		sb.WriteString(spaces(w - sw))
 	}
-	return s + spaces(w-sw)
+	sb.WriteString(s)
+	if !right {
+		sb.WriteString(spaces(w - sw))
+	}
 }
 
 // clip cuts a finished (possibly styled) line to the terminal width.

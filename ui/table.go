@@ -157,39 +157,61 @@ func headerRow(cols []column, st *Styles, w int) string {
 
 // renderRow lays out cells (one per column) and styles them: the row
 // style for plain cells, a cell's own style where set, or the selection
-// style over the whole row. Runs of plain cells are styled in one call.
+// style over the whole row. Runs of plain cells are styled once each, and
+// the row is written into one builder (no string per cell): it is most of
+// a frame's work.
 func renderRow(cols []column, cells []cell, base Paint, selected bool, st *Styles) string {
-	var out, run strings.Builder
-	flush := func() {
-		if run.Len() > 0 {
-			out.WriteString(base.Render(run.String()))
-			run.Reset()
-		}
+	var out strings.Builder
+	out.Grow(rowBytes(cols))
+	paint := base
+	if selected {
+		paint = st.Selected
 	}
+	open := false // a run of plain cells is open: paint.pre written
 	for i, c := range cols {
 		t := cells[i].text
 		if c.middle && width(t) > c.w {
 			t = clipMiddle(t, c.w)
 		}
-		txt := fit(t, c.w, c.right)
+		own := cells[i].style
+		if selected || own == nil {
+			if !open {
+				out.WriteString(paint.pre)
+				open = true
+			}
+		} else {
+			if open {
+				out.WriteString(paint.post)
+				open = false
+			}
+			// The row's style first, then the cell's over it: a cell with
+			// its own colour keeps the row's background (a red row stays
+			// red under its HEALTHY and WHY cells, padding included).
+			out.WriteString(base.pre)
+			out.WriteString(own.pre)
+		}
+		writeFit(&out, t, c.w, c.right)
 		if i < len(cols)-1 {
-			txt += " "
+			out.WriteByte(' ')
 		}
-		if selected || cells[i].style == nil {
-			run.WriteString(txt)
-			continue
+		if !open && own.pre != "" {
+			out.WriteString(own.post)
 		}
-		flush()
-		// The row's style first, then the cell's over it: a cell with its
-		// own colour keeps the row's background (a red row stays red
-		// under its HEALTHY and WHY cells, padding included).
-		out.WriteString(base.pre + cells[i].style.Render(txt))
 	}
-	if selected {
-		return st.Selected.Render(run.String())
+	if open {
+		out.WriteString(paint.post)
 	}
-	flush()
 	return out.String()
+}
+
+// rowBytes is a guess at a styled row's length: its cells and a few
+// escape sequences each.
+func rowBytes(cols []column) int {
+	n := 0
+	for _, c := range cols {
+		n += c.w + 16
+	}
+	return n
 }
 
 // rowClipper returns a function that cuts rows to w cells only when the
