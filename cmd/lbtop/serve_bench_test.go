@@ -129,9 +129,9 @@ func cpuTime(tb testing.TB) time.Duration {
 // dashboard of 1,000 backends after a poll (rates and some states moved:
 // 36 of its 40 lines change), frames taken in turn from 8 successive
 // polls, on a 256-color terminal. "lines" is the painter as sessions use
-// it (only changed lines are drawn and diffed); "all" draws and diffs
-// every line, as Bubble Tea's renderer does each frame. The view's own
-// cost is ui's (go test -bench ViewPools ./ui).
+// it (only changed lines are sent); "all" sends every line, as after a
+// resize. bytes/frame is what goes to the terminal. The view's own cost
+// is ui's (go test -bench ViewPools ./ui).
 //
 //	go test -run '^$' -bench SessionFrame -benchmem -count 5 ./cmd/lbtop
 func BenchmarkSessionFrame(b *testing.B) {
