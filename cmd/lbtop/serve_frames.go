@@ -87,12 +87,22 @@ func (p paced) View() tea.View {
 
 // ticked is the program's filter. On a clock tick it decides whether a
 // frame is due (always for a session in use; every idleFrameEvery for an
-// idle one, idleNewsEvery when the fleet waiting brings news) and, if so, tells forward to hand over the fleet waiting; a
-// tick that is not due, or that the fleet follows, is not drawn.
+// idle one, idleNewsEvery when the fleet waiting brings news) and, if
+// so, tells forward to hand over the fleet waiting; a tick that is not
+// due, or that the fleet follows, is not drawn. The session's own
+// action's outcome has the fleet waiting (the one that shows it) handed
+// over at once.
 func (ss *session) ticked(_ tea.Model, msg tea.Msg) tea.Msg {
 	f := &ss.frames
 	if _, ok := msg.(ui.FleetMsg); ok {
 		f.fleet = time.Now()
+		return msg
+	}
+	if _, ok := msg.(ui.ActionResultMsg); ok { // this session's own outcome: its fleet follows at once
+		select {
+		case ss.tick <- struct{}{}:
+		default:
+		}
 		return msg
 	}
 	if ui.IsExpiry(msg) {
@@ -125,7 +135,8 @@ func (ss *session) ticked(_ tea.Model, msg tea.Msg) tea.Msg {
 
 // forward hands the program its mail until done closes: each fleet when
 // its frame is due (ticked), the newest waiting in the mailbox meanwhile;
-// notices at once. A program that cannot take a message (its client
+// notices at once, another session's action behind the fleet waiting
+// (the server sends its outcome once a fleet shows it: awaitFleet). A program that cannot take a message (its client
 // stopped reading) holds only this goroutine; newer fleets replace the
 // one waiting.
 func (ss *session) forward(done <-chan struct{}) {
@@ -151,6 +162,15 @@ func (ss *session) forward(done <-chan struct{}) {
 		case <-late.C: // no due tick for a while: take the next fleet as it comes
 			mail = ss.mail
 		case m := <-ss.msgs:
+			if _, ok := m.(ui.PeerActionMsg); ok { // its fleet first: the row shows what the notice says
+				select {
+				case f := <-ss.mail:
+					ss.p.Send(f)
+					mail = nil
+					late.Reset(fleetLate)
+				default:
+				}
+			}
 			ss.p.Send(m)
 		}
 	}

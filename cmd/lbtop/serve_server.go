@@ -43,6 +43,8 @@ type server struct {
 	ln        net.Listener
 	ctx       context.Context // the server's: actions run under it, not a session's
 	latest    atomic.Pointer[ui.FleetMsg]
+	pubMu     sync.Mutex
+	pub       chan struct{} // under pubMu: closed by the next publish
 	ready     chan struct{} // closed once every source has been read once
 	acted     chan struct{} // an action ended: re-read who took what out (one slot)
 	active    atomic.Int32  // sessions being served, of any kind
@@ -216,10 +218,59 @@ func (s *server) adminNotes() map[model.BackendRef]model.AdminNote {
 func (s *server) publish(msg ui.FleetMsg) {
 	s.latest.Store(&msg)
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	for ss := range s.sessions {
 		ss.deliver(msg)
 	}
+	s.mu.Unlock()
+	s.pubMu.Lock()
+	if s.pub != nil {
+		close(s.pub)
+		s.pub = nil
+	}
+	s.pubMu.Unlock()
+}
+
+// outcomeWait bounds how long an action's outcome waits for the fleet
+// that shows it (awaitFleet).
+const outcomeWait = time.Second
+
+// awaitFleet waits, at most outcomeWait, until the fleet published holds
+// a poll of source that started after sent, as the poll that verified
+// an action did: the outcome then reaches the sessions behind the fleet
+// that shows it, and no row reads "confirmed" beside the state before.
+func (s *server) awaitFleet(source string, sent time.Time) {
+	timeout := time.NewTimer(outcomeWait)
+	defer timeout.Stop()
+	for {
+		s.pubMu.Lock()
+		if s.pub == nil {
+			s.pub = make(chan struct{})
+		}
+		next := s.pub
+		s.pubMu.Unlock()
+		if m := s.latest.Load(); m != nil && polledSince(m.Fleet, source, sent) {
+			return
+		}
+		select {
+		case <-next:
+		case <-timeout.C:
+			return
+		}
+	}
+}
+
+// polledSince reports whether f holds a poll of source that started
+// after t.
+func polledSince(f *model.Fleet, source string, t time.Time) bool {
+	if f == nil {
+		return false
+	}
+	for _, st := range f.Sources {
+		if st.Name == source {
+			return st.Polled && !st.LastPoll.Add(-st.Took).Before(t)
+		}
+	}
+	return false
 }
 
 // join registers a dashboard session and tells the others.
@@ -301,6 +352,9 @@ func (e sharedExecutor) Run(ctx context.Context, req actions.Request) actions.Re
 	select {
 	case e.s.acted <- struct{}{}:
 	default:
+	}
+	if res.Done() {
+		e.s.awaitFleet(req.Action.Ref.Source, res.SentAt)
 	}
 	e.s.share(e.ss, ui.PeerActionMsg{User: e.ss.id.name, Action: req.Action, Result: &res})
 	return res

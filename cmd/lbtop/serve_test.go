@@ -61,6 +61,14 @@ func TestServeOperatorAndViewer(t *testing.T) {
 	if drained == "" {
 		t.Fatalf("HAProxy shows no web server draining:\n%s", op.screen())
 	}
+	// Each row reads the drain with its outcome, never "confirmed" beside
+	// the state before: the outcome reaches a session behind the fleet
+	// that shows it.
+	for who, tm := range map[string]*term{"ana": op, "vic": vw} {
+		if row := rowOf(tm.waitFor("confirmed: drain", 5*time.Second), drained); !strings.Contains(row, "draining") {
+			t.Errorf("%s's row of %s reads %q beside the outcome: want it draining", who, drained, row)
+		}
+	}
 	vw.waitFor("ana: confirmed: drain", 5*time.Second)
 	vw.keys("a")
 	vw.waitFor("by others:", 5*time.Second)
