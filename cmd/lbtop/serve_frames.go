@@ -136,9 +136,9 @@ func (ss *session) ticked(_ tea.Model, msg tea.Msg) tea.Msg {
 // forward hands the program its mail until done closes: each fleet when
 // its frame is due (ticked), the newest waiting in the mailbox meanwhile;
 // notices at once, another session's action behind the fleet waiting
-// (the server sends its outcome once a fleet shows it: awaitFleet). A program that cannot take a message (its client
-// stopped reading) holds only this goroutine; newer fleets replace the
-// one waiting.
+// (the server sends its outcome once a fleet shows it: awaitFleet). A
+// program that cannot take a message (its client stopped reading) holds
+// only this goroutine; newer fleets replace the one waiting.
 func (ss *session) forward(done <-chan struct{}) {
 	mail := ss.mail // the first fleet at once
 	late := time.NewTimer(fleetLate)
