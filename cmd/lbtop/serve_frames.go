@@ -143,33 +143,31 @@ func (ss *session) forward(done <-chan struct{}) {
 	mail := ss.mail // the first fleet at once
 	late := time.NewTimer(fleetLate)
 	defer late.Stop()
+	send := func(m ui.FleetMsg) {
+		ss.p.Send(m)
+		mail = nil
+		late.Reset(fleetLate)
+	}
+	waiting := func() { // the fleet waiting, if any
+		select {
+		case m := <-ss.mail:
+			send(m)
+		default:
+		}
+	}
 	for {
 		select {
 		case <-done:
 			return
 		case m := <-mail:
-			ss.p.Send(m)
-			mail = nil
-			late.Reset(fleetLate)
+			send(m)
 		case <-ss.tick:
-			select {
-			case m := <-ss.mail:
-				ss.p.Send(m)
-				mail = nil
-				late.Reset(fleetLate)
-			default:
-			}
+			waiting()
 		case <-late.C: // no due tick for a while: take the next fleet as it comes
 			mail = ss.mail
 		case m := <-ss.msgs:
-			if _, ok := m.(ui.PeerActionMsg); ok { // its fleet first: the row shows what the notice says
-				select {
-				case f := <-ss.mail:
-					ss.p.Send(f)
-					mail = nil
-					late.Reset(fleetLate)
-				default:
-				}
+			if _, ok := m.(ui.PeerActionMsg); ok {
+				waiting() // its fleet first: the row shows what the notice says
 			}
 			ss.p.Send(m)
 		}
