@@ -15,9 +15,7 @@ import (
 // this session's to wait for on quit, nor to undo.
 func TestPeerAction(t *testing.T) {
 	ex := &fakeExecutor{}
-	m := twoModel(t, ex, Options{User: "alice"}, 140, 40)
-	m = cursorTo(t, openPoolNamed(t, m, "web"), "web-2")
-	ref := m.backends.cursor().Ref()
+	m, ref := onWeb2(t, ex, "alice")
 	act := model.Action{Kind: model.ActionDrain, Ref: ref}
 	m = update(t, m, PeerActionMsg{User: "bob", Action: act})
 	if v := view(m); !strings.Contains(v, "pending drain by bob") {
@@ -74,9 +72,7 @@ func TestPeerResultsBounded(t *testing.T) {
 // running one onto its row until its end arrives.
 func TestPeerHistory(t *testing.T) {
 	ex := &fakeExecutor{}
-	m := twoModel(t, ex, Options{User: "vic"}, 140, 40)
-	m = cursorTo(t, openPoolNamed(t, m, "web"), "web-2")
-	ref := m.backends.cursor().Ref()
+	m, ref := onWeb2(t, ex, "vic")
 	running := model.Action{Kind: model.ActionDrain, Ref: ref}
 	old := ex.Run(t.Context(), actions.Request{Action: model.Action{Kind: model.ActionMaint, Ref: ref}, Before: m.backends.cursor().Backend, Reason: "INC-1"})
 	m = update(t, m, PeerHistoryMsg{Actions: []PeerActionMsg{
@@ -97,4 +93,13 @@ func TestPeerHistory(t *testing.T) {
 	if m.pendingFor(ref) != nil || len(m.acts.peers.done) != 2 {
 		t.Errorf("after bob's end: pending %+v, %d ended", m.pendingFor(ref), len(m.acts.peers.done))
 	}
+}
+
+// onWeb2 is user's dashboard of two instances, 140x40, with the cursor
+// on web-2 of the open pool web, and web-2's ref.
+func onWeb2(t *testing.T, ex *fakeExecutor, user string) (Model, model.BackendRef) {
+	t.Helper()
+	m := twoModel(t, ex, Options{User: user}, 140, 40)
+	m = cursorTo(t, openPoolNamed(t, m, "web"), "web-2")
+	return m, m.backends.cursor().Ref()
 }

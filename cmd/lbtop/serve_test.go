@@ -517,6 +517,17 @@ func TestServeFramePacing(t *testing.T) {
 			return false
 		}
 	}
+	// step ticks the clock, checks whether that made a frame due (the
+	// fleet waiting handed over) and held the tick's own, then builds the
+	// frame.
+	step := func(what string, wantDue, wantHold bool) {
+		t.Helper()
+		ss.ticked(p, tick)
+		if due() != wantDue || ss.frames.hold != wantHold {
+			t.Errorf("%s: want due %v, held %v; frames %+v", what, wantDue, wantHold, ss.frames)
+		}
+		_ = p.View()
+	}
 
 	// In use, a fleet waiting: handed over, the tick not drawn.
 	ss.mail <- ui.FleetMsg{Fleet: &model.Fleet{Gen: 1}}
@@ -528,27 +539,16 @@ func TestServeFramePacing(t *testing.T) {
 	ss.ticked(p, ui.FleetMsg{Fleet: &model.Fleet{Gen: 1}})
 
 	// In use, nothing waiting: the tick is drawn (the ages move).
-	ss.ticked(p, tick)
-	if due() || ss.frames.hold {
-		t.Errorf("in use, no fleet: want the tick drawn, nothing due; frames %+v", ss.frames)
-	}
+	step("in use, no fleet", false, false)
 
 	// Idle, the last fleet just in: not due, not drawn.
 	ss.in.lastNS.Store(time.Now().Add(-2 * idleAfter).UnixNano())
 	ss.mail <- ui.FleetMsg{Fleet: &model.Fleet{Gen: 2}}
-	ss.ticked(p, tick)
-	if due() || !ss.frames.hold {
-		t.Errorf("idle, fleet just in: want held and nothing due; frames %+v", ss.frames)
-	}
-	_ = p.View()
+	step("idle, fleet just in", false, true)
 
 	// Idle, the last fleet idleFrameEvery ago: due.
 	ss.frames.fleet = time.Now().Add(-idleFrameEvery)
-	ss.ticked(p, tick)
-	if !due() || !ss.frames.hold {
-		t.Errorf("idle, fleet %v ago: want due; frames %+v", idleFrameEvery, ss.frames)
-	}
-	_ = p.View()
+	step("idle, the last fleet idleFrameEvery ago", true, true)
 	<-ss.mail
 	ss.ticked(p, ui.FleetMsg{Fleet: &model.Fleet{Gen: 2}})
 
@@ -559,28 +559,13 @@ func TestServeFramePacing(t *testing.T) {
 	h.Add(model.Event{Time: time.Now(), Type: model.EventBackend, Pool: "web", Backend: "c1", From: "healthy", To: "unhealthy"})
 	news := ui.FleetMsg{Fleet: &model.Fleet{Gen: 3}, History: h.View(time.Now(), 12)}
 	ss.news.Store(true) // left by a fleet taken without a due tick: nothing waits, so no news
-	ss.ticked(p, tick)
-	if due() || !ss.frames.hold {
-		t.Errorf("idle, news flag but no fleet waiting: want held; frames %+v", ss.frames)
-	}
-	_ = p.View()
+	step("idle, news flag but no fleet waiting", false, true)
 	ss.deliver(news)
-	ss.ticked(p, tick)
-	if due() || !ss.frames.hold {
-		t.Errorf("idle, news waiting, the last fleet just in: want held; frames %+v", ss.frames)
-	}
-	_ = p.View()
+	step("idle, news waiting, the last fleet just in", false, true)
 	ss.frames.fleet = time.Now().Add(-idleNewsEvery)
-	ss.ticked(p, tick)
-	if !due() || !ss.frames.hold {
-		t.Errorf("idle, news waiting, the last fleet %v ago: want due; frames %+v", idleNewsEvery, ss.frames)
-	}
-	_ = p.View()
+	step("idle, news waiting, the last fleet idleNewsEvery ago", true, true)
 	<-ss.mail
 	ss.ticked(p, news)
 	ss.deliver(ui.FleetMsg{Fleet: &model.Fleet{Gen: 4}, History: news.History})
-	ss.ticked(p, tick)
-	if due() || !ss.frames.hold {
-		t.Errorf("idle, the same events again: want held; frames %+v", ss.frames)
-	}
+	step("idle, the same events again", false, true)
 }
